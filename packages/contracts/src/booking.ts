@@ -1,0 +1,66 @@
+// Events published by the booking service to `booking.events`.
+import { Schema } from "effect"
+import { BookingId, Currency, IsoDateTime, ScreeningId, SeatNumber, TicketId, UserId } from "./primitives.ts"
+
+/** Why a booking did not go through (DESIGN §4): a closed list. */
+export const BookingFailureReason = Schema.Literals([
+  "seat_unavailable",
+  "unknown_seat",
+  "unknown_screening",
+  "screening_started",
+  "screening_cancelled",
+  "seat_limit",
+  "user_unregistered",
+  "payment_declined",
+  "payment_insufficient_funds",
+  "payment_expired"
+])
+export type BookingFailureReason = typeof BookingFailureReason.Type
+
+export const Ticket = Schema.Struct({ ticketId: TicketId, seatNumber: SeatNumber })
+export type Ticket = typeof Ticket.Type
+export const SeatNumbers = Schema.Array(SeatNumber)
+
+export const TicketBookingAttempted = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  seatNumbers: SeatNumbers
+})
+export const TicketReserved = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  tickets: Schema.Array(Ticket),
+  amount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  currency: Currency,
+  expiresAt: IsoDateTime
+})
+export const TicketReservingFailed = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  seatNumbers: SeatNumbers,
+  reason: BookingFailureReason,
+  unavailableSeats: SeatNumbers
+})
+export const TicketBooked = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  tickets: Schema.Array(Ticket)
+})
+export const TicketBookingFailed = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  tickets: Schema.Array(Ticket),
+  reason: BookingFailureReason
+})
+export const TicketCancelled = Schema.Struct({
+  bookingId: BookingId,
+  userId: UserId,
+  screeningId: ScreeningId,
+  tickets: Schema.Array(Ticket),
+  reason: Schema.String
+})

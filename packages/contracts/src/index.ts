@@ -1,0 +1,11 @@
+// Public surface of @bat/contracts.
+export * from "./primitives.ts"
+export * from "./envelope.ts"
+export * from "./events.ts"
+export * from "./topology.ts"
+export * as Users from "./users.ts"
+export * as Cinemas from "./cinemas.ts"
+export * as Movies from "./movies.ts"
+export * as Screenings from "./screenings.ts"
+export * as Booking from "./booking.ts"
+export * as Payments from "./payments.ts"
