@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Makes sure a RabbitMQ broker with the management plugin answers locally; starts one if needed.
+# Idempotent and silent when everything is already up. Exit status 1 means no usable broker.
+#
+#   RABBITMQ_HOST             host to check (default 127.0.0.1)
+#   RABBITMQ_NODE_PORT        AMQP port (default 5672; RabbitMQ's own variable, so a node started
+#                             from here listens there too)
+#   RABBITMQ_MANAGEMENT_PORT  management HTTP port (default 15672)
+#   BROKER_START_TIMEOUT_S    how long to wait for each step (default 60)
+set -euo pipefail
+
+host="${RABBITMQ_HOST:-127.0.0.1}"
+amqp_port="${RABBITMQ_NODE_PORT:-5672}"
+mgmt_port="${RABBITMQ_MANAGEMENT_PORT:-15672}"
+deadline_s="${BROKER_START_TIMEOUT_S:-60}"
+
+say() { echo "ensure-broker: $*" >&2; }
+
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+management_answers() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -o /dev/null -m 3 -u guest:guest "http://$host:$mgmt_port/api/overview" 2>/dev/null
+  else
+    port_open "$host" "$mgmt_port"
+  fi
+}
+
+# wait_for <description> <command...>: polls the command until it succeeds or the deadline passes.
+wait_for() {
+  local what="$1"
+  shift
+  local end=$((SECONDS + deadline_s))
+  until "$@"; do
+    if ((SECONDS >= end)); then
+      say "gave up after ${deadline_s}s waiting for $what"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+print_install_help() {
+  cat >&2 <<EOF
+ensure-broker: no RabbitMQ broker answers on $host:$amqp_port and rabbitmq-server is not installed.
+Install it (Debian/Ubuntu):
+
+    sudo apt-get update && sudo apt-get install -y rabbitmq-server
+
+then run this script again (bun run broker). Or run your own node and point AMQP_URL at it.
+EOF
+}
+
+# 1. The AMQP listener.
+if ! port_open "$host" "$amqp_port"; then
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    print_install_help
+    exit 1
+  fi
+  say "RabbitMQ is not running on $host:$amqp_port; starting it (rabbitmq-server -detached)"
+  log="$(mktemp -t rabbitmq-start.XXXXXX.log)"
+  if ! rabbitmq-server -detached >"$log" 2>&1; then
+    say "rabbitmq-server -detached failed:"
+    cat "$log" >&2
+    exit 1
+  fi
+  if ! wait_for "RabbitMQ to accept AMQP connections on $host:$amqp_port" port_open "$host" "$amqp_port"; then
+    cat "$log" >&2
+    say "see the node's log under /var/log/rabbitmq/ for the cause"
+    exit 1
+  fi
+  rm -f "$log"
+  say "RabbitMQ is up on $host:$amqp_port"
+fi
+
+# 2. The management plugin and its HTTP API (the UI operators use, and the API tests use).
+if ! management_answers; then
+  if ! command -v rabbitmq-plugins >/dev/null 2>&1; then
+    say "the management API does not answer on $host:$mgmt_port and rabbitmq-plugins is not installed here;"
+    say "enable it on the broker's node: rabbitmq-plugins enable rabbitmq_management"
+    exit 1
+  fi
+  if ! rabbitmq-plugins is_enabled rabbitmq_management --quiet >/dev/null 2>&1; then
+    say "enabling the management plugin (rabbitmq-plugins enable rabbitmq_management)"
+    rabbitmq-plugins enable rabbitmq_management >&2
+  fi
+  wait_for "the management API on http://$host:$mgmt_port" management_answers
+fi
