@@ -108,6 +108,8 @@ export interface StoreShape {
    * only, no awaiting): a typed failure or a defect rolls everything back.
    */
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreError, R>
+  /** Runs synchronous `fn` in one IMMEDIATE transaction (a savepoint when nested), then wakes the relay. */
+  readonly transactSync: <A>(fn: () => A) => A
   /** Adds messages to the outbox; call it inside `transaction` so state and events commit together. */
   readonly appendOutbox: (messages: ReadonlyArray<OutboxMessage>) => void
   /** Registers a callback run after every commit that wrote to the outbox (the relay's wake-up). */
@@ -131,16 +133,20 @@ export const makeStore = (db: Db): StoreShape => {
     wroteOutbox = false
     for (const l of listeners) l()
   }
+  const transactSync = <A>(fn: () => A): A => {
+    const value = db.transaction(fn).immediate()
+    notify()
+    return value
+  }
   const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StoreError, R> =>
     Effect.flatMap(Effect.context<R>(), (ctx): Effect.Effect<A, E | StoreError> => {
       const run = Effect.runSyncExitWith(ctx)
       try {
-        const value = db.transaction(() => {
+        const value = transactSync(() => {
           const exit = run(effect)
           if (Exit.isFailure(exit)) throw new Rollback(exit)
           return exit.value
-        }).immediate()
-        notify()
+        })
         return Effect.succeed(value)
       } catch (e) {
         if (e instanceof Rollback) {
@@ -156,6 +162,7 @@ export const makeStore = (db: Db): StoreShape => {
   return {
     db,
     transaction,
+    transactSync,
     appendOutbox: (messages) => {
       const now = Date.now()
       for (const m of messages) {

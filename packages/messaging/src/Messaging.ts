@@ -1,0 +1,55 @@
+// Wires a service's messaging: one broker link, its topology, the outbox relay and the consumer runner.
+import type { StoreShape } from "@bat/store"
+import { Broker } from "./Broker.ts"
+import { Consumer, type ConsumerOptions } from "./Consumer.ts"
+import { OutboxRelay } from "./Outbox.ts"
+import { listParked, parkedCount, replayParked } from "./Parked.ts"
+import { topologyFor } from "./Topology.ts"
+
+export interface MessagingOptions<R> extends Omit<ConsumerOptions<R>, "store" | "broker" | "service" | "handlers"> {
+  readonly service: string
+  readonly url: string
+  readonly store: StoreShape
+  readonly handlers?: ConsumerOptions<R>["handlers"]
+  readonly holdTtlMs?: number
+  readonly relayPollMs?: number
+}
+
+export interface Messaging {
+  readonly broker: Broker
+  readonly relay: OutboxRelay
+  readonly consumer: Consumer<unknown> | undefined
+  readonly listParked: (limit?: number) => ReturnType<typeof listParked>
+  readonly replayParked: (ids?: ReadonlyArray<string>) => Promise<number>
+  readonly parkedCount: () => Promise<number>
+  readonly stop: () => Promise<void>
+}
+
+export const startMessaging = async <R>(opts: MessagingOptions<R>): Promise<Messaging> => {
+  const topology = topologyFor(opts.service, {
+    ...(opts.retryDelays ? { retryDelays: opts.retryDelays } : {}),
+    ...(opts.holdTtlMs !== undefined ? { holdTtlMs: opts.holdTtlMs } : {})
+  })
+  const broker = new Broker({ url: opts.url, topology })
+  const consumer = opts.handlers
+    ? new Consumer<R>({ ...opts, handlers: opts.handlers, broker, store: opts.store, service: opts.service })
+    : undefined
+  const relay = new OutboxRelay(opts.store, broker, {
+    service: opts.service,
+    ...(opts.relayPollMs ? { pollMs: opts.relayPollMs } : {})
+  })
+  await broker.start()
+  relay.start()
+  return {
+    broker,
+    relay,
+    consumer: consumer as Consumer<unknown> | undefined,
+    listParked: (limit) => listParked(broker, opts.service, limit),
+    replayParked: (ids) => replayParked(broker, opts.service, ids),
+    parkedCount: () => parkedCount(broker, opts.service),
+    stop: async () => {
+      await relay.stop()
+      await broker.close()
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// Builds outbox rows for events and hold timers, and relays them to the broker in order with confirms.
+import { exchangeOf, holdQueueOf, makeEnvelope, type EnvelopeMeta, type EventData, type EventType } from "@bat/contracts"
+import type { OutboxMessage, StoreShape } from "@bat/store"
+import type { Broker, OutgoingMessage } from "./Broker.ts"
+
+/** An event of `producer` as an outbox row; write it in the same transaction as the state it reports. */
+export const eventMessage = <T extends EventType>(
+  producer: string,
+  type: T,
+  data: EventData<T>,
+  meta: Omit<EnvelopeMeta, "source">
+): OutboxMessage => {
+  const env = makeEnvelope(type, data, { ...meta, source: producer })
+  return { id: env.id, exchange: exchangeOf(producer), routingKey: type, type, body: JSON.stringify(env) }
+}
+
+/** A hold-timer message: sent to the TTL queue, it comes back through `payments.hold-expired`. */
+export const holdTimerMessage = (
+  ttlMs: number,
+  data: EventData<"HoldTimerElapsed">,
+  meta: Omit<EnvelopeMeta, "source">
+): OutboxMessage => {
+  const env = makeEnvelope("HoldTimerElapsed", data, { ...meta, source: "payments" })
+  return { id: env.id, exchange: "", routingKey: holdQueueOf(ttlMs), type: env.type, body: JSON.stringify(env) }
+}
+
+interface OutboxRow {
+  seq: number
+  id: string
+  exchange: string
+  routing_key: string
+  type: string
+  body: string
+  headers: string | null
+  created_at: number
+}
+
+export const toOutgoing = (row: OutboxRow, appId: string): OutgoingMessage => ({
+  exchange: row.exchange,
+  routingKey: row.routing_key,
+  body: row.body,
+  options: {
+    persistent: true,
+    contentType: "application/json",
+    messageId: row.id,
+    type: row.type,
+    appId,
+    timestamp: Math.floor(row.created_at / 1000),
+    headers: row.headers ? JSON.parse(row.headers) : {}
+  }
+})
+
+export interface RelayOptions {
+  readonly service: string
+  readonly batchSize?: number
+  /** Fallback poll interval when no commit wakes the relay. */
+  readonly pollMs?: number
+}
+
+/**
+ * Publishes unsent outbox rows oldest first; marks them sent only after the broker confirmed them.
+ * While the broker is away rows stay put and are sent, in order, once it is back.
+ */
+export class OutboxRelay {
+  private stopped = false
+  private wakeUp: (() => void) | undefined
+  private pending = false
+  private loop: Promise<void> | undefined
+  published = 0
+
+  constructor(
+    private readonly store: StoreShape,
+    private readonly broker: Broker,
+    private readonly opts: RelayOptions
+  ) {
+    store.onOutboxCommit(() => this.wake())
+  }
+
+  wake(): void {
+    this.pending = true
+    this.wakeUp?.()
+  }
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wakeUp?.()
+    await this.loop
+  }
+
+  /** Rows not yet confirmed by the broker. */
+  backlog(): number {
+    return (this.store.db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 500
+    const select = this.store.db.prepare(
+      "SELECT seq, id, exchange, routing_key, type, body, headers, created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?"
+    )
+    const markSent = this.store.db.prepare("UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND seq <= ?")
+    while (!this.stopped) {
+      this.pending = false
+      const rows = select.all(batchSize) as Array<OutboxRow>
+      if (rows.length === 0) {
+        await this.idle(this.opts.pollMs ?? 1_000)
+        continue
+      }
+      if (!this.broker.connected) {
+        await Promise.race([this.broker.whenConnected(), this.idle(this.opts.pollMs ?? 1_000)])
+        continue
+      }
+      try {
+        await this.broker.publish(rows.map((r) => toOutgoing(r, this.opts.service)))
+        markSent.run(Date.now(), rows[rows.length - 1]!.seq)
+        this.published += rows.length
+      } catch {
+        // Not confirmed: the same rows go again, in order, once the link is back (consumers dedupe).
+        await this.idle(200)
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.pending || this.stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms)
+      function done() {
+        clearTimeout(t)
+        resolve()
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined
+        done()
+      }
+    })
+  }
+}

@@ -1,0 +1,81 @@
+// Lists and replays messages parked in a service's dead-letter queue.
+import { dlqOf, inboxOf } from "@bat/contracts"
+import type { GetMessage } from "amqplib"
+import type { Broker } from "./Broker.ts"
+
+export interface ParkedMessage {
+  readonly messageId: string
+  readonly type: string
+  readonly reason: string
+  readonly error: string
+  readonly attempts: number
+  readonly originalQueue: string
+  readonly parkedAt: string
+  readonly body: string
+}
+
+const describe = (m: GetMessage): ParkedMessage => {
+  const h = (m.properties.headers ?? {}) as Record<string, unknown>
+  return {
+    messageId: String(m.properties.messageId ?? ""),
+    type: String(m.properties.type ?? ""),
+    reason: String(h["x-park-reason"] ?? ""),
+    error: String(h["x-error"] ?? ""),
+    attempts: Number(h["x-attempts"] ?? 1),
+    originalQueue: String(h["x-original-queue"] ?? ""),
+    parkedAt: String(h["x-parked-at"] ?? ""),
+    body: m.content.toString("utf8").slice(0, 4_000)
+  }
+}
+
+/** Peeks at up to `limit` parked messages; they stay in the queue. */
+export const listParked = (broker: Broker, service: string, limit = 50): Promise<Array<ParkedMessage>> =>
+  broker.withChannel(async (ch) => {
+    const out: Array<ParkedMessage> = []
+    while (out.length < limit) {
+      const m = await ch.get(dlqOf(service), { noAck: false })
+      if (!m) break
+      out.push(describe(m))
+    }
+    return out // closing the channel returns every message to the queue
+  })
+
+/** Number of messages waiting in the DLQ (a non-empty DLQ makes the service report degraded). */
+export const parkedCount = (broker: Broker, service: string): Promise<number> =>
+  broker.withChannel(async (ch) => (await ch.checkQueue(dlqOf(service))).messageCount)
+
+/**
+ * Sends parked messages back to the service's inbox with a fresh attempt count, keeping their ids
+ * (so a message that did take effect meanwhile is still deduplicated). All of them, or those in `ids`.
+ */
+export const replayParked = (broker: Broker, service: string, ids?: ReadonlyArray<string>): Promise<number> =>
+  broker.withChannel(async (ch) => {
+    const wanted = ids ? new Set(ids) : undefined
+    let replayed = 0
+    const seen = await ch.checkQueue(dlqOf(service))
+    for (let i = 0; i < seen.messageCount; i++) {
+      const m = await ch.get(dlqOf(service), { noAck: false })
+      if (!m) break
+      if (wanted && !wanted.has(String(m.properties.messageId))) continue // returned when the channel closes
+      const headers = { ...(m.properties.headers ?? {}) } as Record<string, unknown>
+      for (const k of ["x-attempts", "x-park-reason", "x-error", "x-parked-at", "x-last-error"]) delete headers[k]
+      headers["x-replayed-at"] = new Date().toISOString()
+      await broker.publish([
+        {
+          exchange: "",
+          routingKey: String(m.properties.headers?.["x-original-queue"] ?? inboxOf(service)),
+          body: m.content,
+          options: {
+            persistent: true,
+            contentType: m.properties.contentType ?? "application/json",
+            messageId: m.properties.messageId,
+            type: m.properties.type,
+            headers
+          }
+        }
+      ])
+      ch.ack(m)
+      replayed++
+    }
+    return replayed
+  })
