@@ -1,0 +1,10 @@
+// @bat/http: the Elysia + Effect bridge every service's HTTP layer is built on.
+export { HttpProblem, problemFromTable, titleForStatus } from "./HttpProblem.ts"
+export type { FieldError, ProblemBody, ProblemMapping, ProblemTable } from "./HttpProblem.ts"
+export { makeRunner, UnexpectedFailure } from "./runner.ts"
+export type { Runner } from "./runner.ts"
+export { schema } from "./schema.ts"
+export { makeServiceApp } from "./serviceApp.ts"
+export type { LogEntry, Readiness, ServiceAppOptions } from "./serviceApp.ts"
+export { makeAuth, requireRole } from "./auth.ts"
+export type { Auth, AuthOptions, Principal, Role } from "./auth.ts"

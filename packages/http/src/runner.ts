@@ -1,0 +1,31 @@
+// Runs Effect programs from route handlers through the process's one ManagedRuntime.
+import { Cause, Exit, Option, type Effect, type ManagedRuntime } from "effect"
+import { problemFromTable, type ProblemTable } from "./HttpProblem.ts"
+
+/** A failure no table maps: onError logs its cause and answers 500. */
+export class UnexpectedFailure extends Error {
+  override readonly name = "UnexpectedFailure"
+  constructor(readonly failure: Cause.Cause<unknown>) {
+    super("Unexpected failure")
+  }
+  pretty(): string {
+    return Cause.pretty(this.failure)
+  }
+}
+
+export type Runner<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
+
+/**
+ * `run(effect)` resolves with the value, or rejects with an `HttpProblem` for a failure
+ * the table maps (or an `HttpProblem` failure itself), else with `UnexpectedFailure`.
+ */
+export const makeRunner =
+  <R, ER>(runtime: ManagedRuntime.ManagedRuntime<R, ER>, problems: ProblemTable = {}): Runner<R> =>
+  async (effect) => {
+    const exit = await runtime.runPromiseExit(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    const error = Cause.findErrorOption(exit.cause)
+    const problem = Option.isSome(error) ? problemFromTable(error.value, problems) : undefined
+    throw problem ?? new UnexpectedFailure(exit.cause)
+  }
+

@@ -1,0 +1,151 @@
+// The Elysia app every service starts from: problem+json errors, health, readiness, OpenAPI.
+import { openapi } from "@elysiajs/openapi"
+import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
+import { HttpProblem, internalError, problemFromTable, type FieldError, type ProblemTable } from "./HttpProblem.ts"
+import { UnexpectedFailure } from "./runner.ts"
+
+export interface Readiness {
+  readonly ok: boolean
+  /** When not ok: `degraded` (serving, but something needs an operator) or `not_ready` (the default). */
+  readonly status?: "degraded" | "not_ready"
+  readonly checks: Record<string, unknown>
+}
+
+export interface LogEntry {
+  readonly level: "error"
+  readonly service: string
+  readonly message: string
+  readonly method: string
+  readonly path: string
+  readonly error: string
+}
+
+export interface ServiceAppOptions {
+  readonly service: string
+  readonly version?: string
+  /** Where the OpenAPI UI is served (its JSON at `<openapiPath>/json`), e.g. `/users/openapi`. */
+  readonly openapiPath?: string
+  readonly readiness: () => Promise<Readiness>
+  /** Tagged errors thrown straight out of handlers, by `_tag`. */
+  readonly problems?: ProblemTable
+  /** Where unexpected errors are reported; one JSON line on stderr by default. */
+  readonly log?: (entry: LogEntry) => void
+}
+
+const logToStderr = (entry: LogEntry) => console.error(JSON.stringify(entry))
+
+const statusCodes: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  422: "invalid_input",
+}
+
+const valueAt = (root: unknown, path: string): unknown =>
+  path === "" || path === "root"
+    ? root
+    : path.split(".").reduce<unknown>((node, key) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined), root)
+
+// Only the path and message of each issue: Elysia's issues also carry the input (`value`),
+// which may hold a password or a card number. A message that quotes the input is replaced too.
+const fieldErrors = (error: ValidationError): FieldError[] =>
+  error.all.map((issue) => {
+    const path = "path" in issue && typeof issue.path === "string" ? issue.path.replace(/^\//, "").replaceAll("/", ".") : ""
+    const message = typeof issue.message === "string" ? issue.message : "Invalid value"
+    const input = valueAt(error.value, path)
+    const quotesInput = (typeof input === "string" || typeof input === "number") && String(input).length >= 3 && message.includes(String(input))
+    return { path, message: quotesInput ? "Invalid value" : message }
+  })
+
+/** The problem for an error, or undefined when it is unexpected (a 500 to log). */
+const knownProblem = (code: unknown, error: unknown, problems: ProblemTable): HttpProblem | undefined => {
+  if (error instanceof HttpProblem) return error
+  if (error instanceof ValidationError) {
+    if (error.type === "response") return undefined // our own output is wrong: a bug, not bad input
+    return new HttpProblem({
+      status: 422,
+      code: "invalid_input",
+      detail: `The request ${error.type} is invalid.`,
+      errors: fieldErrors(error),
+    })
+  }
+  switch (code) {
+    case "PARSE":
+      return new HttpProblem({ status: 400, code: "malformed_json", detail: "The request body could not be parsed." })
+    case "NOT_FOUND":
+      return new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
+    case "INVALID_COOKIE_SIGNATURE":
+      return new HttpProblem({ status: 400, code: "bad_request" })
+    case "INVALID_FILE_TYPE":
+      return new HttpProblem({ status: 422, code: "invalid_input", detail: "The uploaded file type is not accepted." })
+  }
+  if (error instanceof ElysiaCustomStatusResponse && typeof error.code === "number" && error.code >= 400 && error.code < 500) {
+    return new HttpProblem({ status: error.code, code: statusCodes[error.code] ?? "bad_request" })
+  }
+  return problemFromTable(error, problems)
+}
+
+const describe = (error: unknown): string =>
+  error instanceof ValidationError
+    ? `invalid ${error.type}: ${JSON.stringify(fieldErrors(error))}` // its message holds the data
+    : error instanceof UnexpectedFailure
+    ? error.pretty()
+    : error instanceof Error
+      ? (error.stack ?? `${error.name}: ${error.message}`)
+      : String(error)
+
+export const makeServiceApp = (opts: ServiceAppOptions) => {
+  const problems = opts.problems ?? {}
+  const log = opts.log ?? logToStderr
+  const readinessCheck = async (): Promise<Readiness> => {
+    try {
+      return await opts.readiness()
+    } catch (error) {
+      return { ok: false, status: "not_ready", checks: { readiness: error instanceof Error ? error.message : String(error) } }
+    }
+  }
+
+  return (
+    new Elysia()
+      // First, so that it covers every route registered after it (routes before it are not covered).
+      .onError({ as: "global" }, ({ code, error, request }) => {
+        const problem = knownProblem(code, error, problems)
+        if (problem === undefined || problem.status >= 500) {
+          // Never the body or query: they may hold passwords or card numbers.
+          log({
+            level: "error",
+            service: opts.service,
+            message: problem === undefined ? "unexpected error while handling a request" : problem.detail,
+            method: request.method,
+            path: new URL(request.url).pathname,
+            error: describe(problem?.cause ?? error),
+          })
+        }
+        return (problem ?? internalError()).toResponse()
+      })
+      .use(
+        openapi({
+          path: opts.openapiPath ?? "/openapi",
+          documentation: {
+            info: { title: `${opts.service} service`, version: opts.version ?? "0.0.0" },
+            components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+          },
+        }),
+      )
+      .get("/health", () => ({ status: "ok" as const, service: opts.service }), {
+        detail: { summary: "Liveness", tags: ["operations"] },
+      })
+      .get(
+        "/ready",
+        async ({ set }) => {
+          const readiness = await readinessCheck()
+          if (readiness.ok) return { status: "ready" as const, checks: readiness.checks }
+          set.status = 503
+          return { status: readiness.status ?? ("not_ready" as const), checks: readiness.checks }
+        },
+        { detail: { summary: "Readiness: database, broker, consumers", tags: ["operations"] } },
+      )
+  )
+}
