@@ -1,16 +1,19 @@
 // Wires a service's messaging: one broker link, its topology, the outbox relay and the consumer runner.
 import type { StoreShape } from "@bat/store"
+import { Effect } from "effect"
 import { Broker } from "./Broker.ts"
 import { Consumer, type ConsumerOptions } from "./Consumer.ts"
 import { OutboxRelay } from "./Outbox.ts"
 import { listParked, parkedCount, replayParked } from "./Parked.ts"
 import { topologyFor } from "./Topology.ts"
 
-export interface MessagingOptions<R> extends Omit<ConsumerOptions<R>, "store" | "broker" | "service" | "handlers"> {
+export interface MessagingOptions<R> extends Omit<ConsumerOptions<R>, "store" | "broker" | "service" | "handlers" | "runSyncExit"> {
   readonly service: string
   readonly url: string
   readonly store: StoreShape
   readonly handlers?: ConsumerOptions<R>["handlers"]
+  /** Needed with handlers: runs a handler's Effect synchronously (e.g. `ManagedRuntime.runSyncExit`). */
+  readonly runSyncExit?: ConsumerOptions<R>["runSyncExit"]
   readonly holdTtlMs?: number
   readonly relayPollMs?: number
 }
@@ -32,7 +35,14 @@ export const startMessaging = async <R>(opts: MessagingOptions<R>): Promise<Mess
   })
   const broker = new Broker({ url: opts.url, topology })
   const consumer = opts.handlers
-    ? new Consumer<R>({ ...opts, handlers: opts.handlers, broker, store: opts.store, service: opts.service })
+    ? new Consumer<R>({
+        ...opts,
+        handlers: opts.handlers,
+        runSyncExit: opts.runSyncExit ?? (Effect.runSyncExit as ConsumerOptions<R>["runSyncExit"]),
+        broker,
+        store: opts.store,
+        service: opts.service
+      })
     : undefined
   const relay = new OutboxRelay(opts.store, broker, {
     service: opts.service,

@@ -1,0 +1,213 @@
+// Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
+// HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
+import { dlqOf } from "@bat/contracts"
+import { startMessaging, type Handlers, type Messaging } from "@bat/messaging"
+import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
+import { Elysia } from "elysia"
+import { Layer, ManagedRuntime, Schema } from "effect"
+import { makeAuth, requireRole, type Auth } from "./auth.ts"
+import type { ProblemTable } from "./HttpProblem.ts"
+import { makeRunner, type Runner } from "./runner.ts"
+import { schema } from "./schema.ts"
+import { makeServiceApp } from "./serviceApp.ts"
+
+export const TOKEN_ISSUER = "bookaticket/users"
+export const TOKEN_AUDIENCE = "bookaticket"
+
+export interface ServiceConfig {
+  readonly service: string
+  readonly port: number
+  readonly dataDir: string
+  readonly amqpUrl: string
+  readonly holdTtlMs: number
+  readonly jwksUrl: string
+  readonly production: boolean
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+const intFrom = (v: string | undefined, fallback: number, name: string): number => {
+  if (v === undefined || v === "") return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
+  return n
+}
+
+export const loadConfig = (service: string, defaultPort: number, env = process.env): ServiceConfig => {
+  const usersPort = intFrom(env.USERS_PORT, 3001, "USERS_PORT")
+  return {
+    service,
+    port: intFrom(env.PORT ?? env[`${service.toUpperCase()}_PORT`], defaultPort, "PORT"),
+    dataDir: env.DATA_DIR ?? "./data",
+    amqpUrl: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
+    holdTtlMs: intFrom(env.HOLD_TTL_MS, 900_000, "HOLD_TTL_MS"),
+    jwksUrl: env.JWKS_URL ?? `http://127.0.0.1:${usersPort}/users/.well-known/jwks.json`,
+    production: env.NODE_ENV === "production",
+    env
+  }
+}
+
+export const log = (service: string, level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), service, msg, ...fields })
+  if (level === "error") console.error(line)
+  else console.log(line)
+}
+
+/** What a service's route and handler factories get. */
+export interface ServiceContext<R> {
+  readonly config: ServiceConfig
+  readonly store: StoreShape
+  readonly runtime: ManagedRuntime.ManagedRuntime<R | Store, never>
+  readonly run: Runner<R | Store>
+  readonly auth: Auth
+}
+
+export interface BootOptions<R> {
+  readonly service: string
+  readonly defaultPort: number
+  /** The path prefix the front door routes to this service, e.g. `/tickets`. */
+  readonly prefix: string
+  readonly migrations: ReadonlyArray<Migration>
+  /** The service's own Effect services, built on its store. */
+  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R>
+  readonly handlers?: (ctx: ServiceContext<R>) => Handlers<R | Store>
+  readonly routes: (ctx: ServiceContext<R>) => Elysia<any, any, any, any, any, any, any>
+  readonly problems?: ProblemTable
+  /** Declares payments' hold-timer queues and consumes its expiry queue. */
+  readonly holdTimer?: boolean
+  /** Background work (sweepers); returns a stop function. */
+  readonly background?: (ctx: ServiceContext<R> & { readonly messaging: Messaging }) => () => void
+  /** Extra checks for /ready. */
+  readonly ready?: () => Record<string, unknown>
+  /** Auth override (the users service verifies its own tokens without HTTP). */
+  readonly auth?: (store: StoreShape, config: ServiceConfig) => Auth
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+export interface RunningService {
+  readonly url: string
+  readonly port: number
+  readonly messaging: Messaging
+  readonly store: StoreShape
+  readonly stop: () => Promise<void>
+}
+
+const ReplayBody = Schema.Struct({ messageIds: Schema.optional(Schema.Array(Schema.String)) })
+const ParkedQuery = Schema.Struct({ limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))) })
+
+export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
+  const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
+  const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
+  const storeLayer = Layer.succeed(Store, store)
+  const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer
+  const runtime = ManagedRuntime.make(appLayer as Layer.Layer<R | Store>)
+  const context = await runtime.context()
+  const auth =
+    opts.auth?.(store, config) ?? makeAuth({ jwksUrl: config.jwksUrl, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE })
+  const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth }
+  void context
+
+  const handlers = opts.handlers?.(ctx)
+  const messaging = await startMessaging<R | Store>({
+    service: opts.service,
+    url: config.amqpUrl,
+    store,
+    ...(handlers ? { handlers } : {}),
+    runSyncExit: runtime.runSyncExit,
+    ...(opts.holdTimer ? { holdTtlMs: config.holdTtlMs, extraQueues: ["payments.hold-expired"] } : {}),
+    log: (level, msg, fields) => log(opts.service, level, msg, fields)
+  })
+  const consumes = handlers !== undefined
+  let parked = 0
+  const refreshParked = async () => {
+    if (!consumes || !messaging.broker.connected) return
+    try {
+      const n = await messaging.parkedCount()
+      if (n > 0 && n !== parked) log(opts.service, "error", `${n} message(s) parked in ${dlqOf(opts.service)}`)
+      parked = n
+    } catch {
+      // next round
+    }
+  }
+  await refreshParked()
+  const parkedTimer = setInterval(refreshParked, 5_000)
+  const pruneTimer = setInterval(() => pruneRetention(store.db), 3_600_000)
+  const stopBackground = opts.background?.({ ...ctx, messaging })
+
+  const ops = new Elysia({ prefix: `${opts.prefix}/_ops` })
+    .get(
+      "/dlq",
+      async ({ headers, query }) => {
+        requireRole(await auth.authenticate(headers), "staff")
+        if (!consumes) return { items: [], count: 0 }
+        const items = await messaging.listParked(query.limit ?? 50)
+        return { items, count: await messaging.parkedCount() }
+      },
+      { query: schema(ParkedQuery) }
+    )
+    .post(
+      "/dlq/replay",
+      async ({ headers, body }) => {
+        requireRole(await auth.authenticate(headers), "staff")
+        const replayed = consumes ? await messaging.replayParked(body.messageIds) : 0
+        await refreshParked()
+        return { replayed }
+      },
+      { body: schema(ReplayBody) }
+    )
+
+  const app = makeServiceApp({
+    service: opts.service,
+    openapiPath: `${opts.prefix}/openapi`,
+    ...(opts.problems ? { problems: opts.problems } : {}),
+    readiness: async () => {
+      const checks: Record<string, unknown> = {
+        database: store.db.open ? "open" : "closed",
+        broker: messaging.broker.connected ? "connected" : "disconnected",
+        consumers: consumes ? (messaging.broker.connected ? "running" : "stopped") : "none",
+        outboxBacklog: messaging.relay.backlog(),
+        parked,
+        ...opts.ready?.()
+      }
+      if (!store.db.open || !messaging.broker.connected) return { ok: false, status: "not_ready", checks }
+      if (parked > 0) return { ok: false, status: "degraded", checks }
+      return { ok: true, checks }
+    }
+  })
+    .use(ops)
+    .use(opts.routes(ctx))
+    .listen({ port: config.port, hostname: "0.0.0.0" })
+
+  const port = app.server?.port ?? config.port
+  log(opts.service, "info", `listening on http://localhost:${port}`)
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(parkedTimer)
+      clearInterval(pruneTimer)
+      stopBackground?.()
+      await app.stop()
+      await messaging.stop()
+      await runtime.dispose()
+      store.db.close()
+    })())
+  return { url: `http://localhost:${port}`, port, messaging, store, stop }
+}
+
+/** Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. */
+export const runServiceMain = async <R>(opts: BootOptions<R>): Promise<void> => {
+  try {
+    const svc = await bootService(opts)
+    const shutdown = (signal: string) => {
+      log(opts.service, "info", `${signal} received, stopping`)
+      svc.stop().then(
+        () => process.exit(0),
+        () => process.exit(1)
+      )
+    }
+    process.once("SIGTERM", () => shutdown("SIGTERM"))
+    process.once("SIGINT", () => shutdown("SIGINT"))
+  } catch (e) {
+    log(opts.service, "error", `failed to start: ${e instanceof Error ? e.message : String(e)}`)
+    process.exit(1)
+  }
+}
