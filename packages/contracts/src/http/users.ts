@@ -1,0 +1,2 @@
+// HTTP request and response bodies of the users service.
+export {}
