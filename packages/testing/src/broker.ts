@@ -1,0 +1,223 @@
+// Broker helpers for tests: a throw-away vhost per test run, and a TCP proxy that can cut the broker link.
+import net from "node:net";
+
+const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
+const DEFAULT_MANAGEMENT_URL = "http://guest:guest@127.0.0.1:15672";
+
+export interface TestVhost {
+  /** The vhost's name, `bat-test-<random>`. */
+  readonly vhost: string;
+  /** `AMQP_URL` (or the default local broker) with its path replaced by this vhost. */
+  readonly amqpUrl: string;
+  /** Deletes this vhost (and so every exchange and queue in it). Safe to call twice. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestVhostOptions {
+  /** Base AMQP URL; defaults to `AMQP_URL` from the environment, then the local broker. */
+  readonly amqpUrl?: string;
+  /** Management API base URL with credentials; defaults to `RABBITMQ_MANAGEMENT_URL`, then http://guest:guest@127.0.0.1:15672. */
+  readonly managementUrl?: string;
+  /** Name prefix; the vhost is `<prefix>-<random>`. */
+  readonly prefix?: string;
+}
+
+/** Calls the RabbitMQ management HTTP API; `path` starts at `/api/...`. Credentials come from the URL. */
+export const managementRequest = async (
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+  managementUrl: string = process.env.RABBITMQ_MANAGEMENT_URL ?? DEFAULT_MANAGEMENT_URL,
+): Promise<Response> => {
+  const base = new URL(managementUrl);
+  const user = decodeURIComponent(base.username || "guest");
+  const pass = decodeURIComponent(base.password || "guest");
+  base.username = "";
+  base.password = "";
+  const url = new URL(path.replace(/^\//, ""), base.href.endsWith("/") ? base.href : `${base.href}/`);
+  const headers: Record<string, string> = { authorization: `Basic ${btoa(`${user}:${pass}`)}` };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  try {
+    return await fetch(url, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  } catch (cause) {
+    throw new Error(
+      `RabbitMQ management API at ${base.origin} does not answer (${String(cause)}); ` +
+        "run `bash rabbitmq/ensure-broker.sh` to start the broker and enable rabbitmq_management",
+      { cause },
+    );
+  }
+};
+
+const expectOk = async (res: Response, what: string): Promise<void> => {
+  if (!res.ok) throw new Error(`${what} failed: HTTP ${res.status} ${await res.text()}`);
+};
+
+/** Creates a unique vhost, grants the management user full permissions on it, and returns its AMQP URL. */
+export const createTestVhost = async (options: TestVhostOptions = {}): Promise<TestVhost> => {
+  const managementUrl = options.managementUrl ?? process.env.RABBITMQ_MANAGEMENT_URL ?? DEFAULT_MANAGEMENT_URL;
+  const vhost = `${options.prefix ?? "bat-test"}-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const user = decodeURIComponent(new URL(managementUrl).username || "guest");
+  const encoded = encodeURIComponent(vhost);
+
+  await expectOk(
+    await managementRequest(`/api/vhosts/${encoded}`, { method: "PUT", body: {} }, managementUrl),
+    `creating vhost ${vhost}`,
+  );
+  await expectOk(
+    await managementRequest(
+      `/api/permissions/${encoded}/${encodeURIComponent(user)}`,
+      { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" } },
+      managementUrl,
+    ),
+    `granting ${user} permissions on vhost ${vhost}`,
+  );
+
+  const amqp = new URL(options.amqpUrl ?? process.env.AMQP_URL ?? DEFAULT_AMQP_URL);
+  amqp.pathname = `/${encoded}`;
+
+  let deleted = false;
+  return {
+    vhost,
+    amqpUrl: amqp.href,
+    cleanup: async () => {
+      if (deleted) return;
+      const res = await managementRequest(`/api/vhosts/${encoded}`, { method: "DELETE" }, managementUrl);
+      if (res.status !== 404) await expectOk(res, `deleting vhost ${vhost}`);
+      deleted = true;
+    },
+  };
+};
+
+export interface PollOptions {
+  /** Give up after this long (default 10 000 ms). */
+  readonly timeoutMs?: number;
+  /** Wait between attempts (default 50 ms). */
+  readonly intervalMs?: number;
+  /** What is being waited for, for the timeout message. */
+  readonly message?: string;
+}
+
+/**
+ * Calls `fn` until it returns a truthy value, and returns that value. A throwing `fn` counts as
+ * "not yet" (so `expect(...)` inside works as "eventually"). On timeout, throws an error naming what
+ * was awaited, with the last result or error.
+ */
+export const pollUntil = async <T>(
+  fn: () => T | Promise<T>,
+  options: PollOptions = {},
+): Promise<Exclude<T, false | null | undefined | 0 | "">> => {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 50;
+  const deadline = performance.now() + timeoutMs;
+  let attempts = 0;
+  let last: { value: unknown } | { error: unknown } | undefined;
+  for (;;) {
+    attempts++;
+    try {
+      const value = await fn();
+      if (value) return value as Exclude<T, false | null | undefined | 0 | "">;
+      last = { value };
+    } catch (error) {
+      last = { error };
+    }
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    await Bun.sleep(Math.min(intervalMs, left));
+  }
+  const what = options.message ?? fn.toString().slice(0, 200);
+  const detail =
+    last === undefined
+      ? ""
+      : "error" in last
+        ? `; last error: ${last.error instanceof Error ? last.error.message : String(last.error)}`
+        : `; last result: ${Bun.inspect(last.value)}`;
+  const error = new Error(`pollUntil timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${what}${detail}`);
+  if (last !== undefined && "error" in last) error.cause = last.error;
+  throw error;
+};
+
+export interface TcpProxy {
+  /** The local port to connect to instead of the target's. */
+  readonly port: number;
+  /** Destroys every open connection, and drops new ones at once until `restore()`. */
+  cut(): void;
+  /** Lets connections through again. */
+  restore(): void;
+  /** How many client connections are open right now. */
+  readonly connections: number;
+  /** Stops listening and destroys every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 (port 0 = any free port) to `targetHost:targetPort`, for cutting a
+ * link in tests: point a service's AMQP_URL at `proxy.port`, then `cut()` and `restore()`.
+ * While cut, new connections are accepted and dropped immediately, which a client sees as a reset.
+ */
+export const startTcpProxy = async (
+  targetPort: number,
+  options: { targetHost?: string; port?: number } = {},
+): Promise<TcpProxy> => {
+  const targetHost = options.targetHost ?? "127.0.0.1";
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let isCut = false;
+
+  const server = net.createServer((client) => {
+    if (isCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ host: targetHost, port: targetPort });
+    const pair = { client, upstream };
+    pairs.add(pair);
+    const teardown = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", teardown).on("close", teardown);
+    upstream.on("error", teardown).on("close", teardown);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+
+  const destroyAll = () => {
+    for (const { client, upstream } of pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    pairs.clear();
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("TCP proxy has no port");
+
+  return {
+    port: address.port,
+    cut: () => {
+      isCut = true;
+      destroyAll();
+    },
+    restore: () => {
+      isCut = false;
+    },
+    get connections() {
+      return pairs.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        destroyAll();
+        server.close(() => resolve());
+      }),
+  };
+};
