@@ -1,0 +1,18 @@
+// Starts the front door on GATEWAY_PORT (default 3000), routing to the services' ports from the environment.
+import { startGateway } from "./proxy.ts";
+import { routesFromEnv } from "./routeTable.ts";
+
+const port = Number(process.env.GATEWAY_PORT ?? process.env.PORT ?? 3000);
+const routes = routesFromEnv(process.env);
+const server = startGateway({ port, hostname: process.env.GATEWAY_HOST ?? "0.0.0.0", routes });
+
+console.log(`gateway listening on http://localhost:${server.port}`);
+for (const route of routes) console.log(`  ${route.prefix.padEnd(15)} -> ${route.upstream}`);
+
+const shutdown = (signal: string) => {
+  console.log(`gateway: ${signal}, closing`);
+  // Open event streams never finish on their own, so close connections rather than wait for them.
+  void server.stop(true).then(() => process.exit(0));
+};
+process.once("SIGTERM", () => shutdown("SIGTERM"));
+process.once("SIGINT", () => shutdown("SIGINT"));

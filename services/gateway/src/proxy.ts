@@ -1,0 +1,117 @@
+// The front door: a streaming reverse proxy that routes by path prefix to the services.
+import type { Server } from "bun";
+import { matchRoute, type Route } from "./routeTable.ts";
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and are never forwarded.
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+const stripHopByHop = (headers: Headers): Headers => {
+  const named = (headers.get("connection") ?? "").split(",").map((h) => h.trim().toLowerCase());
+  for (const name of [...HOP_BY_HOP, ...named]) if (name) headers.delete(name);
+  return headers;
+};
+
+// Same shape and type URNs as the services' errors (packages/http), without pulling in Elysia.
+const problem = (status: number, code: string, title: string, detail: string): Response =>
+  new Response(JSON.stringify({ type: `urn:bookaticket:problem:${code}`, title, status, detail, code }), {
+    status,
+    headers: { "content-type": "application/problem+json" },
+  });
+
+const json = (body: unknown): Response =>
+  new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+
+export interface GatewayOptions {
+  readonly routes: readonly Route[];
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly hostname?: string;
+  /** Called when an upstream cannot be reached (default: one line on stderr). */
+  readonly onUpstreamError?: (route: Route, error: unknown) => void;
+}
+
+/** Starts the gateway. `/health` and `/ready` are its own; everything else is forwarded or a 404 problem. */
+export const startGateway = (options: GatewayOptions): Server<undefined> => {
+  const onUpstreamError =
+    options.onUpstreamError ??
+    ((route: Route, error: unknown) =>
+      console.error(`gateway: ${route.service} at ${route.upstream} unreachable: ${String(error)}`));
+
+  const forward = async (req: Request, server: Server<undefined>, route: Route, url: URL): Promise<Response> => {
+    const headers = stripHopByHop(new Headers(req.headers));
+    const clientAddress = server.requestIP(req)?.address;
+    const forwardedFor = headers.get("x-forwarded-for");
+    if (clientAddress) headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${clientAddress}` : clientAddress);
+    headers.set("x-forwarded-host", headers.get("host") ?? url.host);
+    headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+    headers.delete("host");
+
+    const eventStream = (req.headers.get("accept") ?? "").includes("text/event-stream");
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${route.upstream}${url.pathname}${url.search}`, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : req.body,
+        redirect: "manual",
+        // The client going away cancels the upstream request (and an open event stream).
+        signal: req.signal,
+        // Pass compressed bodies through untouched, with their Content-Encoding.
+        decompress: false,
+        // An event stream may be quiet for long stretches; its lifetime is the client's to decide.
+        ...(eventStream ? { timeout: false } : {}),
+      });
+    } catch (error) {
+      if (req.signal.aborted) return new Response(null, { status: 499 });
+      onUpstreamError(route, error);
+      return problem(
+        502,
+        "service_unavailable",
+        "Bad Gateway",
+        `The ${route.service} service does not answer; try again shortly.`,
+      );
+    }
+
+    const responseHeaders = stripHopByHop(new Headers(upstream.headers));
+    if ((responseHeaders.get("content-type") ?? "").startsWith("text/event-stream")) {
+      // No idle timeout on a live event stream, and tell any proxy in front of us not to buffer it.
+      server.timeout(req, 0);
+      responseHeaders.set("x-accel-buffering", "no");
+    }
+    return new Response(upstream.body, {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: responseHeaders,
+    });
+  };
+
+  return Bun.serve({
+    port: options.port,
+    hostname: options.hostname,
+    idleTimeout: 60,
+    fetch(req, server) {
+      const url = new URL(req.url);
+      if (url.pathname === "/health") return json({ status: "ok" });
+      if (url.pathname === "/ready") return json({ status: "ready" });
+      const route = matchRoute(options.routes, url.pathname);
+      if (route === undefined) {
+        return problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`);
+      }
+      return forward(req, server, route, url);
+    },
+    error(error) {
+      console.error("gateway: unexpected error", error);
+      return problem(502, "service_unavailable", "Bad Gateway", "The gateway could not forward the request.");
+    },
+  });
+};
