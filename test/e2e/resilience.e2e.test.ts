@@ -1,0 +1,161 @@
+// Integrity invariants I1–I4 and I7 under failure: kill -9 of booking and of payments in the middle of a
+// stream of bookings, and the broker link cut and restored, with every accepted booking reaching exactly
+// one terminal state and no seat or payment left inconsistent.
+import { afterAll, beforeAll, expect, test } from "bun:test"
+import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type TcpProxy, type TestVhost } from "@bat/testing"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+
+const HOLD_TTL_MS = 4_000
+const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
+
+let vh: TestVhost
+let proxy: TcpProxy
+let dataDir: string
+let fleet: Fleet
+
+beforeAll(async () => {
+  vh = await createTestVhost({ prefix: "bat-chaos" })
+  proxy = await startTcpProxy(5672)
+  const viaProxy = new URL(vh.amqpUrl)
+  viaProxy.port = String(proxy.port)
+  dataDir = mkdtempSync(join(tmpdir(), "bat-chaos-"))
+  fleet = await startFleet({
+    ports: "free",
+    env: {
+      ...process.env,
+      AMQP_URL: viaProxy.href,
+      DATA_DIR: dataDir,
+      HOLD_TTL_MS: String(HOLD_TTL_MS),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password
+    }
+  })
+}, 90_000)
+
+afterAll(async () => {
+  await fleet?.stop()
+  await proxy?.close()
+  await vh?.cleanup()
+  rmSync(dataDir, { recursive: true, force: true })
+}, 30_000)
+
+const TERMINAL = new Set(["booked", "failed", "cancelled"])
+
+test("kill -9 of booking and payments and a cut broker link lose no accepted booking and break no invariant", async () => {
+  const api = new Api(fleet.urls.gateway!)
+  const staff = api.as((await api.post("/users/login", ADMIN)).body.token)
+  const rows = ["A", "B", "C", "D"]
+  const { screeningId } = await setupCatalog(staff, rows, 6) // 24 seats, contended on purpose
+  const customers = await Promise.all(Array.from({ length: 12 }, (_, i) => registerCustomer(api, `c${i}`)))
+
+  const accepted: Array<{ bookingId: string; who: Api; seats: Array<string>; pay: boolean }> = []
+  const seat = () => `${rows[Math.floor(Math.random() * rows.length)]}${1 + Math.floor(Math.random() * 6)}`
+  const attempt = async (i: number) => {
+    const who = customers[i % customers.length]!
+    const seats = [...new Set([seat(), seat()])]
+    const r = await who.post("/tickets/book", { screeningId, seatNumbers: seats })
+    if (r.status === 202) accepted.push({ bookingId: r.body.bookingId, who, seats, pay: i % 2 === 0 })
+    else if (r.status < 500) throw new Error(`book refused: ${r.status} ${JSON.stringify(r.body)}`)
+    // 5xx here is the front door answering for a killed service: that attempt was never accepted.
+  }
+  const burst = async (from: number, to: number) => {
+    await Promise.all(Array.from({ length: to - from }, (_, k) => attempt(from + k)))
+  }
+
+  await burst(0, 10)
+  await fleet.kill("booking", "SIGKILL")
+  await burst(10, 14)
+  await fleet.restart("booking")
+  await burst(14, 24)
+  await fleet.kill("payments", "SIGKILL")
+  await burst(24, 30)
+  await fleet.restart("payments")
+  proxy.cut()
+  await burst(30, 40) // accepted into booking's outbox while the broker is unreachable
+  proxy.restore()
+  await burst(40, 50)
+  expect(accepted.length).toBeGreaterThan(30)
+
+  // Pay for half of the reservations; the rest are left to expire.
+  const paid = new Map<string, string>()
+  await Promise.all(
+    accepted
+      .filter((b) => b.pay)
+      .map(async (b) => {
+        const status = await pollUntil(
+          async () => (await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status,
+          { timeoutMs: 30_000, message: `booking ${b.bookingId} to be decided` }
+        )
+        if (status !== "reserved" && status !== "pending") return
+        const r = await pollUntil(
+          async () => {
+            const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
+            return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
+          },
+          { timeoutMs: 30_000, message: "the reservation to reach payments" }
+        )
+        if (r.status === 200) paid.set(b.bookingId, r.body.paymentId)
+      })
+  )
+
+  // I2 + I4: every accepted booking reaches exactly one terminal state, unpaid holds are released.
+  const finals = new Map<string, any>()
+  await pollUntil(
+    async () => {
+      for (const b of accepted) {
+        if (finals.has(b.bookingId)) continue
+        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
+        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
+      }
+      return finals.size === accepted.length
+    },
+    { timeoutMs: HOLD_TTL_MS + 45_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
+  )
+
+  // I1: no seat held by two live bookings.
+  const holders = new Map<string, string>()
+  for (const f of finals.values()) {
+    if (f.status !== "booked") continue
+    for (const t of f.tickets) {
+      expect(holders.get(t.seatNumber)).toBeUndefined()
+      holders.set(t.seatNumber, f.bookingId)
+    }
+  }
+  // I3: booked if and only if a successful payment exists for it.
+  for (const b of accepted) {
+    const f = finals.get(b.bookingId)
+    const paymentId = paid.get(b.bookingId)
+    if (f.status === "booked") {
+      expect(paymentId).toBeDefined()
+      const p = await b.who.get(`/payments/${paymentId}`)
+      expect(p.body.status).toBe("succeeded")
+    } else if (paymentId) {
+      const p = await b.who.get(`/payments/${paymentId}`)
+      expect(["failed", "expired", "refunded"]).toContain(p.body.status)
+    }
+  }
+  // The seat map agrees with booking once the events have drained.
+  await pollUntil(
+    async () => {
+      const map = await api.get(`/screenings/${screeningId}/seats`)
+      const booked = map.body.rows.flatMap((r: any) => r.seats).filter((s: any) => s.status === "booked").map((s: any) => s.seatNumber)
+      return booked.length === holders.size && booked.every((s: string) => holders.has(s))
+    },
+    { timeoutMs: 20_000, message: "the seat map to match booking" }
+  )
+  // I2: the customer is told the outcome.
+  const sample = [...finals.values()].slice(0, 10)
+  for (const f of sample) {
+    const owner = accepted.find((b) => b.bookingId === f.bookingId)!.who
+    await pollUntil(
+      async () => {
+        const n = await owner.get("/notifications?limit=200")
+        return n.body.items?.some((x: any) => x.bookingId === f.bookingId && ["booked", "booking_failed", "reservation_failed", "cancelled"].includes(x.kind))
+      },
+      { timeoutMs: 20_000, message: `a terminal notification for ${f.bookingId}` }
+    )
+  }
+}, 240_000)

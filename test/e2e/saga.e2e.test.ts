@@ -1,0 +1,178 @@
+// The seed's ten steps end to end, through the front door of a fleet started with `bun run start`.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Api, openStream, startSystem } from "./client.ts"
+
+const HOLD_TTL_MS = 3_000
+const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
+
+let vh: TestVhost
+let dataDir: string
+let system: Awaited<ReturnType<typeof startSystem>>
+let api: Api
+let staff: Api
+let screeningId: string
+
+const seatStatus = async (seat: string) => {
+  const map = await api.get(`/screenings/${screeningId}/seats`)
+  for (const row of map.body.rows) for (const s of row.seats) if (s.seatNumber === seat) return s.status as string
+  throw new Error(`no seat ${seat}`)
+}
+
+const newCustomer = async (name: string) => {
+  const email = `${name}-${crypto.randomUUID().slice(0, 8)}@e2e.test`
+  const reg = await api.post("/users/register", { fullName: name, email, password: "correct horse battery" })
+  expect(reg.status).toBe(201)
+  const login = await api.post("/users/login", { email, password: "correct horse battery" })
+  expect(login.status).toBe(200)
+  return api.as(login.body.token)
+}
+
+beforeAll(async () => {
+  vh = await createTestVhost({ prefix: "bat-e2e" })
+  dataDir = mkdtempSync(join(tmpdir(), "bat-e2e-"))
+  system = await startSystem({
+    AMQP_URL: vh.amqpUrl,
+    DATA_DIR: dataDir,
+    HOLD_TTL_MS: String(HOLD_TTL_MS),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password
+  })
+  api = new Api(system.gateway)
+  const login = await api.post("/users/login", ADMIN)
+  expect(login.status).toBe(200)
+  staff = api.as(login.body.token)
+
+  const cinema = await staff.post("/cinemas", { name: "E2E Odeon", address: "1 Test Street" })
+  expect(cinema.status).toBe(201)
+  const hall = await staff.post(`/cinemas/${cinema.body.cinemaId}/halls`, { name: "Hall 1", rows: [{ label: "A", seats: 8 }] })
+  expect(hall.status).toBe(201)
+  const movie = await staff.post("/movies", { title: "The Test", genre: "drama", durationMinutes: 100 })
+  expect(movie.status).toBe(201)
+  const startsAt = new Date(Date.now() + 86_400_000).toISOString()
+  // The hall and movie reach screenings as events: schedule as soon as both have arrived.
+  const scheduled = await pollUntil(
+    async () => {
+      const r = await staff.post("/screenings", {
+        movieId: movie.body.movieId,
+        hallId: hall.body.hallId,
+        startsAt,
+        price: { amount: 1250, currency: "EUR" }
+      })
+      return r.status === 201 ? r : undefined
+    },
+    { timeoutMs: 15_000, message: "the screening to be scheduled" }
+  )
+  screeningId = scheduled.body.screeningId
+}, 90_000)
+
+afterAll(async () => {
+  await system?.stop()
+  await vh?.cleanup()
+  rmSync(dataDir, { recursive: true, force: true })
+}, 30_000)
+
+describe("the booking saga through the front door", () => {
+  test("a customer lists screenings, books two seats, pays, and is told the booking is confirmed", async () => {
+    const me = await newCustomer("paying")
+    const list = await me.get("/screenings")
+    expect(list.status).toBe(200)
+    expect(list.body.items.some((s: any) => s.screeningId === screeningId)).toBe(true)
+    expect(await seatStatus("A1")).toBe("available")
+
+    const stream = await openStream(me)
+    try {
+      const book = await me.post("/tickets/book", { screeningId, seatNumbers: ["A1", "A2"] })
+      expect(book.status).toBe(202)
+      expect(book.body.status).toBe("pending")
+      const bookingId = book.body.bookingId
+      const reserved = await stream.waitFor(bookingId, "reserved")
+      expect(reserved.data.seatNumbers).toEqual(["A1", "A2"])
+
+      const booking = await me.get(`/tickets/bookings/${bookingId}`)
+      expect(booking.body.status).toBe("reserved")
+      expect(booking.body.amount).toBe(2500)
+
+      const pay = await me.post("/payments", { bookingId, card: { number: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123" } })
+      expect(pay.status).toBe(200)
+      expect(pay.body.status).toBe("succeeded")
+      expect(pay.body.amount).toBe(2500)
+
+      await stream.waitFor(bookingId, "booked")
+      expect((await me.get(`/tickets/bookings/${bookingId}`)).body.status).toBe("booked")
+      await pollUntil(async () => (await seatStatus("A1")) === "booked", { message: "A1 painted booked" })
+    } finally {
+      await stream.close()
+    }
+  })
+
+  test("a declined card fails the booking, tells the customer why, and frees the seat", async () => {
+    const me = await newCustomer("declined")
+    const stream = await openStream(me)
+    try {
+      const book = await me.post("/tickets/book", { screeningId, seatNumbers: ["A3"] })
+      expect(book.status).toBe(202)
+      const bookingId = book.body.bookingId
+      await stream.waitFor(bookingId, "reserved")
+      const pay = await me.post("/payments", { bookingId, card: { number: "4000000000000002", expMonth: 12, expYear: 2030, cvc: "123" } })
+      expect(pay.status).toBe(200)
+      expect(pay.body.status).toBe("failed")
+      expect(pay.body.reason).toBe("declined")
+      const failed = await stream.waitFor(bookingId, "booking_failed")
+      expect(failed.data.message).toBeString()
+      const booking = await me.get(`/tickets/bookings/${bookingId}`)
+      expect(booking.body.status).toBe("failed")
+      expect(booking.body.reason).toBe("payment_declined")
+      await pollUntil(async () => (await seatStatus("A3")) === "available", { message: "A3 free again" })
+    } finally {
+      await stream.close()
+    }
+    // The freed seat can be held again.
+    const other = await newCustomer("next")
+    const stream2 = await openStream(other)
+    try {
+      const again = await other.post("/tickets/book", { screeningId, seatNumbers: ["A3"] })
+      await stream2.waitFor(again.body.bookingId, "reserved")
+    } finally {
+      await stream2.close()
+    }
+  })
+
+  test("an unpaid hold expires within the hold time plus 5 s, a late payment is refused, and the seat is free", async () => {
+    const me = await newCustomer("late")
+    const stream = await openStream(me)
+    try {
+      const book = await me.post("/tickets/book", { screeningId, seatNumbers: ["A5"] })
+      const bookingId = book.body.bookingId
+      const reserved = await stream.waitFor(bookingId, "reserved")
+      const heldAt = Date.now()
+      expect(await seatStatus("A5")).toBe("reserved")
+      const failed = await stream.waitFor(bookingId, "booking_failed", HOLD_TTL_MS + 5_000 + 2_000)
+      expect(Date.now() - heldAt).toBeLessThan(HOLD_TTL_MS + 5_000)
+      expect(failed.data.kind).toBe("booking_failed")
+      void reserved
+      const booking = await me.get(`/tickets/bookings/${bookingId}`)
+      expect(booking.body.status).toBe("failed")
+      expect(booking.body.reason).toBe("payment_expired")
+      const late = await me.post("/payments", { bookingId, card: { number: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123" } })
+      expect(late.status).toBe(409)
+      expect(late.contentType).toContain("application/problem+json")
+      expect(late.body.code).toBe("reservation_expired")
+      await pollUntil(async () => (await seatStatus("A5")) === "available", { message: "A5 free again" })
+    } finally {
+      await stream.close()
+    }
+  })
+
+  test("every service and the front door answer problem+json for unknown routes", async () => {
+    const r = await api.get("/nowhere")
+    expect(r.status).toBe(404)
+    expect(r.contentType).toContain("application/problem+json")
+    const r2 = await api.get("/tickets/nowhere")
+    expect(r2.status).toBe(404)
+    expect(r2.body.code).toBe("not_found")
+  })
+})
