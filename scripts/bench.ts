@@ -7,7 +7,7 @@ import * as amqp from "amqplib"
 const API = process.env.BOOKATICKET_API ?? "http://localhost:3000"
 const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
 const ADMIN_EMAIL = process.env.ADMIN_EMAIL ?? "admin@bookaticket.local"
-const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "admin-dev-password"
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "bookaticket-dev-admin"
 const attempts = Number(process.argv[2] ?? 5_000)
 const concurrency = Number(process.argv[3] ?? 64)
 const flashAttempts = Number(process.argv[4] ?? 3_000)
