@@ -1,0 +1,266 @@
+import type { RunningService } from "@bat/http"
+import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
+import { createTestVhost, type TestVhost } from "@bat/testing"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import fc from "fast-check"
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
+import { usersService } from "../src/service.ts"
+import { bearer, expectProblem, json, tapExchange, tempDir, type EventTap } from "./harness.ts"
+
+const ADMIN = { email: "boss@cinema.test", password: "correct horse battery" }
+
+let vhost: TestVhost
+let data: ReturnType<typeof tempDir>
+let svc: RunningService
+let tap: EventTap
+
+const env = () => ({
+  PORT: "0",
+  DATA_DIR: data.dir,
+  AMQP_URL: vhost.amqpUrl,
+  ADMIN_EMAIL: ADMIN.email.toUpperCase(),
+  ADMIN_PASSWORD: ADMIN.password
+})
+const boot = () => bootService(usersService(env()))
+const call = (path: string, init: RequestInit = {}) => fetch(`${svc.url}${path}`, init)
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, { method: "POST", ...json(body, headers) })
+
+let n = 0
+const uniqueEmail = (name = "ann") => `${name}.${Date.now()}.${++n}@example.com`
+
+const register = async (email = uniqueEmail(), password = "s3cret-enough") => {
+  const res = await post("/users/register", { fullName: "Ann Example", email, password })
+  expect(res.status).toBe(201)
+  return { ...((await res.json()) as { userId: string; fullName: string; email: string; role: string }), password }
+}
+const login = async (email: string, password: string) => {
+  const res = await post("/users/login", { email, password })
+  expect(res.status).toBe(200)
+  return (await res.json()) as { token: string; user: { userId: string; role: string; email: string } }
+}
+
+beforeAll(async () => {
+  vhost = await createTestVhost()
+  data = tempDir("users")
+  // Bound before the service starts, so the staff account's UserRegistered is seen too.
+  tap = await tapExchange(vhost.amqpUrl, "users.events")
+  svc = await boot()
+})
+
+afterAll(async () => {
+  await svc?.stop()
+  await tap?.close()
+  await vhost?.cleanup()
+  data?.remove()
+})
+
+describe("registration", () => {
+  test("the configured staff account exists at start and is announced with UserRegistered", async () => {
+    const event = await tap.waitFor("UserRegistered", (d) => d.email === ADMIN.email)
+    expect(structuredClone(event.data)).toMatchObject({ role: "staff", fullName: "Administrator" })
+    expect(event.source).toBe("users")
+    const { user } = await login(ADMIN.email, ADMIN.password)
+    expect(user).toEqual({ userId: event.data.userId, fullName: "Administrator", email: ADMIN.email, role: "staff" })
+  })
+
+  test("a customer registers with a lower-cased e-mail and UserRegistered is emitted", async () => {
+    const email = uniqueEmail("Mixed.Case")
+    const res = await post("/users/register", { fullName: "Ann Example", email, password: "s3cret-enough" })
+    expect(res.status).toBe(201)
+    const user = (await res.json()) as Record<string, string>
+    expect(user).toEqual({ userId: expect.any(String), fullName: "Ann Example", email: email.toLowerCase(), role: "customer" })
+    const event = await tap.waitFor("UserRegistered", (d) => d.userId === user.userId)
+    expect(event.data).toEqual(user)
+    expect(structuredClone(event)).toMatchObject({ version: 1, causationId: null, correlationId: expect.any(String) })
+  })
+
+  test("registering an e-mail that is taken, in any letter case, is 409 email_taken", async () => {
+    const first = await register()
+    const res = await post("/users/register", { fullName: "Someone Else", email: first.email.toUpperCase(), password: "another-pass" })
+    await expectProblem(res, 409, "email_taken")
+  })
+
+  test("input that breaks the schema is 422 invalid_input and never echoes the password", async () => {
+    const secret = "tiny7"
+    const res = await post("/users/register", { fullName: "Ann", email: uniqueEmail(), password: secret })
+    const body = await expectProblem(res, 422, "invalid_input")
+    expect(JSON.stringify(body)).not.toContain(secret)
+    expect(body.errors).toEqual([{ path: "password", message: expect.any(String) }])
+    await expectProblem(await post("/users/register", { fullName: "Ann", email: "not-an-email", password: "long-enough" }), 422, "invalid_input")
+    await expectProblem(await post("/users/register", { email: uniqueEmail(), password: "long-enough" }), 422, "invalid_input")
+  })
+
+  test("a body that is not JSON is 400 malformed_json", async () => {
+    const res = await call("/users/register", { method: "POST", body: "{nope", headers: { "content-type": "application/json" } })
+    await expectProblem(res, 400, "malformed_json")
+  })
+})
+
+describe("login and tokens", () => {
+  test("login returns a verifiable EdDSA token with sub, role, email, issuer, audience and a 15 minute life, and emits UserLoggedIn", async () => {
+    const ann = await register()
+    const { token, user } = await login(ann.email.toUpperCase(), ann.password)
+    expect(user).toEqual({ userId: ann.userId, fullName: "Ann Example", email: ann.email, role: "customer" })
+    const jwks = (await (await call("/users/.well-known/jwks.json")).json()) as JSONWebKeySet
+    expect(jwks.keys).toHaveLength(1)
+    expect(structuredClone(jwks.keys[0])).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig", kid: expect.any(String) })
+    expect(jwks.keys[0]).not.toHaveProperty("d")
+    expect(structuredClone(decodeProtectedHeader(token))).toMatchObject({ alg: "EdDSA", kid: jwks.keys[0]!.kid })
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE })
+    expect(structuredClone(payload)).toMatchObject({ sub: ann.userId, role: "customer", email: ann.email })
+    expect(payload.exp! - payload.iat!).toBe(15 * 60)
+    await tap.waitFor("UserLoggedIn", (d) => d.userId === ann.userId)
+  })
+
+  test("a wrong password and an unknown e-mail are the same 401 invalid_credentials", async () => {
+    const ann = await register()
+    const wrong = await expectProblem(await post("/users/login", { email: ann.email, password: "wrong-password" }), 401, "invalid_credentials")
+    const unknown = await expectProblem(await post("/users/login", { email: uniqueEmail("nobody"), password: "wrong-password" }), 401, "invalid_credentials")
+    expect(unknown).toEqual(wrong)
+  })
+
+  test("GET /users/me returns the caller and refuses a missing, forged or garbage token with 401", async () => {
+    const ann = await register()
+    const { token } = await login(ann.email, ann.password)
+    const res = await call("/users/me", { headers: bearer(token) })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ userId: ann.userId, fullName: "Ann Example", email: ann.email, role: "customer" })
+    await expectProblem(await call("/users/me"), 401, "unauthorized")
+    await expectProblem(await call("/users/me", { headers: bearer("garbage.token.here") }), 401, "invalid_token")
+    const [h, p] = token.split(".")
+    const forged = `${h}.${Buffer.from(JSON.stringify({ sub: ann.userId, role: "staff" })).toString("base64url")}.${token.split(".")[2]}`
+    await expectProblem(await call("/users/me", { headers: bearer(forged) }), 401, "invalid_token")
+    void p
+  })
+})
+
+describe("unregistering", () => {
+  test("a customer may not unregister someone else: 403", async () => {
+    const ann = await register()
+    const bob = await register(uniqueEmail("bob"))
+    const { token } = await login(ann.email, ann.password)
+    await expectProblem(await call(`/users/${bob.userId}/unregister`, { method: "DELETE", headers: bearer(token) }), 403, "forbidden")
+    await expectProblem(await call(`/users/${bob.userId}/unregister`, { method: "DELETE" }), 401, "unauthorized")
+    expect((await post("/users/login", { email: bob.email, password: bob.password })).status).toBe(200)
+  })
+
+  test("unregistering yourself is 204, emits UserUnregistered, ends logins, and frees the e-mail for a new account", async () => {
+    const ann = await register()
+    const { token } = await login(ann.email, ann.password)
+    const res = await call(`/users/${ann.userId}/unregister`, { method: "DELETE", headers: bearer(token) })
+    expect(res.status).toBe(204)
+    await tap.waitFor("UserUnregistered", (d) => d.userId === ann.userId)
+    await expectProblem(await post("/users/login", { email: ann.email, password: ann.password }), 401, "invalid_credentials")
+    await expectProblem(await call("/users/me", { headers: bearer(token) }), 404, "user_not_found")
+    // The tombstone stays: a second unregister finds no account.
+    await expectProblem(await call(`/users/${ann.userId}/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
+    expect(tap.events.filter((e) => e.type === "UserUnregistered" && e.data.userId === ann.userId)).toHaveLength(1)
+    const again = await register(ann.email)
+    expect(again.userId).not.toBe(ann.userId)
+  })
+
+  test("staff may unregister any customer, and an unknown id is 404 user_not_found", async () => {
+    const bob = await register(uniqueEmail("bob"))
+    const { token } = await login(ADMIN.email, ADMIN.password)
+    expect((await call(`/users/${bob.userId}/unregister`, { method: "DELETE", headers: bearer(token) })).status).toBe(204)
+    await tap.waitFor("UserUnregistered", (d) => d.userId === bob.userId)
+    await expectProblem(await call(`/users/${crypto.randomUUID()}/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
+    await expectProblem(await call(`/users/not-a-uuid/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
+  })
+})
+
+describe("operations", () => {
+  test("every event went out persistent, with messageId and type matching its envelope", () => {
+    expect(tap.events.length).toBeGreaterThan(0)
+    expect(tap.badProperties).toEqual([])
+  })
+
+  test("an unknown route is a problem+json 404", async () => {
+    await expectProblem(await call("/users/nowhere"), 404, "not_found")
+  })
+})
+
+describe("restarts", () => {
+  test("a token issued before a restart is still valid after it, and the staff account is not registered twice", async () => {
+    const ann = await register()
+    const { token } = await login(ann.email, ann.password)
+    const before = await (await call("/users/.well-known/jwks.json")).json()
+    await svc.stop()
+    svc = await boot()
+    expect(await (await call("/users/.well-known/jwks.json")).json()).toEqual(before)
+    const res = await call("/users/me", { headers: bearer(token) })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { userId: string }).userId).toBe(ann.userId)
+    await login(ADMIN.email, ADMIN.password)
+    expect(tap.events.filter((e) => e.type === "UserRegistered" && e.data.email === ADMIN.email)).toHaveLength(1)
+  })
+
+  test("in production the service refuses to start without ADMIN_EMAIL and ADMIN_PASSWORD", async () => {
+    const dir = tempDir("users-prod")
+    try {
+      const started = bootService(
+        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: vhost.amqpUrl, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
+      )
+      await expect(started).rejects.toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD must be set/)
+    } finally {
+      dir.remove()
+    }
+  })
+})
+
+describe("robustness", () => {
+  test("no method, path, body, query or token sent to the users endpoints yields a 5xx", async () => {
+    const ann = await register()
+    const { token } = await login(ann.email, ann.password)
+    const segment = fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constant(ann.userId), fc.constant("../../etc"))
+    const target = fc.oneof(
+      fc.constant({ method: "POST", path: "/users/register" }),
+      fc.constant({ method: "POST", path: "/users/login" }),
+      fc.constant({ method: "GET", path: "/users/me" }),
+      fc.constant({ method: "GET", path: "/users/.well-known/jwks.json" }),
+      segment.map((id) => ({ method: "DELETE", path: `/users/${encodeURIComponent(id)}/unregister` })),
+      fc.record({ method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"), path: segment.map((s) => `/users/${encodeURIComponent(s)}`) })
+    )
+    const credentialsBody = fc.record(
+      {
+        fullName: fc.oneof(fc.string({ maxLength: 300 }), fc.anything()),
+        email: fc.oneof(fc.emailAddress(), fc.string(), fc.anything()),
+        password: fc.oneof(fc.string({ minLength: 0, maxLength: 2000 }), fc.anything())
+      },
+      { requiredKeys: [] }
+    )
+    const body = fc.oneof(
+      fc.constant(undefined),
+      credentialsBody.map((b) => JSON.stringify(b)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 200 })
+    )
+    const auth = fc.oneof(fc.constant(undefined), fc.constant(`Bearer ${token}`), fc.string({ maxLength: 100 }).map((s) => `Bearer ${s}`), fc.string({ maxLength: 50 }))
+    const query = fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 })
+    const statuses = new Map<number, number>()
+    await fc.assert(
+      fc.asyncProperty(target, body, auth, query, async (t, b, a, q) => {
+        const headers: Record<string, string> = {}
+        if (b !== undefined) headers["content-type"] = "application/json"
+        if (a !== undefined) headers.authorization = a.replace(/[\r\n\0]/g, "")
+        const qs = new URLSearchParams(q).toString()
+        const res = await call(`${t.path}${qs ? `?${qs}` : ""}`, {
+          method: t.method,
+          headers,
+          ...(b !== undefined && t.method !== "GET" ? { body: b } : {})
+        }).catch((e: unknown) => ({ status: 0, error: e }) as const)
+        if (!("headers" in res)) return true // the client refused to send it (e.g. an invalid header)
+        const text = await res.text()
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+        if (res.status >= 500) throw new Error(`${t.method} ${t.path} -> ${res.status}: ${text}`)
+        if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json")
+        // The unregister route is reachable with the test user's token; keep the account usable.
+        return true
+      }),
+      { numRuns: 300 }
+    )
+    // The inputs reach past validation too, not only into 422s.
+    expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 401, 404, 422]))
+  }, 120_000)
+})
