@@ -37,7 +37,7 @@ const register = async (email = uniqueEmail(), password = "s3cret-enough") => {
 const login = async (email: string, password: string) => {
   const res = await post("/users/login", { email, password })
   expect(res.status).toBe(200)
-  return (await res.json()) as { token: string; user: { userId: string; role: string; email: string } }
+  return (await res.json()) as { token: string; user: { userId: string; fullName: string; role: string; email: string } }
 }
 
 beforeAll(async () => {
