@@ -1,0 +1,317 @@
+// Use cases of the screenings service, called by both the HTTP routes and the event handlers.
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor, newId, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
+import type { ScreeningsApi } from "@bat/contracts"
+import { eventMessage } from "@bat/messaging"
+import type { StoreError, StoreShape } from "@bat/store"
+import { Clock, Context, Effect, Layer } from "effect"
+import {
+  CursorInvalid,
+  HallBusy,
+  HallUnknown,
+  MovieUnknown,
+  ScreeningAlreadyCancelled,
+  ScreeningNotFound,
+  ScreeningStarted,
+  StartTimeInPast,
+  StartTimeTooFar
+} from "../domain/errors.ts"
+import { checkStartTime, endsAtOf, hasStarted, occupancyOf } from "../domain/schedule.ts"
+import { buildSeatMap } from "../domain/seatMap.ts"
+import { makeScreeningsRepo, type ScreeningRow, type ScreeningsRepo, type TicketTransition } from "../store/ScreeningsRepo.ts"
+
+const PRODUCER = "screenings"
+
+/** Why a screening was cancelled, as carried by ScreeningCancelled. */
+export const CancelReason = {
+  staff: "cancelled_by_staff",
+  movieRemoved: "movie_removed",
+  cinemaDeleted: "cinema_deleted"
+} as const
+
+/** Where a change came from: the HTTP request id, or the consumed message. */
+export interface Cause {
+  readonly correlationId: string
+  readonly causationId?: string | null
+}
+
+export interface ScreeningsConfig {
+  readonly cleaningGapMinutes: number
+}
+
+type Screening = ScreeningsApi.Screening
+type Tickets = EventData<"TicketReserved">["tickets"]
+
+export const toScreening = (r: ScreeningRow): Screening =>
+  ({
+    screeningId: r.screeningId,
+    movieId: r.movieId,
+    cinemaId: r.cinemaId,
+    hallId: r.hallId,
+    startsAt: toIso(r.startsAt),
+    endsAt: toIso(r.endsAt),
+    price: { amount: r.priceAmount, currency: r.priceCurrency },
+    status: r.status
+  }) as Screening
+
+const parseCursor = (cursor: string | undefined) => {
+  const raw = decodeCursor(cursor)
+  if (raw === undefined) return null
+  const m = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(raw)
+  return m ? { startsAt: Number(m[1]), screeningId: m[2]! } : undefined
+}
+
+export interface ScreeningsShape {
+  readonly schedule: (
+    input: ScreeningsApi.ScheduleScreeningBody,
+    cause: Cause
+  ) => Effect.Effect<Screening, MovieUnknown | HallUnknown | HallBusy | StartTimeInPast | StartTimeTooFar | StoreError>
+  readonly update: (
+    screeningId: string,
+    patch: ScreeningsApi.UpdateScreeningBody,
+    cause: Cause
+  ) => Effect.Effect<
+    Screening,
+    ScreeningNotFound | ScreeningAlreadyCancelled | ScreeningStarted | HallBusy | StartTimeInPast | StartTimeTooFar | StoreError
+  >
+  readonly cancel: (
+    screeningId: string,
+    cause: Cause
+  ) => Effect.Effect<void, ScreeningNotFound | ScreeningStarted | StoreError>
+  readonly get: (screeningId: string) => Effect.Effect<Screening, ScreeningNotFound>
+  readonly list: (
+    query: ScreeningsApi.ScreeningsQuery
+  ) => Effect.Effect<{ items: Array<Screening>; nextCursor: string | null }, CursorInvalid>
+  readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMap, ScreeningNotFound>
+  readonly recordHall: (hall: EventData<"HallCreated">) => Effect.Effect<void, StoreError>
+  readonly deleteCinema: (cinemaId: string, cause: Cause) => Effect.Effect<Array<string>, StoreError>
+  readonly projectMovie: (movie: EventData<"MovieAdded">) => Effect.Effect<boolean, StoreError>
+  readonly removeMovie: (movieId: string, cause: Cause) => Effect.Effect<Array<string>, StoreError>
+  readonly applyTickets: (
+    to: TicketTransition,
+    screeningId: string,
+    tickets: Tickets
+  ) => Effect.Effect<number, StoreError>
+}
+
+export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("screenings/app/Screenings") {
+  static readonly layer = (store: StoreShape, config: ScreeningsConfig) =>
+    Layer.succeed(Screenings, makeScreenings(store, makeScreeningsRepo(store.db), config))
+}
+
+export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsConfig): ScreeningsShape => {
+  const cleaningGapMs = config.cleaningGapMinutes * 60_000
+
+  const cancelledEvents = (screeningIds: ReadonlyArray<string>, reason: string, cause: Cause) =>
+    screeningIds.map((screeningId) =>
+      eventMessage(PRODUCER, "ScreeningCancelled", { screeningId, reason } as EventData<"ScreeningCancelled">, cause)
+    )
+
+  const ensureHallFree = (hallId: string, screeningId: string, startsAt: number, endsAt: number) => {
+    const occupied = occupancyOf(startsAt, endsAt, cleaningGapMs)
+    const conflict = repo.hallConflict({
+      hallId,
+      exceptScreeningId: screeningId,
+      from: occupied.from,
+      until: occupied.until,
+      cleaningGapMs
+    })
+    return conflict === undefined ? Effect.void : Effect.fail(new HallBusy({ hallId, conflictingScreeningId: conflict }))
+  }
+
+  const validStart = (startsAt: string, now: number) => {
+    const checked = checkStartTime(startsAt, now)
+    return typeof checked === "number" ? Effect.succeed(checked) : Effect.fail(checked)
+  }
+
+  const schedule = Effect.fn("Screenings.schedule")(function* (input: ScreeningsApi.ScheduleScreeningBody, cause: Cause) {
+    const now = yield* Clock.currentTimeMillis
+    const startsAt = yield* validStart(input.startsAt, now)
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const movie = repo.movie(input.movieId)
+        if (movie === undefined || movie.removed || movie.durationMinutes === null) {
+          return yield* new MovieUnknown({ movieId: input.movieId })
+        }
+        const hall = repo.hall(input.hallId)
+        if (hall === undefined || hall.cinemaDeleted) return yield* new HallUnknown({ hallId: input.hallId })
+        const screeningId = newId()
+        const endsAt = endsAtOf(startsAt, movie.durationMinutes)
+        yield* ensureHallFree(hall.hallId, screeningId, startsAt, endsAt)
+        const row: ScreeningRow = {
+          screeningId,
+          movieId: input.movieId,
+          cinemaId: hall.cinemaId,
+          hallId: hall.hallId,
+          startsAt,
+          endsAt,
+          priceAmount: input.price.amount,
+          priceCurrency: input.price.currency,
+          status: "scheduled",
+          revision: 1
+        }
+        repo.insertScreening(row, now)
+        const screening = toScreening(row)
+        store.appendOutbox([
+          eventMessage(
+            PRODUCER,
+            "ScreeningScheduled",
+            {
+              screeningId: screening.screeningId,
+              revision: 1,
+              movieId: screening.movieId,
+              cinemaId: screening.cinemaId,
+              hallId: screening.hallId,
+              startsAt: screening.startsAt,
+              endsAt: screening.endsAt,
+              price: screening.price,
+              seatNumbers: seatNumbersOf(hall.rows)
+            } as EventData<"ScreeningScheduled">,
+            cause
+          )
+        ])
+        return screening
+      })
+    )
+  })
+
+  const update = Effect.fn("Screenings.update")(function* (
+    screeningId: string,
+    patch: ScreeningsApi.UpdateScreeningBody,
+    cause: Cause
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    const newStart = patch.startsAt === undefined ? undefined : yield* validStart(patch.startsAt, now)
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const current = repo.screening(screeningId)
+        if (current === undefined) return yield* new ScreeningNotFound({ screeningId })
+        if (current.status === "cancelled") return yield* new ScreeningAlreadyCancelled({ screeningId })
+        if (hasStarted(current.startsAt, now)) return yield* new ScreeningStarted({ screeningId })
+        // The running time was fixed when the screening was scheduled; moving it keeps that length.
+        const startsAt = newStart ?? current.startsAt
+        const endsAt = startsAt + (current.endsAt - current.startsAt)
+        const price = patch.price ?? { amount: current.priceAmount, currency: current.priceCurrency }
+        const unchanged =
+          startsAt === current.startsAt && price.amount === current.priceAmount && price.currency === current.priceCurrency
+        if (unchanged) return toScreening(current)
+        if (startsAt !== current.startsAt) yield* ensureHallFree(current.hallId, screeningId, startsAt, endsAt)
+        const next = { screeningId, expectedRevision: current.revision, startsAt, endsAt, priceAmount: price.amount, priceCurrency: price.currency }
+        // Within this IMMEDIATE transaction nothing can move the row, but the guard states the rule.
+        if (!repo.updateScreening(next, now)) return yield* new ScreeningStarted({ screeningId })
+        const updated: ScreeningRow = { ...current, startsAt, endsAt, priceAmount: price.amount, priceCurrency: price.currency, revision: current.revision + 1 }
+        const screening = toScreening(updated)
+        store.appendOutbox([
+          eventMessage(
+            PRODUCER,
+            "ScreeningUpdated",
+            {
+              screeningId,
+              revision: updated.revision,
+              startsAt: screening.startsAt,
+              endsAt: screening.endsAt,
+              price: screening.price
+            } as EventData<"ScreeningUpdated">,
+            cause
+          )
+        ])
+        return screening
+      })
+    )
+  })
+
+  const cancel = Effect.fn("Screenings.cancel")(function* (screeningId: string, cause: Cause) {
+    const now = yield* Clock.currentTimeMillis
+    yield* store.transaction(
+      Effect.gen(function* () {
+        const current = repo.screening(screeningId)
+        if (current === undefined) return yield* new ScreeningNotFound({ screeningId })
+        if (current.status === "cancelled") return // cancelling twice is the same as once
+        if (hasStarted(current.startsAt, now) || !repo.cancelScreening(screeningId, CancelReason.staff, now)) {
+          return yield* new ScreeningStarted({ screeningId })
+        }
+        store.appendOutbox(cancelledEvents([screeningId], CancelReason.staff, cause))
+      })
+    )
+  })
+
+  const get = Effect.fn("Screenings.get")(function* (screeningId: string) {
+    const row = repo.screening(screeningId)
+    if (row === undefined) return yield* new ScreeningNotFound({ screeningId })
+    return toScreening(row)
+  })
+
+  const list = Effect.fn("Screenings.list")(function* (query: ScreeningsApi.ScreeningsQuery) {
+    const now = yield* Clock.currentTimeMillis
+    const after = parseCursor(query.cursor)
+    if (after === undefined) return yield* new CursorInvalid({})
+    const limit = query.limit ?? DEFAULT_LIMIT
+    const rows = repo.listActive({
+      now,
+      movieId: query.movieId ?? null,
+      cinemaId: query.cinemaId ?? null,
+      from: query.from === undefined ? null : Date.parse(query.from),
+      to: query.to === undefined ? null : Date.parse(query.to),
+      after,
+      limit: limit + 1
+    })
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    return {
+      items: page.map(toScreening),
+      nextCursor: rows.length > limit && last ? encodeCursor(`${last.startsAt}:${last.screeningId}`) : null
+    }
+  })
+
+  const seatMap = Effect.fn("Screenings.seatMap")(function* (screeningId: string) {
+    const screening = repo.screening(screeningId)
+    const hall = screening && repo.hall(screening.hallId)
+    if (screening === undefined || hall === undefined) return yield* new ScreeningNotFound({ screeningId })
+    const view = buildSeatMap(hall.rows, repo.heldSeats(screeningId))
+    const ids = { screeningId, hallId: hall.hallId } as Pick<ScreeningsApi.SeatMap, "screeningId" | "hallId">
+    return { ...ids, ...view }
+  })
+
+  const recordHall = Effect.fn("Screenings.recordHall")(function* (hall: EventData<"HallCreated">) {
+    yield* store.transaction(Effect.sync(() => repo.recordHall(hall)))
+  })
+
+  const deleteCinema = Effect.fn("Screenings.deleteCinema")(function* (cinemaId: string, cause: Cause) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => {
+        repo.markCinemaDeleted(cinemaId, now)
+        const cancelled = repo.cancelFutureScreeningsOfCinema(cinemaId, CancelReason.cinemaDeleted, now)
+        store.appendOutbox(cancelledEvents(cancelled, CancelReason.cinemaDeleted, cause))
+        return cancelled
+      })
+    )
+  })
+
+  const projectMovie = Effect.fn("Screenings.projectMovie")(function* (movie: EventData<"MovieAdded">) {
+    return yield* store.transaction(Effect.sync(() => repo.upsertMovie(movie)))
+  })
+
+  const removeMovie = Effect.fn("Screenings.removeMovie")(function* (movieId: string, cause: Cause) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => {
+        repo.markMovieRemoved(movieId)
+        const cancelled = repo.cancelFutureScreeningsOfMovie(movieId, CancelReason.movieRemoved, now)
+        store.appendOutbox(cancelledEvents(cancelled, CancelReason.movieRemoved, cause))
+        return cancelled
+      })
+    )
+  })
+
+  const applyTickets = Effect.fn("Screenings.applyTickets")(function* (
+    to: TicketTransition,
+    screeningId: string,
+    tickets: Tickets
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(Effect.sync(() => repo.applyTicket(to, screeningId, tickets, now)))
+  })
+
+  return { schedule, update, cancel, get, list, seatMap, recordHall, deleteCinema, projectMovie, removeMovie, applyTickets }
+}
+

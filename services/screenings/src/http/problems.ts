@@ -1,0 +1,19 @@
+// How each expected failure of the screenings service is answered over HTTP.
+import type { ProblemTable } from "@bat/http"
+
+export const problems: ProblemTable = {
+  ScreeningNotFound: { status: 404, code: "screening_not_found", detail: () => "No such screening." },
+  MovieUnknown: { status: 422, code: "unknown_movie", detail: () => "No such movie, or it was removed." },
+  HallUnknown: { status: 422, code: "unknown_hall", detail: () => "No such hall, or its cinema was deleted." },
+  HallBusy: {
+    status: 409,
+    code: "hall_busy",
+    detail: (e: { conflictingScreeningId: string }) =>
+      `The hall is occupied by screening ${e.conflictingScreeningId} (including the cleaning gap).`
+  },
+  ScreeningStarted: { status: 409, code: "screening_started", detail: () => "The screening has already begun." },
+  ScreeningAlreadyCancelled: { status: 409, code: "screening_cancelled", detail: () => "The screening was cancelled." },
+  StartTimeInPast: { status: 422, code: "starts_at_in_past", detail: () => "startsAt must lie in the future." },
+  StartTimeTooFar: { status: 422, code: "starts_at_too_far", detail: () => "startsAt lies too far in the future." },
+  CursorInvalid: { status: 422, code: "invalid_cursor", detail: () => "The cursor is not one this service issued." }
+}

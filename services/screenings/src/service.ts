@@ -1,0 +1,34 @@
+// The screenings service as bootService options: shared by main.ts and the tests.
+import type { BootOptions } from "@bat/http"
+import { Clock, Layer } from "effect"
+import { Screenings } from "./app/Screenings.ts"
+import { cleaningGapMinutesFrom } from "./domain/schedule.ts"
+import { screeningsHandlers } from "./events/handlers.ts"
+import { problems } from "./http/problems.ts"
+import { screeningsRoutes } from "./http/routes.ts"
+import { migrations } from "./store/migrations.ts"
+
+export interface ScreeningsServiceOptions {
+  /** Replaces the wall clock (tests move time forward to see screenings begin). */
+  readonly clock?: Clock.Clock
+}
+
+export const screeningsService = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ScreeningsServiceOptions = {}
+): BootOptions<Screenings> => ({
+  service: "screenings",
+  defaultPort: 3004,
+  prefix: "/screenings",
+  migrations,
+  layer: (store, config) => {
+    const screenings = Screenings.layer(store, {
+      cleaningGapMinutes: cleaningGapMinutesFrom(config.env.CLEANING_GAP_MINUTES)
+    })
+    return options.clock ? Layer.merge(screenings, Layer.succeed(Clock.Clock, options.clock)) : screenings
+  },
+  handlers: () => screeningsHandlers,
+  routes: screeningsRoutes,
+  problems,
+  env
+})
