@@ -1,0 +1,376 @@
+// The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
+// transaction: the guarded state change and the events it causes commit together or not at all.
+import { toIso, type BookingApi, type Envelope, type EventData, type EventType } from "@bat/contracts"
+import { eventMessage } from "@bat/messaging"
+import { Store, type StoreShape } from "@bat/store"
+import { Clock, Context, Effect, Layer } from "effect"
+import { createHash } from "node:crypto"
+import {
+  BookingNotFound,
+  IdempotencyKeyReused,
+  ScreeningNotYetKnown,
+  decide,
+  paymentFailureReason,
+  type ScreeningFacts
+} from "../domain/Booking.ts"
+import { BookingRepo, makeBookingRepo, type BookingRow, type TicketRow } from "../store/BookingRepo.ts"
+import { BookingSettings, Ids, type BookingSettingsShape } from "./BookingSettings.ts"
+
+const PRODUCER = "booking"
+const BOOK_ROUTE = "POST /tickets/book"
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000
+
+export interface BookInput {
+  readonly userId: string
+  readonly request: BookingApi.BookRequest
+  readonly idempotencyKey?: string | undefined
+}
+
+/** The HTTP answer to a booking request; a repeated idempotency key gets the first one again. */
+export interface BookOutcome {
+  readonly status: number
+  readonly body: BookingApi.BookAccepted
+}
+
+/** What a handler knows of the message it applies. */
+export interface Delivery {
+  readonly envelope: Envelope
+  readonly attempt: number
+  readonly maxAttempts: number
+}
+
+export interface Viewer {
+  readonly userId: string
+  readonly role: "customer" | "staff"
+}
+
+const requestHash = (r: BookingApi.BookRequest): string =>
+  createHash("sha256").update(JSON.stringify({ screeningId: r.screeningId, seatNumbers: r.seatNumbers })).digest("hex")
+
+const viewOf = (row: BookingRow, tickets: ReadonlyArray<TicketRow>): BookingApi.BookingView => ({
+  bookingId: row.booking_id,
+  userId: row.user_id,
+  screeningId: row.screening_id,
+  status: row.status,
+  seatNumbers: JSON.parse(row.seat_numbers) as Array<string>,
+  tickets: tickets as BookingApi.BookingView["tickets"],
+  amount: row.amount,
+  currency: row.currency,
+  ...(row.status === "reserved" && row.expires_at !== null ? { expiresAt: toIso(row.expires_at) } : {}),
+  ...(row.reason !== null ? { reason: row.reason as NonNullable<BookingApi.BookingView["reason"]> } : {}),
+  createdAt: toIso(row.created_at)
+})
+
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const repo = yield* BookingRepo
+  const settings = yield* BookingSettings
+  const ids = yield* Ids
+
+  const emit = <T extends EventType>(type: T, data: EventData<T>, bookingId: string, causationId: string | null) =>
+    store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
+
+  const ticketsData = (tickets: ReadonlyArray<TicketRow>) => tickets as EventData<"TicketBooked">["tickets"]
+
+  /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op for any other state. */
+  const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number) => {
+    if (!repo.markCancelled(b.booking_id, reason, now)) return
+    repo.moveLiveTickets(b.booking_id, "cancelled", now)
+    emit(
+      "TicketCancelled",
+      {
+        bookingId: b.booking_id,
+        userId: b.user_id,
+        screeningId: b.screening_id,
+        tickets: ticketsData(repo.ticketsOf(b.booking_id)),
+        reason
+      } as EventData<"TicketCancelled">,
+      b.booking_id,
+      causationId
+    )
+  }
+
+  /** Inserts the booking as `pending` with TicketBookingAttempted; the consumer decides later. */
+  const request = Effect.fn("Bookings.request")(function* (input: BookInput) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const key = input.idempotencyKey
+        const hash = key === undefined ? "" : requestHash(input.request)
+        if (key !== undefined) {
+          const prior = repo.findIdempotencyKey(input.userId, BOOK_ROUTE, key)
+          if (prior !== undefined && prior.created_at > now - IDEMPOTENCY_KEY_TTL_MS) {
+            if (prior.request_hash !== hash) return yield* new IdempotencyKeyReused({ key })
+            return { status: prior.status_code, body: JSON.parse(prior.response) } as BookOutcome
+          }
+        }
+        const bookingId = ids.next()
+        const { screeningId, seatNumbers } = input.request
+        repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
+        emit(
+          "TicketBookingAttempted",
+          { bookingId, userId: input.userId, screeningId, seatNumbers } as EventData<"TicketBookingAttempted">,
+          bookingId,
+          null
+        )
+        const outcome: BookOutcome = { status: 202, body: { bookingId, status: "pending" } }
+        if (key !== undefined) {
+          repo.saveIdempotencyKey(input.userId, BOOK_ROUTE, key, hash, outcome.status, JSON.stringify(outcome.body), now)
+        }
+        return outcome
+      })
+    )
+  })
+
+  /** Decides a pending booking against the projection: seats reserved, or the booking failed with a reason. */
+  const decideAttempt = Effect.fn("Bookings.decide")(function* (
+    data: EventData<"TicketBookingAttempted">,
+    delivery: Delivery
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.suspend(() => {
+        const b = repo.findBooking(data.bookingId)
+        if (b === undefined || b.status !== "pending") return Effect.void // decided already: redelivery
+        const row = repo.findScreening(b.screening_id)
+        const screening: ScreeningFacts | undefined = row && {
+          status: row.status,
+          seatsKnown: row.seats_known === 1,
+          startsAt: row.starts_at,
+          price: row.price_amount === null || row.currency === null ? null : { amount: row.price_amount, currency: row.currency }
+        }
+        const seatNumbers = JSON.parse(b.seat_numbers) as Array<string>
+        const known = screening?.status === "scheduled" && screening.seatsKnown
+        const decision = decide({
+          seatNumbers,
+          screening,
+          userUnregistered: repo.isUnregistered(b.user_id),
+          liveSeatsOfUser: known ? repo.liveSeatsOfUser(b.user_id, b.screening_id) : 0,
+          maxSeatsPerUser: settings.maxSeatsPerUser,
+          unknownSeats: known ? repo.unknownSeats(b.screening_id, b.seat_numbers) : [],
+          takenSeats: known ? repo.takenSeats(b.screening_id, b.seat_numbers) : [],
+          giveUpOnUnknownScreening: delivery.attempt >= Math.min(settings.unknownScreeningAttempts, delivery.maxAttempts),
+          now
+        })
+        const base = { bookingId: b.booking_id, userId: b.user_id, screeningId: b.screening_id } as Pick<
+          EventData<"TicketReserved">,
+          "bookingId" | "userId" | "screeningId"
+        >
+        switch (decision._tag) {
+          case "Wait":
+            return Effect.fail(
+              new ScreeningNotYetKnown({ screeningId: b.screening_id, bookingId: b.booking_id, attempt: delivery.attempt })
+            )
+          case "Reject":
+            if (repo.markFailed(b.booking_id, "pending", decision.reason, now)) {
+              emit(
+                "TicketReservingFailed",
+                { ...base, seatNumbers, reason: decision.reason, unavailableSeats: decision.unavailableSeats } as EventData<"TicketReservingFailed">,
+                b.booking_id,
+                delivery.envelope.id
+              )
+            }
+            return Effect.void
+          case "Reserve": {
+            const expiresAt = now + settings.holdTtlMs
+            if (!repo.markReserved(b.booking_id, decision.amount, decision.currency, expiresAt, now)) return Effect.void
+            const tickets = seatNumbers.map((seatNumber) => ({ ticketId: ids.next(), seatNumber }))
+            repo.insertReservedTickets(b.booking_id, b.screening_id, tickets, now)
+            emit(
+              "TicketReserved",
+              {
+                ...base,
+                tickets: ticketsData(tickets),
+                amount: decision.amount,
+                currency: decision.currency,
+                expiresAt: toIso(expiresAt)
+              } as EventData<"TicketReserved">,
+              b.booking_id,
+              delivery.envelope.id
+            )
+            return Effect.void
+          }
+        }
+      })
+    )
+  })
+
+  /** PaymentSuccessful: a reserved booking becomes booked; any other state ignores it (payments refunds). */
+  const confirmPayment = Effect.fn("Bookings.confirmPayment")(function* (
+    data: EventData<"PaymentSuccessful">,
+    delivery: Delivery
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => {
+        const b = repo.findBooking(data.bookingId)
+        if (b === undefined || !repo.markBooked(b.booking_id, now)) return
+        repo.moveLiveTickets(b.booking_id, "booked", now)
+        emit(
+          "TicketBooked",
+          {
+            bookingId: b.booking_id,
+            userId: b.user_id,
+            screeningId: b.screening_id,
+            tickets: ticketsData(repo.ticketsOf(b.booking_id))
+          } as EventData<"TicketBooked">,
+          b.booking_id,
+          delivery.envelope.id
+        )
+      })
+    )
+  })
+
+  /** PaymentFailed: a reserved booking fails and its seats are freed; any other state ignores it. */
+  const releaseOnPaymentFailure = Effect.fn("Bookings.releaseOnPaymentFailure")(function* (
+    data: EventData<"PaymentFailed">,
+    delivery: Delivery
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    const reason = paymentFailureReason(data.reason)
+    return yield* store.transaction(
+      Effect.sync(() => {
+        const b = repo.findBooking(data.bookingId)
+        if (b === undefined || !repo.markFailed(b.booking_id, "reserved", reason, now)) return
+        repo.moveLiveTickets(b.booking_id, "failed", now)
+        emit(
+          "TicketBookingFailed",
+          {
+            bookingId: b.booking_id,
+            userId: b.user_id,
+            screeningId: b.screening_id,
+            tickets: ticketsData(repo.ticketsOf(b.booking_id)),
+            reason
+          } as EventData<"TicketBookingFailed">,
+          b.booking_id,
+          delivery.envelope.id
+        )
+      })
+    )
+  })
+
+  const projectScheduled = Effect.fn("Bookings.projectScheduled")(function* (data: EventData<"ScreeningScheduled">) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() =>
+        repo.projectScheduled(
+          {
+            screeningId: data.screeningId,
+            revision: data.revision,
+            startsAt: Date.parse(data.startsAt),
+            endsAt: Date.parse(data.endsAt),
+            priceAmount: data.price.amount,
+            currency: data.price.currency,
+            seatNumbers: data.seatNumbers
+          },
+          now
+        )
+      )
+    )
+  })
+
+  const projectUpdated = Effect.fn("Bookings.projectUpdated")(function* (data: EventData<"ScreeningUpdated">) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() =>
+        repo.projectUpdated(
+          {
+            screeningId: data.screeningId,
+            revision: data.revision,
+            startsAt: Date.parse(data.startsAt),
+            endsAt: Date.parse(data.endsAt),
+            priceAmount: data.price.amount,
+            currency: data.price.currency
+          },
+          now
+        )
+      )
+    )
+  })
+
+  /** ScreeningCancelled: a tombstone, and every reserved or booked booking of it cancelled. */
+  const cancelScreening = Effect.fn("Bookings.cancelScreening")(function* (
+    data: EventData<"ScreeningCancelled">,
+    delivery: Delivery
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => {
+        repo.tombstone(data.screeningId, now)
+        for (const b of repo.liveBookingsOfScreening(data.screeningId)) {
+          cancel(b, "screening_cancelled", delivery.envelope.id, now)
+        }
+      })
+    )
+  })
+
+  /** UserUnregistered: remembered, and the user's reserved (unpaid) bookings cancelled; booked ones stay valid. */
+  const unregisterUser = Effect.fn("Bookings.unregisterUser")(function* (
+    data: EventData<"UserUnregistered">,
+    delivery: Delivery
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => {
+        repo.recordUnregistered(data.userId, now)
+        for (const b of repo.reservedBookingsOfUser(data.userId)) {
+          cancel(b, "user_unregistered", delivery.envelope.id, now)
+        }
+      })
+    )
+  })
+
+  /** The booking, for its owner or staff; anyone else is told it does not exist. */
+  const view = Effect.fn("Bookings.view")(function* (bookingId: string, viewer: Viewer) {
+    const b = repo.findBooking(bookingId)
+    if (b === undefined || (b.user_id !== viewer.userId && viewer.role !== "staff")) {
+      return yield* new BookingNotFound({ bookingId })
+    }
+    return viewOf(b, repo.ticketsOf(b.booking_id))
+  })
+
+  /** The user's bookings, newest first; `before` is the last booking id of the previous page. */
+  const listOfUser = Effect.fn("Bookings.listOfUser")(function* (userId: string, before: string | undefined, limit: number) {
+    const rows = repo.listOfUser(userId, before, limit + 1)
+    const page = rows.slice(0, limit)
+    return {
+      items: page.map((b) => viewOf(b, repo.ticketsOf(b.booking_id))),
+      nextLastId: rows.length > limit ? page[page.length - 1]!.booking_id : null
+    }
+  })
+
+  /** Forgets idempotency keys older than 24 h. */
+  const pruneIdempotencyKeys = Effect.fn("Bookings.pruneIdempotencyKeys")(function* () {
+    const now = yield* Clock.currentTimeMillis
+    return repo.pruneIdempotencyKeys(now - IDEMPOTENCY_KEY_TTL_MS)
+  })
+
+  return {
+    request,
+    decide: decideAttempt,
+    confirmPayment,
+    releaseOnPaymentFailure,
+    projectScheduled,
+    projectUpdated,
+    cancelScreening,
+    unregisterUser,
+    view,
+    listOfUser,
+    pruneIdempotencyKeys
+  }
+})
+
+export class Bookings extends Context.Service<Bookings, Effect.Success<typeof make>>()("booking/app/Bookings") {}
+
+/** Everything the booking service runs on, over its open store. */
+export const bookingLayer = (store: StoreShape, settings: BookingSettingsShape) =>
+  Layer.effect(Bookings, make).pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        Layer.succeed(Store, store),
+        Layer.succeed(BookingRepo, makeBookingRepo(store.db)),
+        Layer.succeed(BookingSettings, settings),
+        Ids.live
+      )
+    )
+  )

@@ -1,0 +1,5 @@
+// Decides a pending booking: the service consumes its own attempt event through its inbox.
+import type { Handler } from "@bat/messaging"
+import { Bookings } from "../app/Bookings.ts"
+
+export const decideOnTicketBookingAttempted: Handler<"TicketBookingAttempted", Bookings> = (data, ctx) => Bookings.use((bookings) => bookings.decide(data, ctx))

@@ -1,0 +1,5 @@
+// A failed or expired payment fails a reserved booking and frees its seats.
+import type { Handler } from "@bat/messaging"
+import { Bookings } from "../app/Bookings.ts"
+
+export const releaseOnPaymentFailed: Handler<"PaymentFailed", Bookings> = (data, ctx) => Bookings.use((bookings) => bookings.releaseOnPaymentFailure(data, ctx))

@@ -1,0 +1,39 @@
+// The booking service as the HTTP bootstrap runs it: migrations, layer, handlers, routes, problems.
+import { log, type BootOptions, type ProblemTable } from "@bat/http"
+import { bookingLayer, Bookings } from "./app/Bookings.ts"
+import { settingsFrom } from "./app/BookingSettings.ts"
+import { handlers } from "./events/handlers.ts"
+import { bookingRoutes } from "./http/routes.ts"
+import { migrations } from "./store/migrations.ts"
+
+export const problems: ProblemTable = {
+  BookingNotFound: { status: 404, code: "booking_not_found", detail: () => "No such booking." },
+  IdempotencyKeyReused: {
+    status: 422,
+    code: "idempotency_key_reused",
+    detail: () => "This Idempotency-Key was used with a different request body."
+  }
+}
+
+const PRUNE_EVERY_MS = 3_600_000
+
+export const bookingService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<Bookings> => ({
+  service: "booking",
+  defaultPort: 3005,
+  prefix: "/tickets",
+  migrations,
+  layer: (store, config) => bookingLayer(store, settingsFrom(config)),
+  handlers: () => handlers,
+  routes: bookingRoutes,
+  problems,
+  background: (ctx) => {
+    const prune = () =>
+      ctx.run(Bookings.use((b) => b.pruneIdempotencyKeys())).catch((e: unknown) =>
+        log("booking", "warn", "pruning idempotency keys failed", { error: String(e) })
+      )
+    void prune()
+    const timer = setInterval(prune, PRUNE_EVERY_MS)
+    return () => clearInterval(timer)
+  },
+  ...(env ? { env } : {})
+})

@@ -1,0 +1,246 @@
+// Every SQL statement of the booking service, prepared once. Plain synchronous functions: callers run
+// them inside one transaction (a use case's or the consumer's) so state and outbox commit together.
+import type { Db } from "@bat/store"
+import { Context } from "effect"
+
+export type BookingStatus = "pending" | "reserved" | "booked" | "failed" | "cancelled"
+export type TicketStatus = "reserved" | "booked" | "failed" | "cancelled"
+
+export interface BookingRow {
+  readonly booking_id: string
+  readonly user_id: string
+  readonly screening_id: string
+  readonly status: BookingStatus
+  readonly seat_numbers: string
+  readonly seat_count: number
+  readonly amount: number | null
+  readonly currency: string | null
+  readonly expires_at: number | null
+  readonly reason: string | null
+  readonly created_at: number
+}
+
+export interface ScreeningRow {
+  readonly screening_id: string
+  readonly revision: number
+  readonly status: "scheduled" | "cancelled"
+  readonly starts_at: number | null
+  readonly price_amount: number | null
+  readonly currency: string | null
+  readonly seats_known: 0 | 1
+}
+
+export interface TicketRow {
+  readonly ticketId: string
+  readonly seatNumber: string
+}
+
+export interface NewBooking {
+  readonly bookingId: string
+  readonly userId: string
+  readonly screeningId: string
+  readonly seatNumbers: ReadonlyArray<string>
+  readonly now: number
+}
+
+export interface ScheduledScreening {
+  readonly screeningId: string
+  readonly revision: number
+  readonly startsAt: number
+  readonly endsAt: number
+  readonly priceAmount: number
+  readonly currency: string
+  readonly seatNumbers: ReadonlyArray<string>
+}
+
+export interface IdempotencyRow {
+  readonly request_hash: string
+  readonly status_code: number
+  readonly response: string
+  readonly created_at: number
+}
+
+const LIVE = "('reserved', 'booked')"
+
+export const makeBookingRepo = (db: Db) => {
+  const s = {
+    insertBooking: db.prepare(
+      `INSERT INTO bookings (booking_id, user_id, screening_id, status, seat_numbers, seat_count, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`
+    ),
+    findBooking: db.prepare(`SELECT * FROM bookings WHERE booking_id = ?`),
+    listFirst: db.prepare(`SELECT * FROM bookings WHERE user_id = ? ORDER BY booking_id DESC LIMIT ?`),
+    listAfter: db.prepare(
+      `SELECT * FROM bookings WHERE user_id = ? AND booking_id < ? ORDER BY booking_id DESC LIMIT ?`
+    ),
+    ticketsOf: db.prepare(
+      `SELECT ticket_id AS ticketId, seat_number AS seatNumber FROM tickets WHERE booking_id = ? ORDER BY rowid`
+    ),
+    findScreening: db.prepare(
+      `SELECT screening_id, revision, status, starts_at, price_amount, currency, seats_known
+       FROM screenings WHERE screening_id = ?`
+    ),
+    // Times and price follow the newer revision; the seat list is fixed at scheduling and filled once;
+    // the status of an existing row is never touched (a tombstone stays a tombstone).
+    upsertScheduled: db.prepare(
+      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known, updated_at)
+       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 1, @now)
+       ON CONFLICT (screening_id) DO UPDATE SET
+         starts_at = CASE WHEN excluded.revision > revision THEN excluded.starts_at ELSE starts_at END,
+         ends_at = CASE WHEN excluded.revision > revision THEN excluded.ends_at ELSE ends_at END,
+         price_amount = CASE WHEN excluded.revision > revision THEN excluded.price_amount ELSE price_amount END,
+         currency = CASE WHEN excluded.revision > revision THEN excluded.currency ELSE currency END,
+         revision = max(revision, excluded.revision),
+         seats_known = 1,
+         updated_at = excluded.updated_at`
+    ),
+    insertSeat: db.prepare(`INSERT OR IGNORE INTO screening_seats (screening_id, seat_number) VALUES (?, ?)`),
+    // An update that overtook its ScreeningScheduled creates the row without seats (still unknown).
+    upsertUpdated: db.prepare(
+      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known, updated_at)
+       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 0, @now)
+       ON CONFLICT (screening_id) DO UPDATE SET
+         revision = excluded.revision, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+         price_amount = excluded.price_amount, currency = excluded.currency, updated_at = excluded.updated_at
+       WHERE excluded.revision > revision`
+    ),
+    tombstone: db.prepare(
+      `INSERT INTO screenings (screening_id, revision, status, seats_known, updated_at) VALUES (?, 0, 'cancelled', 0, ?)
+       ON CONFLICT (screening_id) DO UPDATE SET status = 'cancelled', updated_at = excluded.updated_at`
+    ),
+    isUnregistered: db.prepare(`SELECT 1 FROM unregistered_users WHERE user_id = ?`).pluck(),
+    recordUnregistered: db.prepare(
+      `INSERT OR IGNORE INTO unregistered_users (user_id, unregistered_at) VALUES (?, ?)`
+    ),
+    unknownSeats: db.prepare(
+      `SELECT j.value FROM json_each(?) j
+       WHERE NOT EXISTS (SELECT 1 FROM screening_seats s WHERE s.screening_id = ? AND s.seat_number = j.value)
+       ORDER BY j.key`
+    ).pluck(),
+    takenSeats: db.prepare(
+      `SELECT j.value FROM json_each(?) j
+       WHERE EXISTS (SELECT 1 FROM tickets t
+                     WHERE t.screening_id = ? AND t.seat_number = j.value AND t.status IN ${LIVE})
+       ORDER BY j.key`
+    ).pluck(),
+    liveSeatsOfUser: db.prepare(
+      `SELECT coalesce(sum(seat_count), 0) FROM bookings
+       WHERE user_id = ? AND screening_id = ? AND status IN ${LIVE}`
+    ).pluck(),
+    insertTicket: db.prepare(
+      `INSERT INTO tickets (ticket_id, booking_id, screening_id, seat_number, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'reserved', ?, ?)`
+    ),
+    markReserved: db.prepare(
+      `UPDATE bookings SET status = 'reserved', amount = ?, currency = ?, expires_at = ?, updated_at = ?
+       WHERE booking_id = ? AND status = 'pending'`
+    ),
+    markFailed: db.prepare(
+      `UPDATE bookings SET status = 'failed', reason = ?, updated_at = ? WHERE booking_id = ? AND status = ?`
+    ),
+    markBooked: db.prepare(
+      `UPDATE bookings SET status = 'booked', updated_at = ? WHERE booking_id = ? AND status = 'reserved'`
+    ),
+    markCancelled: db.prepare(
+      `UPDATE bookings SET status = 'cancelled', reason = ?, updated_at = ?
+       WHERE booking_id = ? AND status IN ${LIVE}`
+    ),
+    moveTickets: db.prepare(
+      `UPDATE tickets SET status = @to, updated_at = @now WHERE booking_id = @bookingId AND status IN ${LIVE}`
+    ),
+    liveBookingsOfScreening: db.prepare(
+      `SELECT * FROM bookings WHERE screening_id = ? AND status IN ${LIVE} ORDER BY booking_id`
+    ),
+    reservedBookingsOfUser: db.prepare(
+      `SELECT * FROM bookings WHERE user_id = ? AND status = 'reserved' ORDER BY booking_id`
+    ),
+    findKey: db.prepare(
+      `SELECT request_hash, status_code, response, created_at FROM idempotency_keys
+       WHERE user_id = ? AND route = ? AND key = ?`
+    ),
+    saveKey: db.prepare(
+      `INSERT INTO idempotency_keys (user_id, route, key, request_hash, status_code, response, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, route, key) DO UPDATE SET request_hash = excluded.request_hash,
+         status_code = excluded.status_code, response = excluded.response, created_at = excluded.created_at`
+    ),
+    pruneKeys: db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?`)
+  }
+
+  return {
+    insertBooking: (b: NewBooking): void => {
+      s.insertBooking.run(b.bookingId, b.userId, b.screeningId, JSON.stringify(b.seatNumbers), b.seatNumbers.length, b.now, b.now)
+    },
+    findBooking: (bookingId: string) => s.findBooking.get(bookingId) as BookingRow | undefined,
+    /** The user's bookings, newest first (booking ids are time-ordered UUIDv7). */
+    listOfUser: (userId: string, before: string | undefined, limit: number) =>
+      (before === undefined ? s.listFirst.all(userId, limit) : s.listAfter.all(userId, before, limit)) as Array<BookingRow>,
+    ticketsOf: (bookingId: string) => s.ticketsOf.all(bookingId) as Array<TicketRow>,
+
+    findScreening: (screeningId: string) => s.findScreening.get(screeningId) as ScreeningRow | undefined,
+    projectScheduled: (sc: ScheduledScreening, now: number): void => {
+      s.upsertScheduled.run({
+        screeningId: sc.screeningId,
+        revision: sc.revision,
+        startsAt: sc.startsAt,
+        endsAt: sc.endsAt,
+        priceAmount: sc.priceAmount,
+        currency: sc.currency,
+        now
+      })
+      for (const seat of sc.seatNumbers) s.insertSeat.run(sc.screeningId, seat)
+    },
+    projectUpdated: (sc: Omit<ScheduledScreening, "seatNumbers">, now: number): boolean =>
+      s.upsertUpdated.run({ ...sc, now }).changes > 0,
+    tombstone: (screeningId: string, now: number): void => {
+      s.tombstone.run(screeningId, now)
+    },
+
+    isUnregistered: (userId: string): boolean => s.isUnregistered.get(userId) !== undefined,
+    recordUnregistered: (userId: string, now: number): void => {
+      s.recordUnregistered.run(userId, now)
+    },
+
+    /** Requested seats the screening's hall does not have, in request order. */
+    unknownSeats: (screeningId: string, seatsJson: string) => s.unknownSeats.all(seatsJson, screeningId) as Array<string>,
+    /** Requested seats held by a live (reserved or booked) ticket, in request order. */
+    takenSeats: (screeningId: string, seatsJson: string) => s.takenSeats.all(seatsJson, screeningId) as Array<string>,
+    liveSeatsOfUser: (userId: string, screeningId: string) => s.liveSeatsOfUser.get(userId, screeningId) as number,
+
+    insertReservedTickets: (bookingId: string, screeningId: string, tickets: ReadonlyArray<TicketRow>, now: number): void => {
+      for (const t of tickets) s.insertTicket.run(t.ticketId, bookingId, screeningId, t.seatNumber, now, now)
+    },
+    /** Each transition is guarded by the current status; false when the booking had moved on. */
+    markReserved: (bookingId: string, amount: number, currency: string, expiresAt: number, now: number): boolean =>
+      s.markReserved.run(amount, currency, expiresAt, now, bookingId).changes === 1,
+    markFailed: (bookingId: string, from: "pending" | "reserved", reason: string, now: number): boolean =>
+      s.markFailed.run(reason, now, bookingId, from).changes === 1,
+    markBooked: (bookingId: string, now: number): boolean => s.markBooked.run(now, bookingId).changes === 1,
+    markCancelled: (bookingId: string, reason: string, now: number): boolean =>
+      s.markCancelled.run(reason, now, bookingId).changes === 1,
+    /** Moves the booking's live tickets to `to`; a terminal ticket never moves again. */
+    moveLiveTickets: (bookingId: string, to: TicketStatus, now: number): number =>
+      s.moveTickets.run({ bookingId, to, now }).changes,
+    liveBookingsOfScreening: (screeningId: string) => s.liveBookingsOfScreening.all(screeningId) as Array<BookingRow>,
+    reservedBookingsOfUser: (userId: string) => s.reservedBookingsOfUser.all(userId) as Array<BookingRow>,
+
+    findIdempotencyKey: (userId: string, route: string, key: string) =>
+      s.findKey.get(userId, route, key) as IdempotencyRow | undefined,
+    saveIdempotencyKey: (
+      userId: string,
+      route: string,
+      key: string,
+      requestHash: string,
+      statusCode: number,
+      response: string,
+      now: number
+    ): void => {
+      s.saveKey.run(userId, route, key, requestHash, statusCode, response, now)
+    },
+    pruneIdempotencyKeys: (olderThan: number): number => s.pruneKeys.run(olderThan).changes
+  }
+}
+
+export type BookingRepoShape = ReturnType<typeof makeBookingRepo>
+
+export class BookingRepo extends Context.Service<BookingRepo, BookingRepoShape>()("booking/store/BookingRepo") {}

@@ -1,0 +1,83 @@
+// The booking database: the screenings projection, unregistered users, bookings, tickets and idempotency keys.
+import type { Migration } from "@bat/store"
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "screenings projection",
+    // A row may exist before ScreeningScheduled is seen (an update or a cancellation that overtook it):
+    // `seats_known` says whether the seat list has arrived. A cancelled row is a tombstone: nothing
+    // sets status back to 'scheduled'.
+    sql: `CREATE TABLE screenings (
+      screening_id TEXT PRIMARY KEY,
+      revision INTEGER NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('scheduled', 'cancelled')),
+      starts_at INTEGER,
+      ends_at INTEGER,
+      price_amount INTEGER,
+      currency TEXT,
+      seats_known INTEGER NOT NULL DEFAULT 0,
+      updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE screening_seats (
+      screening_id TEXT NOT NULL,
+      seat_number TEXT NOT NULL,
+      PRIMARY KEY (screening_id, seat_number)
+    ) WITHOUT ROWID;
+    CREATE TABLE unregistered_users (
+      user_id TEXT PRIMARY KEY,
+      unregistered_at INTEGER NOT NULL
+    ) WITHOUT ROWID;`
+  },
+  {
+    version: 2,
+    name: "bookings and tickets",
+    // The seat rule lives in the database as well as in the code: at most one live ticket per seat.
+    sql: `CREATE TABLE bookings (
+      booking_id TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL,
+      screening_id TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('pending', 'reserved', 'booked', 'failed', 'cancelled')),
+      seat_numbers TEXT NOT NULL,
+      seat_count INTEGER NOT NULL,
+      amount INTEGER,
+      currency TEXT,
+      expires_at INTEGER,
+      reason TEXT,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX bookings_by_user ON bookings(user_id, booking_id);
+    CREATE INDEX bookings_live_by_user_screening ON bookings(user_id, screening_id, seat_count)
+      WHERE status IN ('reserved', 'booked');
+    CREATE INDEX bookings_live_by_screening ON bookings(screening_id) WHERE status IN ('reserved', 'booked');
+    CREATE INDEX bookings_reserved_by_user ON bookings(user_id) WHERE status = 'reserved';
+    CREATE TABLE tickets (
+      ticket_id TEXT PRIMARY KEY,
+      booking_id TEXT NOT NULL REFERENCES bookings(booking_id),
+      screening_id TEXT NOT NULL,
+      seat_number TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('reserved', 'booked', 'failed', 'cancelled')),
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX tickets_one_live_per_seat ON tickets(screening_id, seat_number)
+      WHERE status IN ('reserved', 'booked');
+    CREATE INDEX tickets_by_booking ON tickets(booking_id);`
+  },
+  {
+    version: 3,
+    name: "idempotency keys",
+    sql: `CREATE TABLE idempotency_keys (
+      user_id TEXT NOT NULL,
+      route TEXT NOT NULL,
+      key TEXT NOT NULL,
+      request_hash TEXT NOT NULL,
+      status_code INTEGER NOT NULL,
+      response TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (user_id, route, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);`
+  }
+]

@@ -1,0 +1,184 @@
+// Test harness: the booking service in-process against a throw-away vhost and a temp SQLite dir,
+// a local JWKS for tokens, a publisher for other services' events, and a recorder of booking's events.
+import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, bootService, type RunningService } from "@bat/http"
+import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import * as amqp from "amqplib"
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from "jose"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { bookingService } from "../src/service.ts"
+
+export interface Harness {
+  readonly url: string
+  readonly svc: RunningService
+  readonly vhost: TestVhost
+  /** A bearer token for `userId` with `role`. */
+  token(userId: string, role?: "customer" | "staff"): Promise<string>
+  /** A request to the service with the user's token (when given) and a JSON body. */
+  call(method: string, path: string, opts?: { userId?: string; role?: "customer" | "staff"; body?: unknown; headers?: Record<string, string> }): Promise<Response>
+  /** Publishes an event as its producer would (persistent, messageId = id, type = type); resolves once confirmed. */
+  publish<T extends EventType>(type: T, data: EventData<T>, meta?: { id?: string; correlationId?: string }): Promise<Envelope<EventData<T>>>
+  /** Publishes the exact same envelope again (a duplicate delivery). */
+  republish(envelope: Envelope): Promise<void>
+  /** Every event booking has emitted so far, in arrival order. */
+  readonly emitted: Array<Envelope<any>>
+  emittedFor(bookingId: string): Array<Envelope<any>>
+  /** Waits for the booking to reach one of `statuses` (polled over HTTP as its owner). */
+  awaitStatus(bookingId: string, userId: string, statuses: ReadonlyArray<string>, timeoutMs?: number): Promise<any>
+  stop(): Promise<void>
+}
+
+export const startHarness = async (env: Record<string, string> = {}): Promise<Harness> => {
+  const vhost = await createTestVhost({ prefix: "bat-booking" })
+  const dataDir = mkdtempSync(join(tmpdir(), "bat-booking-"))
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" })
+  const kid = "test-key"
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" }] }
+  const jwksServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => Response.json(jwks) })
+
+  const conn = await amqp.connect(vhost.amqpUrl)
+  const ch = await conn.createConfirmChannel()
+  const emitted: Array<Envelope<any>> = []
+
+  let svc: RunningService | undefined
+  const stopAll = async () => {
+    await svc?.stop().catch(() => {})
+    await conn.close().catch(() => {})
+    jwksServer.stop(true)
+    await vhost.cleanup().catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    svc = await bootService(
+      bookingService({
+        PORT: "0",
+        DATA_DIR: dataDir,
+        AMQP_URL: vhost.amqpUrl,
+        JWKS_URL: `http://127.0.0.1:${jwksServer.port}/users/.well-known/jwks.json`,
+        HOLD_TTL_MS: "900000",
+        ...env
+      })
+    )
+    const q = await ch.assertQueue("", { exclusive: true })
+    await ch.bindQueue(q.queue, exchangeOf("booking"), "#")
+    await ch.consume(q.queue, (m) => m && emitted.push(JSON.parse(m.content.toString("utf8"))), { noAck: true })
+  } catch (e) {
+    await stopAll()
+    throw e
+  }
+  const running = svc
+
+  const token = (userId: string, role: "customer" | "staff" = "customer") =>
+    new SignJWT({ role })
+      .setProtectedHeader({ alg: "EdDSA", kid })
+      .setSubject(userId)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime("15m")
+      .sign(privateKey as CryptoKey)
+
+  const send = async (envelope: Envelope) => {
+    const producer = catalog[envelope.type as EventType].producer
+    ch.publish(exchangeOf(producer), envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      messageId: envelope.id,
+      type: envelope.type,
+      contentType: "application/json"
+    })
+    await ch.waitForConfirms()
+  }
+
+  const harness: Harness = {
+    url: running.url,
+    svc: running,
+    vhost,
+    token,
+    call: async (method, path, opts = {}) => {
+      const headers: Record<string, string> = { ...opts.headers }
+      if (opts.userId !== undefined) headers.authorization = `Bearer ${await token(opts.userId, opts.role)}`
+      if (opts.body !== undefined) headers["content-type"] = "application/json"
+      return fetch(`${running.url}${path}`, {
+        method,
+        headers,
+        ...(opts.body === undefined ? {} : { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) })
+      })
+    },
+    publish: async (type, data, meta = {}) => {
+      const envelope = makeEnvelope(type, data, {
+        source: catalog[type].producer,
+        correlationId: meta.correlationId ?? newId(),
+        ...(meta.id ? { id: meta.id } : {})
+      })
+      await send(envelope)
+      return envelope
+    },
+    republish: send,
+    emitted,
+    emittedFor: (bookingId) => emitted.filter((e) => e.data?.bookingId === bookingId),
+    awaitStatus: (bookingId, userId, statuses, timeoutMs = 10_000) =>
+      pollUntil(
+        async () => {
+          const res = await harness.call("GET", `/tickets/bookings/${bookingId}`, { userId })
+          const body = (await res.json()) as any
+          return statuses.includes(body.status) ? body : undefined
+        },
+        { timeoutMs, message: `booking ${bookingId} to become ${statuses.join(" or ")}` }
+      ),
+    stop: stopAll
+  }
+  return harness
+}
+
+export interface ScreeningSetup {
+  readonly screeningId: string
+  readonly seatNumbers: ReadonlyArray<string>
+}
+
+/** A ScreeningScheduled event for a screening starting in `startsInMs` with seats A1..A<seats> (and more rows). */
+export const scheduled = (
+  opts: { screeningId?: string; startsInMs?: number; seats?: ReadonlyArray<string>; amount?: number; revision?: number } = {}
+): EventData<"ScreeningScheduled"> => {
+  const startsAt = Date.now() + (opts.startsInMs ?? 86_400_000)
+  return {
+    screeningId: opts.screeningId ?? newId(),
+    revision: opts.revision ?? 1,
+    movieId: newId(),
+    cinemaId: newId(),
+    hallId: newId(),
+    startsAt: new Date(startsAt).toISOString(),
+    endsAt: new Date(startsAt + 7_200_000).toISOString(),
+    price: { amount: opts.amount ?? 1200, currency: "EUR" },
+    seatNumbers: opts.seats ?? ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"]
+  } as EventData<"ScreeningScheduled">
+}
+
+/** Rows of the booking database, for assertions the API cannot make. */
+export const rows = <T>(h: Harness, sql: string, ...params: Array<unknown>): Array<T> =>
+  h.svc.store.db.prepare(sql).all(...(params as Array<never>)) as Array<T>
+
+/** Publishes ScreeningScheduled and waits until the projection holds its seats. */
+export const schedule = async (h: Harness, data: EventData<"ScreeningScheduled">): Promise<EventData<"ScreeningScheduled">> => {
+  await h.publish("ScreeningScheduled", data)
+  await pollUntil(
+    () => rows<{ n: number }>(h, "SELECT seats_known AS n FROM screenings WHERE screening_id = ?", data.screeningId)[0]?.n === 1,
+    { message: `screening ${data.screeningId} to be projected` }
+  )
+  return data
+}
+
+/** Books over HTTP as `userId`; returns the booking id of the 202 answer. */
+export const book = async (h: Harness, userId: string, screeningId: string, seatNumbers: ReadonlyArray<string>): Promise<string> => {
+  const res = await h.call("POST", "/tickets/book", { userId, body: { screeningId, seatNumbers } })
+  if (res.status !== 202) throw new Error(`booking answered ${res.status}: ${await res.text()}`)
+  const body = (await res.json()) as { bookingId: string; status: string }
+  return body.bookingId
+}
+
+/** Resolves once the consumer has settled `n` more deliveries than `before` (duplicates included). */
+export const handledAtLeast = (h: Harness, n: number) =>
+  pollUntil(() => (h.svc.messaging.consumer?.handled ?? 0) >= n, { message: `the consumer to settle ${n} deliveries` })
+
+export const handledNow = (h: Harness): number => h.svc.messaging.consumer?.handled ?? 0
