@@ -1,2 +1,76 @@
 // HTTP request and response bodies of the payments service.
-export {}
+import { Schema } from "effect"
+import { Currency, Uuid } from "../primitives.ts"
+
+/** The Luhn (mod 10) check digit test every card number passes. */
+export const luhnValid = (digits: string): boolean => {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48
+    if (d < 0 || d > 9) return false
+    if (i % 2 === 1) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+  }
+  return digits.length > 0 && sum % 10 === 0
+}
+
+// Messages never quote the input: a card number must not come back in an error body.
+export const CardNumber = Schema.String.check(
+  Schema.makeFilter((s: string) => /^[0-9]{12,19}$/.test(s) && luhnValid(s), {
+    message: "Expected a card number of 12 to 19 digits that passes the Luhn check"
+  })
+)
+
+export const Card = Schema.Struct({
+  number: CardNumber,
+  expMonth: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 12 }, { message: "Expected a month from 1 to 12" })),
+  expYear: Schema.Int.check(
+    Schema.isBetween({ minimum: 2000, maximum: 2099 }, { message: "Expected a four-digit year such as 2030" })
+  ),
+  cvc: Schema.String.check(Schema.isPattern(/^[0-9]{3,4}$/, { message: "Expected a CVC of 3 or 4 digits" }))
+})
+export type Card = typeof Card.Type
+
+export const PayRequest = Schema.Struct({ bookingId: Uuid, card: Card })
+export type PayRequest = typeof PayRequest.Type
+
+export const PaymentStatus = Schema.Literals([
+  "pending",
+  "charging",
+  "succeeded",
+  "failed",
+  "expired",
+  "cancelled",
+  "refunded"
+])
+export type PaymentStatus = typeof PaymentStatus.Type
+
+export const PaymentReason = Schema.Literals(["declined", "insufficient_funds", "expired"])
+
+/** The answer to `POST /payments`: the outcome of the one charge attempt. */
+export const PayResponse = Schema.Struct({
+  paymentId: Uuid,
+  bookingId: Uuid,
+  status: Schema.Literals(["succeeded", "failed"]),
+  amount: Schema.Int,
+  currency: Currency,
+  reason: Schema.optionalKey(PaymentReason)
+})
+export type PayResponse = typeof PayResponse.Type
+
+export const Payment = Schema.Struct({
+  paymentId: Uuid,
+  bookingId: Uuid,
+  status: PaymentStatus,
+  amount: Schema.Int,
+  currency: Currency,
+  cardLast4: Schema.optionalKey(Schema.String),
+  reason: Schema.optionalKey(PaymentReason)
+})
+export type Payment = typeof Payment.Type
+
+/** Any string: an unknown or malformed id is a 404, not a 422. */
+export const PaymentParams = Schema.Struct({ paymentId: Schema.String.check(Schema.isMaxLength(200)) })
