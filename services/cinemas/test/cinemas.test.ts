@@ -1,0 +1,268 @@
+import type { RunningService } from "@bat/http"
+import { bootService } from "@bat/http"
+import { createTestVhost, type TestVhost } from "@bat/testing"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import fc from "fast-check"
+import { cinemasService } from "../src/service.ts"
+import { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir, type EventTap, type TokenMint } from "./harness.ts"
+
+let vhost: TestVhost
+let data: ReturnType<typeof tempDir>
+let mint: TokenMint
+let svc: RunningService
+let tap: EventTap
+let staff: Record<string, string>
+let customer: Record<string, string>
+
+const call = (path: string, init: RequestInit = {}) => fetch(`${svc.url}${path}`, init)
+const send = (method: string, path: string, body: unknown, headers: Record<string, string> = staff) =>
+  call(path, { method, ...json(body, headers) })
+
+interface Cinema {
+  cinemaId: string
+  name: string
+  address: string
+  revision: number
+  halls: Array<{ hallId: string; name: string; rows: Array<{ label: string; seats: number }>; capacity: number }>
+}
+
+let n = 0
+const createCinema = async (name = `Roxy ${++n}`, address = "1 Main Street") => {
+  const res = await send("POST", "/cinemas", { name, address })
+  expect(res.status).toBe(201)
+  return (await res.json()) as Cinema
+}
+
+beforeAll(async () => {
+  vhost = await createTestVhost()
+  data = tempDir("cinemas")
+  mint = await startTokenMint()
+  tap = await tapExchange(vhost.amqpUrl, "cinemas.events")
+  svc = await bootService(cinemasService({ PORT: "0", DATA_DIR: data.dir, AMQP_URL: vhost.amqpUrl, JWKS_URL: mint.jwksUrl }))
+  staff = bearer(await mint.token(crypto.randomUUID(), "staff"))
+  customer = bearer(await mint.token(crypto.randomUUID(), "customer"))
+})
+
+afterAll(async () => {
+  await svc?.stop()
+  await tap?.close()
+  await mint?.stop()
+  await vhost?.cleanup()
+  data?.remove()
+})
+
+describe("cinemas", () => {
+  test("staff creates a cinema: 201 with revision 1 and no halls, and CinemaCreated is emitted", async () => {
+    const res = await send("POST", "/cinemas", { name: "Odeon", address: "2 High Street" })
+    expect(res.status).toBe(201)
+    const cinema = (await res.json()) as Cinema
+    expect(cinema).toEqual({ cinemaId: expect.any(String), name: "Odeon", address: "2 High Street", revision: 1, halls: [] })
+    const event = await tap.waitFor("CinemaCreated", (d) => d.cinemaId === cinema.cinemaId)
+    expect(event.data).toEqual({ cinemaId: cinema.cinemaId, revision: 1, name: "Odeon", address: "2 High Street" })
+    expect(event.source).toBe("cinemas")
+    const shown = await call(`/cinemas/${cinema.cinemaId}`)
+    expect(shown.status).toBe(200)
+    expect(await shown.json()).toEqual(cinema)
+  })
+
+  test("creating a cinema needs a staff token: none is 401, an expired one 401 token_expired, a customer's 403", async () => {
+    await expectProblem(await send("POST", "/cinemas", { name: "X", address: "Y" }, {}), 401, "unauthorized")
+    const expired = bearer(await mint.token(crypto.randomUUID(), "staff", { expiresInSeconds: -60 }))
+    await expectProblem(await send("POST", "/cinemas", { name: "X", address: "Y" }, expired), 401, "token_expired")
+    await expectProblem(await send("POST", "/cinemas", { name: "X", address: "Y" }, customer), 403, "forbidden")
+  })
+
+  test("a cinema with missing or blank fields is 422 invalid_input, and broken JSON is 400 malformed_json", async () => {
+    await expectProblem(await send("POST", "/cinemas", { name: "Odeon" }), 422, "invalid_input")
+    await expectProblem(await send("POST", "/cinemas", { name: "", address: "x" }), 422, "invalid_input")
+    await expectProblem(await send("POST", "/cinemas", { name: " padded ", address: "x" }), 422, "invalid_input")
+    await expectProblem(await send("POST", "/cinemas", { name: "x".repeat(201), address: "x" }), 422, "invalid_input")
+    const broken = await call("/cinemas", { method: "POST", body: "{", headers: { "content-type": "application/json", ...staff } })
+    await expectProblem(broken, 400, "malformed_json")
+  })
+
+  test("an unknown or malformed cinema id is 404 cinema_not_found", async () => {
+    await expectProblem(await call(`/cinemas/${crypto.randomUUID()}`), 404, "cinema_not_found")
+    await expectProblem(await call("/cinemas/not-an-id"), 404, "cinema_not_found")
+  })
+
+  test("staff updates a cinema: each PATCH is 200 and raises the revision by one, announced with CinemaUpdated", async () => {
+    const cinema = await createCinema()
+    const first = await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: "Renamed" })
+    expect(first.status).toBe(200)
+    expect(await first.json()).toEqual({ ...cinema, name: "Renamed", revision: 2 })
+    const second = await send("PATCH", `/cinemas/${cinema.cinemaId}`, { address: "9 New Road" })
+    expect(await second.json()).toEqual({ ...cinema, name: "Renamed", address: "9 New Road", revision: 3 })
+    await tap.waitFor("CinemaUpdated", (d) => d.cinemaId === cinema.cinemaId && d.revision === 3)
+    const updates = tap.events.filter((e) => e.type === "CinemaUpdated" && e.data.cinemaId === cinema.cinemaId).map((e) => e.data)
+    expect(updates).toEqual([
+      { cinemaId: cinema.cinemaId, revision: 2, name: "Renamed", address: cinema.address },
+      { cinemaId: cinema.cinemaId, revision: 3, name: "Renamed", address: "9 New Road" }
+    ])
+  })
+
+  test("a PATCH that is empty or invalid is 422, by a customer 403, of an unknown cinema 404", async () => {
+    const cinema = await createCinema()
+    await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, {}), 422, "invalid_input")
+    await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: 42 }), 422, "invalid_input")
+    await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: "X" }, customer), 403, "forbidden")
+    await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: "X" }, {}), 401, "unauthorized")
+    await expectProblem(await send("PATCH", `/cinemas/${crypto.randomUUID()}`, { name: "X" }), 404, "cinema_not_found")
+    expect(((await (await call(`/cinemas/${cinema.cinemaId}`)).json()) as Cinema).revision).toBe(1)
+  })
+
+  test("deleting a cinema is 204 and emits CinemaDeleted; afterwards it is 404 everywhere and never comes back", async () => {
+    const cinema = await createCinema()
+    await expectProblem(await call(`/cinemas/${cinema.cinemaId}`, { method: "DELETE", headers: customer }), 403, "forbidden")
+    await expectProblem(await call(`/cinemas/${cinema.cinemaId}`, { method: "DELETE" }), 401, "unauthorized")
+    const res = await call(`/cinemas/${cinema.cinemaId}`, { method: "DELETE", headers: staff })
+    expect(res.status).toBe(204)
+    expect((await tap.waitFor("CinemaDeleted", (d) => d.cinemaId === cinema.cinemaId)).data).toEqual({ cinemaId: cinema.cinemaId })
+    await expectProblem(await call(`/cinemas/${cinema.cinemaId}`), 404, "cinema_not_found")
+    await expectProblem(await call(`/cinemas/${cinema.cinemaId}`, { method: "DELETE", headers: staff }), 404, "cinema_not_found")
+    await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: "Back" }), 404, "cinema_not_found")
+    await expectProblem(await send("POST", `/cinemas/${cinema.cinemaId}/halls`, { name: "H", rows: [{ label: "A", seats: 2 }] }), 404, "cinema_not_found")
+    expect(tap.events.filter((e) => e.type === "CinemaDeleted" && e.data.cinemaId === cinema.cinemaId)).toHaveLength(1)
+  })
+
+  test("anyone lists live cinemas with their halls, a page at a time, following nextCursor", async () => {
+    const created = [await createCinema(), await createCinema(), await createCinema(), await createCinema()]
+    await send("POST", `/cinemas/${created[0]!.cinemaId}/halls`, { name: "Main", rows: [{ label: "A", seats: 3 }] })
+    expect((await call(`/cinemas/${created[1]!.cinemaId}`, { method: "DELETE", headers: staff })).status).toBe(204)
+    const seen: Array<Cinema> = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const res = await call(`/cinemas?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+      expect(res.status).toBe(200)
+      const page = (await res.json()) as { items: Array<Cinema>; nextCursor: string | null }
+      expect(page.items.length).toBeLessThanOrEqual(2)
+      seen.push(...page.items)
+      cursor = page.nextCursor
+      pages++
+    } while (cursor !== null && pages < 100)
+    const ids = seen.map((c) => c.cinemaId)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids).toEqual(expect.arrayContaining([created[0]!.cinemaId, created[2]!.cinemaId, created[3]!.cinemaId]))
+    expect(ids).not.toContain(created[1]!.cinemaId)
+    expect(seen.find((c) => c.cinemaId === created[0]!.cinemaId)?.halls).toEqual([
+      { hallId: expect.any(String), name: "Main", rows: [{ label: "A", seats: 3 }], capacity: 3 }
+    ])
+    const all = (await (await call("/cinemas")).json()) as { items: Array<Cinema>; nextCursor: string | null }
+    expect(all.nextCursor).toBeNull()
+    expect(all.items.map((c) => c.cinemaId)).toEqual(ids)
+    await expectProblem(await call("/cinemas?limit=0"), 422, "invalid_input")
+    await expectProblem(await call("/cinemas?limit=201"), 422, "invalid_input")
+    await expectProblem(await call("/cinemas?limit=abc"), 422, "invalid_input")
+  })
+})
+
+describe("halls", () => {
+  test("staff adds a hall: 201 with its capacity derived from the rows, HallCreated is emitted, and the cinema lists it", async () => {
+    const cinema = await createCinema()
+    const rows = [
+      { label: "A", seats: 10 },
+      { label: "B", seats: 12 },
+      { label: "AA", seats: 1 }
+    ]
+    const res = await send("POST", `/cinemas/${cinema.cinemaId}/halls`, { name: "Hall 1", rows })
+    expect(res.status).toBe(201)
+    const hall = (await res.json()) as Record<string, unknown> & { hallId: string }
+    expect(hall).toEqual({ hallId: expect.any(String), cinemaId: cinema.cinemaId, name: "Hall 1", rows, capacity: 23 })
+    const event = await tap.waitFor("HallCreated", (d) => d.hallId === hall.hallId)
+    expect(event.data).toEqual(hall)
+    const shown = (await (await call(`/cinemas/${cinema.cinemaId}`)).json()) as Cinema
+    expect(shown.halls).toEqual([{ hallId: hall.hallId, name: "Hall 1", rows, capacity: 23 }])
+    expect(shown.revision).toBe(1)
+  })
+
+  test("repeated row labels are 422 duplicate_row_label; malformed layouts are 422 invalid_input", async () => {
+    const cinema = await createCinema()
+    const path = `/cinemas/${cinema.cinemaId}/halls`
+    const dup = await expectProblem(
+      await send("POST", path, { name: "H", rows: [{ label: "A", seats: 2 }, { label: "B", seats: 2 }, { label: "A", seats: 3 }] }),
+      422,
+      "duplicate_row_label"
+    )
+    expect(String(dup.detail)).toContain("A")
+    for (const rows of [[], [{ label: "a", seats: 2 }], [{ label: "A", seats: 0 }], [{ label: "A", seats: 1000 }], [{ label: "ABC", seats: 2 }], [{ label: "A", seats: 1.5 }], "A-J"]) {
+      await expectProblem(await send("POST", path, { name: "H", rows }), 422, "invalid_input")
+    }
+    await expectProblem(await send("POST", path, { rows: [{ label: "A", seats: 2 }] }), 422, "invalid_input")
+    expect(((await (await call(`/cinemas/${cinema.cinemaId}`)).json()) as Cinema).halls).toEqual([])
+  })
+
+  test("a hall name is unique within its cinema, ignoring case (409 hall_name_taken), but another cinema may use it", async () => {
+    const one = await createCinema()
+    const two = await createCinema()
+    const body = { name: "Grand", rows: [{ label: "A", seats: 5 }] }
+    expect((await send("POST", `/cinemas/${one.cinemaId}/halls`, body)).status).toBe(201)
+    await expectProblem(await send("POST", `/cinemas/${one.cinemaId}/halls`, { ...body, name: "GRAND" }), 409, "hall_name_taken")
+    expect((await send("POST", `/cinemas/${two.cinemaId}/halls`, body)).status).toBe(201)
+  })
+
+  test("adding a hall needs a staff token and a live cinema", async () => {
+    const cinema = await createCinema()
+    const body = { name: "Side", rows: [{ label: "A", seats: 5 }] }
+    await expectProblem(await send("POST", `/cinemas/${cinema.cinemaId}/halls`, body, {}), 401, "unauthorized")
+    await expectProblem(await send("POST", `/cinemas/${cinema.cinemaId}/halls`, body, customer), 403, "forbidden")
+    await expectProblem(await send("POST", `/cinemas/${crypto.randomUUID()}/halls`, body), 404, "cinema_not_found")
+  })
+})
+
+describe("operations", () => {
+  test("every event went out persistent, with messageId and type matching its envelope", () => {
+    expect(tap.events.length).toBeGreaterThan(0)
+    expect(tap.badProperties).toEqual([])
+    for (const e of tap.events) expect(structuredClone(e)).toMatchObject({ version: 1, source: "cinemas", causationId: null })
+  })
+})
+
+describe("robustness", () => {
+  test("no method, path, body, query or token sent to the cinemas endpoints yields a 5xx", async () => {
+    const cinema = await createCinema()
+    const segment = fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constant(cinema.cinemaId), fc.constant(".."))
+    const target = fc.oneof(
+      fc.constantFrom({ method: "GET", path: "/cinemas" }, { method: "POST", path: "/cinemas" }),
+      fc.record({ method: fc.constantFrom("GET", "PATCH", "DELETE", "PUT"), path: segment.map((s) => `/cinemas/${encodeURIComponent(s)}`) }),
+      fc.record({ method: fc.constantFrom("POST", "GET"), path: segment.map((s) => `/cinemas/${encodeURIComponent(s)}/halls`) })
+    )
+    const row = fc.record({ label: fc.oneof(fc.stringMatching(/^[A-Z]{1,2}$/), fc.string({ maxLength: 4 })), seats: fc.oneof(fc.integer({ min: -5, max: 1200 }), fc.double(), fc.string()) }, { requiredKeys: [] })
+    const fields = fc.record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 250 }), fc.anything()),
+        address: fc.oneof(fc.string({ maxLength: 600 }), fc.anything()),
+        rows: fc.oneof(fc.array(row, { maxLength: 6 }), fc.anything())
+      },
+      { requiredKeys: [] }
+    )
+    const body = fc.oneof(fc.constant(undefined), fields.map((b) => JSON.stringify(b)), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ maxLength: 100 }))
+    const auth = fc.oneof(fc.constant(undefined), fc.constant(staff.authorization!), fc.constant(customer.authorization!), fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`))
+    const query = fc.oneof(
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+      fc.record({ limit: fc.oneof(fc.integer({ min: -10, max: 300 }).map(String), fc.string()), cursor: fc.string({ maxLength: 300 }) }, { requiredKeys: [] })
+    )
+    const statuses = new Map<number, number>()
+    await fc.assert(
+      fc.asyncProperty(target, body, auth, query, async (t, b, a, q) => {
+        const headers: Record<string, string> = {}
+        if (b !== undefined) headers["content-type"] = "application/json"
+        if (a !== undefined) headers.authorization = a.replace(/[\r\n\0]/g, "")
+        const qs = new URLSearchParams(q as Record<string, string>).toString()
+        const res = await call(`${t.path}${qs ? `?${qs}` : ""}`, {
+          method: t.method,
+          headers,
+          ...(b !== undefined && t.method !== "GET" ? { body: b } : {})
+        }).catch(() => undefined)
+        if (res === undefined) return true // the client refused to send it
+        const text = await res.text()
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+        if (res.status >= 500) throw new Error(`${t.method} ${t.path} -> ${res.status}: ${text}`)
+        if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json")
+        return true
+      }),
+      { numRuns: 400 }
+    )
+    expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 401, 403, 404, 422]))
+  }, 120_000)
+})
