@@ -182,3 +182,11 @@ export const handledAtLeast = (h: Harness, n: number) =>
   pollUntil(() => (h.svc.messaging.consumer?.handled ?? 0) >= n, { message: `the consumer to settle ${n} deliveries` })
 
 export const handledNow = (h: Harness): number => h.svc.messaging.consumer?.handled ?? 0
+
+/** The last outbox sequence number: events committed after it are `outboxSince(h, seq)`. */
+export const outboxSeq = (h: Harness): number =>
+  rows<{ s: number }>(h, "SELECT coalesce(max(seq), 0) AS s FROM outbox")[0]!.s
+
+/** Events committed to the outbox after `seq` (they are published by the relay afterwards). */
+export const outboxSince = (h: Harness, seq: number): Array<Envelope<any>> =>
+  rows<{ body: string }>(h, "SELECT body FROM outbox WHERE seq > ? ORDER BY seq", seq).map((r) => JSON.parse(r.body))
