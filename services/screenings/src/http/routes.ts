@@ -25,7 +25,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
 
   const publicRoutes = new Elysia({ prefix: "/screenings" })
     .get(
-      "/",
+      "",
       ({ query }) => run(Screenings.use((s) => s.list(query))),
       {
         query: schema(ScreeningsApi.ScreeningsQuery),
@@ -51,7 +51,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       requireRole(await auth.authenticate(headers), "staff")
     })
     .post(
-      "/",
+      "",
       async ({ body, set }) => {
         const screening = await run(Screenings.use((s) => s.schedule(body, requestCause())))
         set.status = 201
