@@ -1,0 +1,98 @@
+// Sends the committed delivery rows at least once: woken after each commit, and polling as a fallback.
+import type { Effect } from "effect"
+import { emailText } from "../domain/outcome.ts"
+import type { Mailer } from "../mail/Mailer.ts"
+import { Notifications } from "./Notifications.ts"
+
+export interface DeliveryRelayOptions {
+  readonly mailer: Mailer
+  /** Runs a use case synchronously through the process's runtime. */
+  readonly runSync: <A, E>(effect: Effect.Effect<A, E, Notifications>) => A
+  readonly pollMs: number
+  readonly batchSize?: number
+  readonly log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void
+}
+
+export class DeliveryRelay {
+  private timer: ReturnType<typeof setInterval> | undefined
+  private running: Promise<void> | undefined
+  private again = false
+  private stopped = false
+  sent = 0
+  failed = 0
+
+  constructor(private readonly opts: DeliveryRelayOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.opts.pollMs)
+    this.wake()
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  wake(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    await this.running
+    this.opts.mailer.close()
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false
+      try {
+        const full = await this.pass()
+        if (full) this.again = true
+      } catch (e) {
+        if (!this.stopped) this.opts.log("error", "delivery pass failed", { error: String(e) })
+        return
+      }
+    } while (this.again && !this.stopped)
+  }
+
+  /** One batch of due deliveries; true when the batch was full (more may be due). */
+  private async pass(): Promise<boolean> {
+    const { runSync, mailer } = this.opts
+    const limit = this.opts.batchSize ?? 20
+    const due = runSync(Notifications.use((n) => n.dueDeliveries(limit)))
+    for (const d of due) {
+      if (this.stopped) return false
+      if (d.email === null) {
+        runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased")))
+        continue
+      }
+      try {
+        await mailer.send({
+          id: d.notificationId,
+          to: { name: d.fullName, address: d.email },
+          subject: d.subject,
+          text: emailText(d.fullName, d.message),
+          date: new Date(d.createdAt)
+        })
+      } catch (e) {
+        this.failed++
+        // The address is not logged: only which notification and why.
+        this.opts.log("warn", "e-mail delivery failed; will retry", {
+          notificationId: d.notificationId,
+          attempt: d.attempts + 1,
+          error: e instanceof Error ? e.message : String(e)
+        })
+        if (!this.stopped) runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, d.attempts + 1, String(e))))
+        continue
+      }
+      this.sent++
+      if (!this.stopped) runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "sent", null)))
+    }
+    return due.length === limit
+  }
+}

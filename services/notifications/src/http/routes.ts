@@ -1,0 +1,139 @@
+// Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
+import { DEFAULT_LIMIT, NotificationsApi } from "@bat/contracts"
+import { HttpProblem, schema, type ServiceContext } from "@bat/http"
+import { Elysia, sse } from "elysia"
+import { Notifications } from "../app/Notifications.ts"
+import type { FeedRegistry } from "../app/NotificationFeed.ts"
+import type { NotificationRepo } from "../store/NotificationRepo.ts"
+import type { NotificationFeed } from "../app/NotificationFeed.ts"
+
+export type AppServices = Notifications | NotificationRepo | NotificationFeed
+
+export interface RouteOptions {
+  readonly feed: FeedRegistry
+  /** A comment line keeps idle connections (and proxies) open; 15 s by default. */
+  readonly heartbeatMs: number
+}
+
+/** An SSE comment line (ignored by EventSource): the stream's keep-alive. */
+const comment = (text: string, retryMs?: number) => ({
+  sse: true as const,
+  toSSE: () => `${retryMs === undefined ? "" : `retry: ${retryMs}\n`}: ${text}\n\n`
+})
+
+const REPLAY_BATCH = 100
+
+/** Waits for a wake-up or a time-out; a wake-up that came while nobody waited is not lost. */
+class Waker {
+  private poked = false
+  private release: (() => void) | undefined
+  closed = false
+
+  readonly poke = () => {
+    this.poked = true
+    this.release?.()
+  }
+
+  readonly close = () => {
+    this.closed = true
+    this.release?.()
+  }
+
+  /** True when woken, false on time-out. */
+  wait(ms: number): Promise<boolean> {
+    if (this.poked || this.closed) {
+      this.poked = false
+      return Promise.resolve(true)
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.release = undefined
+        resolve(false)
+      }, ms)
+      this.release = () => {
+        clearTimeout(timer)
+        this.release = undefined
+        this.poked = false
+        resolve(true)
+      }
+    })
+  }
+}
+
+const lastEventIdOf = (header: string | undefined, query: string | undefined): number => {
+  // The header wins: a reconnecting EventSource sends it, while its URL still holds the first value.
+  const raw = header?.trim() || query
+  if (raw === undefined || raw === "") return 0
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new HttpProblem({
+      status: 422,
+      code: "invalid_last_event_id",
+      detail: "Last-Event-ID must be the id of an event this stream sent (a non-negative integer)."
+    })
+  }
+  return Number(raw)
+}
+
+export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) =>
+  new Elysia({ prefix: "/notifications" })
+    .get(
+      "",
+      async ({ headers, query }) => {
+        const me = await ctx.auth.authenticate(headers)
+        return ctx.run(
+          Notifications.use((n) => n.list(me.userId, { limit: query.limit ?? DEFAULT_LIMIT, cursor: query.cursor }))
+        )
+      },
+      {
+        query: schema(NotificationsApi.ListNotificationsQuery),
+        detail: {
+          summary: "The caller's notifications, newest first",
+          tags: ["notifications"],
+          security: [{ bearer: [] }]
+        }
+      }
+    )
+    .get(
+      "/stream",
+      async function* ({ headers, query, request, set }) {
+        // EventSource cannot set headers: it may pass the token as ?access_token= instead.
+        const authorization =
+          headers.authorization ?? (query.access_token === undefined ? undefined : `Bearer ${query.access_token}`)
+        const me = await ctx.auth.authenticate({ authorization })
+        let last = lastEventIdOf(headers["last-event-id"], query.lastEventId)
+
+        const waker = new Waker()
+        // Subscribe before the first read, so nothing committed in between is missed.
+        const unsubscribe = opts.feed.subscribe(me.userId, waker.poke)
+        request.signal.addEventListener("abort", waker.close)
+        set.headers["x-accel-buffering"] = "no"
+        try {
+          yield comment("connected", 3_000)
+          while (!waker.closed) {
+            const rows = await ctx.run(Notifications.use((n) => n.since(me.userId, last, REPLAY_BATCH)))
+            for (const item of rows) {
+              yield sse({ id: item.sequence, event: "notification", data: item })
+              last = item.sequence
+            }
+            if (rows.length === REPLAY_BATCH) continue
+            const woken = await waker.wait(opts.heartbeatMs)
+            if (!woken && !waker.closed) yield comment("heartbeat")
+          }
+        } finally {
+          unsubscribe()
+          request.signal.removeEventListener("abort", waker.close)
+        }
+      },
+      {
+        query: schema(NotificationsApi.StreamQuery),
+        detail: {
+          summary: "The caller's notifications as they happen (Server-Sent Events)",
+          description:
+            "Each event is `event: notification`, `id: <sequence>`, `data: <notification JSON>`. " +
+            "Send `Last-Event-ID` (or `?lastEventId=`) to resume after that sequence: the missed ones are replayed first. " +
+            "Authenticate with `Authorization: Bearer`, or `?access_token=` for EventSource clients. A comment line is sent every 15 s.",
+          tags: ["notifications"],
+          security: [{ bearer: [] }]
+        }
+      }
+    )

@@ -1,0 +1,120 @@
+// The notifications service: its configuration, layers, subscriptions, routes and background work.
+import { log, type BootOptions, type ServiceConfig } from "@bat/http"
+import type { Handlers } from "@bat/messaging"
+import type { Store } from "@bat/store"
+import { Layer } from "effect"
+import { join } from "node:path"
+import { DeliveryRelay } from "./app/DeliveryRelay.ts"
+import { FeedRegistry, NotificationFeedLive } from "./app/NotificationFeed.ts"
+import { Notifications, NotificationsLive } from "./app/Notifications.ts"
+import { eraseContactOnUserUnregistered } from "./events/EraseContactOnUserUnregistered.ts"
+import { notifyOnPaymentRefunded } from "./events/NotifyOnPaymentRefunded.ts"
+import { notifyOnTicketBooked } from "./events/NotifyOnTicketBooked.ts"
+import { notifyOnTicketBookingFailed } from "./events/NotifyOnTicketBookingFailed.ts"
+import { notifyOnTicketCancelled } from "./events/NotifyOnTicketCancelled.ts"
+import { notifyOnTicketReserved } from "./events/NotifyOnTicketReserved.ts"
+import { notifyOnTicketReservingFailed } from "./events/NotifyOnTicketReservingFailed.ts"
+import { recordContactOnUserRegistered } from "./events/RecordContactOnUserRegistered.ts"
+import { notificationRoutes, type AppServices } from "./http/routes.ts"
+import { emlFileMailer, smtpMailer } from "./mail/Mailer.ts"
+import { migrations } from "./store/migrations.ts"
+import { NotificationRepoLive } from "./store/NotificationRepo.ts"
+
+export const SERVICE = "notifications"
+export const DEFAULT_PORT = 3007
+
+export interface NotificationsSettings {
+  /** How long an unregistered user's name and address are kept for the notices their unregistering causes. */
+  readonly contactEraseAfterMs: number
+  readonly eraseSweepMs: number
+  readonly heartbeatMs: number
+  readonly deliveryPollMs: number
+  readonly smtpUrl: string | undefined
+  readonly mailFrom: string
+}
+
+const intFrom = (env: ServiceConfig["env"], name: string, fallback: number): number => {
+  const v = env[name]
+  if (v === undefined || v === "") return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
+  return n
+}
+
+export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
+  const contactEraseAfterMs = intFrom(config.env, "CONTACT_ERASE_AFTER_MS", 600_000)
+  return {
+    contactEraseAfterMs,
+    eraseSweepMs: intFrom(config.env, "CONTACT_ERASE_SWEEP_MS", Math.max(100, Math.min(5_000, contactEraseAfterMs))),
+    heartbeatMs: Math.max(100, intFrom(config.env, "SSE_HEARTBEAT_MS", 15_000)),
+    deliveryPollMs: Math.max(50, intFrom(config.env, "DELIVERY_POLL_MS", 1_000)),
+    smtpUrl: config.env.SMTP_URL || undefined,
+    mailFrom: config.env.MAIL_FROM || "Book a Ticket <no-reply@bookaticket.local>"
+  }
+}
+
+const handlers: Handlers<AppServices | Store> = {
+  UserRegistered: recordContactOnUserRegistered,
+  UserUnregistered: eraseContactOnUserUnregistered,
+  TicketReserved: notifyOnTicketReserved,
+  TicketReservingFailed: notifyOnTicketReservingFailed,
+  TicketBooked: notifyOnTicketBooked,
+  TicketBookingFailed: notifyOnTicketBookingFailed,
+  TicketCancelled: notifyOnTicketCancelled,
+  PaymentRefunded: notifyOnPaymentRefunded
+}
+
+/** Everything `bootService` needs; each call makes a fresh subscription registry. */
+export const notificationsService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<AppServices> => {
+  let feed: FeedRegistry | undefined
+  const feedOf = (inTransaction: () => boolean) => (feed ??= new FeedRegistry(inTransaction))
+  return {
+    service: SERVICE,
+    defaultPort: DEFAULT_PORT,
+    prefix: "/notifications",
+    migrations,
+    ...(env ? { env } : {}),
+    layer: (store) =>
+      NotificationsLive.pipe(
+        Layer.provideMerge(Layer.mergeAll(NotificationRepoLive(store.db), NotificationFeedLive(feedOf(() => store.db.inTransaction))))
+      ),
+    handlers: () => handlers,
+    routes: (ctx) =>
+      notificationRoutes(ctx, { feed: feedOf(() => ctx.store.db.inTransaction), heartbeatMs: settingsOf(ctx.config).heartbeatMs }),
+    problems: {
+      CursorInvalid: { status: 422, code: "invalid_cursor" }
+    },
+    ready: () => ({ streams: feed?.subscribers ?? 0 }),
+    background: (ctx) => {
+      const settings = settingsOf(ctx.config)
+      const logLine = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) =>
+        log(SERVICE, level, msg, fields)
+      const mailer = settings.smtpUrl
+        ? smtpMailer(settings.smtpUrl, settings.mailFrom)
+        : emlFileMailer(join(ctx.config.dataDir, "mail"), settings.mailFrom)
+      const relay = new DeliveryRelay({
+        mailer,
+        runSync: (effect) => ctx.runtime.runSync(effect),
+        pollMs: settings.deliveryPollMs,
+        log: logLine
+      })
+      const stopWake = feedOf(() => ctx.store.db.inTransaction).onAnyCommit(() => relay.wake())
+      relay.start()
+      const sweep = () => {
+        try {
+          const erased = ctx.runtime.runSync(Notifications.use((n) => n.eraseExpiredContacts(settings.contactEraseAfterMs)))
+          if (erased > 0) logLine("info", `erased the contact data of ${erased} unregistered user(s)`)
+        } catch (e) {
+          logLine("error", "contact erasure sweep failed", { error: String(e) })
+        }
+      }
+      const sweeper = setInterval(sweep, settings.eraseSweepMs)
+      logLine("info", `e-mail via ${mailer.kind === "smtp" ? "SMTP" : `.eml files in ${join(ctx.config.dataDir, "mail")}`}`)
+      return () => {
+        clearInterval(sweeper)
+        stopWake()
+        void relay.stop()
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+// SQL of the notifications database: contacts, notifications with their per-user sequence, deliveries.
+import type { NotificationsApi } from "@bat/contracts"
+import type { Db } from "@bat/store"
+import { Context, Effect, Layer } from "effect"
+import type { Notice } from "../domain/outcome.ts"
+
+export interface NotificationRow {
+  readonly notification_id: string
+  readonly user_id: string
+  readonly sequence: number
+  readonly kind: NotificationsApi.NotificationKind
+  readonly booking_id: string
+  readonly screening_id: string | null
+  readonly ticket_ids: string
+  readonly seat_numbers: string
+  readonly subject: string
+  readonly message: string
+  readonly channel: NotificationsApi.Channel
+  readonly created_at: string
+}
+
+export interface Contact {
+  readonly userId: string
+  readonly fullName: string | null
+  readonly email: string | null
+  readonly unregisteredAt: number | null
+}
+
+export interface DueDelivery {
+  readonly notificationId: string
+  readonly attempts: number
+  readonly subject: string
+  readonly message: string
+  readonly createdAt: string
+  /** Null once the contact has been erased: the e-mail is then skipped. */
+  readonly fullName: string | null
+  readonly email: string | null
+}
+
+export interface NewNotification extends Notice {
+  readonly notificationId: string
+  readonly channel: NotificationsApi.Channel
+  readonly createdAt: string
+}
+
+const makeRepo = (db: Db) => {
+  const q = {
+    insertContact: db.prepare(
+      "INSERT INTO contacts (user_id, full_name, email) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING"
+    ),
+    tombstone: db.prepare(
+      `INSERT INTO contacts (user_id, full_name, email, unregistered_at, erased_at) VALUES (?, NULL, NULL, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET unregistered_at = excluded.unregistered_at WHERE unregistered_at IS NULL`
+    ),
+    contact: db.prepare("SELECT user_id, full_name, email, unregistered_at FROM contacts WHERE user_id = ?"),
+    eraseDue: db.prepare(
+      `UPDATE contacts SET full_name = NULL, email = NULL, erased_at = ?
+       WHERE unregistered_at IS NOT NULL AND erased_at IS NULL AND unregistered_at <= ?`
+    ),
+    hasKind: db.prepare("SELECT 1 FROM notifications WHERE booking_id = ? AND kind = ?"),
+    endedKind: db.prepare(
+      `SELECT kind FROM notifications WHERE booking_id = ?
+       AND kind IN ('reservation_failed', 'booked', 'booking_failed', 'cancelled') LIMIT 1`
+    ),
+    latestOfBooking: db.prepare(
+      `SELECT screening_id, ticket_ids, seat_numbers FROM notifications
+       WHERE booking_id = ? AND screening_id IS NOT NULL ORDER BY sequence DESC LIMIT 1`
+    ),
+    nextSequence: db.prepare("SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM notifications WHERE user_id = ?"),
+    insertNotification: db.prepare(
+      `INSERT INTO notifications (notification_id, user_id, sequence, kind, booking_id, screening_id, ticket_ids,
+         seat_numbers, subject, message, channel, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (booking_id, kind) DO NOTHING`
+    ),
+    insertDelivery: db.prepare(
+      "INSERT INTO deliveries (notification_id, status, next_attempt_at) VALUES (?, 'pending', ?)"
+    ),
+    pageNewest: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?"),
+    after: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence > ? ORDER BY sequence ASC LIMIT ?"),
+    due: db.prepare(
+      `SELECT d.notification_id, d.attempts, n.subject, n.message, n.created_at, c.full_name, c.email
+       FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
+       LEFT JOIN contacts c ON c.user_id = n.user_id
+       WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`
+    ),
+    settle: db.prepare(
+      "UPDATE deliveries SET status = ?, settled_at = ?, last_error = ? WHERE notification_id = ? AND status = 'pending'"
+    ),
+    retryLater: db.prepare(
+      `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+       WHERE notification_id = ? AND status = 'pending'`
+    ),
+    nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'")
+  }
+
+  return {
+    /** Adds a contact unless the user is known already (a tombstone is never resurrected). */
+    addContact: (userId: string, fullName: string, email: string) =>
+      Effect.sync(() => q.insertContact.run(userId, fullName, email).changes > 0),
+    /** Marks the contact unregistered at `now` (or records a tombstone for a user never seen). */
+    markUnregistered: (userId: string, now: number) => Effect.sync(() => q.tombstone.run(userId, now, now).changes > 0),
+    contact: (userId: string) =>
+      Effect.sync((): Contact | undefined => {
+        const r = q.contact.get(userId) as
+          | { user_id: string; full_name: string | null; email: string | null; unregistered_at: number | null }
+          | undefined
+        return r && { userId: r.user_id, fullName: r.full_name, email: r.email, unregisteredAt: r.unregistered_at }
+      }),
+    /** Erases name and e-mail of contacts unregistered at or before `cutoff`; returns how many. */
+    eraseUnregisteredBefore: (cutoff: number, now: number) => Effect.sync(() => q.eraseDue.run(now, cutoff).changes),
+    hasNotification: (bookingId: string, kind: string) => Effect.sync(() => q.hasKind.get(bookingId, kind) !== undefined),
+    /** The terminal kind the booking already reached, if any. */
+    endedAs: (bookingId: string) =>
+      Effect.sync(() => (q.endedKind.get(bookingId) as { kind: NotificationsApi.NotificationKind } | undefined)?.kind),
+    bookingFacts: (bookingId: string) =>
+      Effect.sync(() => {
+        const r = q.latestOfBooking.get(bookingId) as
+          | { screening_id: string; ticket_ids: string; seat_numbers: string }
+          | undefined
+        return r && {
+          screeningId: r.screening_id,
+          ticketIds: JSON.parse(r.ticket_ids) as Array<string>,
+          seatNumbers: JSON.parse(r.seat_numbers) as Array<string>
+        }
+      }),
+    /**
+     * Inserts the notification with the user's next sequence number, and its delivery row when it
+     * goes out by e-mail. Returns the sequence, or undefined if (booking, kind) exists already.
+     * Call inside a transaction: the sequence read and the insert must not interleave.
+     */
+    insert: (n: NewNotification, now: number) =>
+      Effect.sync((): number | undefined => {
+        const sequence = (q.nextSequence.get(n.userId) as { next: number }).next
+        const inserted = q.insertNotification.run(
+          n.notificationId,
+          n.userId,
+          sequence,
+          n.kind,
+          n.bookingId,
+          n.screeningId,
+          JSON.stringify(n.ticketIds),
+          JSON.stringify(n.seatNumbers),
+          n.subject,
+          n.message,
+          n.channel,
+          n.createdAt
+        )
+        if (inserted.changes === 0) return undefined
+        if (n.channel === "email") q.insertDelivery.run(n.notificationId, now)
+        return sequence
+      }),
+    /** Newest first, below `beforeSequence`. */
+    page: (userId: string, beforeSequence: number, limit: number) =>
+      Effect.sync(() => q.pageNewest.all(userId, beforeSequence, limit) as Array<NotificationRow>),
+    /** Oldest first, after `sequence`: what a resuming stream has missed. */
+    after: (userId: string, sequence: number, limit: number) =>
+      Effect.sync(() => q.after.all(userId, sequence, limit) as Array<NotificationRow>),
+    dueDeliveries: (now: number, limit: number) =>
+      Effect.sync(() =>
+        (
+          q.due.all(now, limit) as Array<{
+            notification_id: string
+            attempts: number
+            subject: string
+            message: string
+            created_at: string
+            full_name: string | null
+            email: string | null
+          }>
+        ).map(
+          (r): DueDelivery => ({
+            notificationId: r.notification_id,
+            attempts: r.attempts,
+            subject: r.subject,
+            message: r.message,
+            createdAt: r.created_at,
+            fullName: r.full_name,
+            email: r.email
+          })
+        )
+      ),
+    settleDelivery: (notificationId: string, status: "sent" | "skipped", now: number, note: string | null) =>
+      Effect.sync(() => q.settle.run(status, now, note, notificationId).changes > 0),
+    retryDelivery: (notificationId: string, at: number, error: string) =>
+      Effect.sync(() => q.retryLater.run(at, error.slice(0, 1_000), notificationId).changes > 0),
+    nextDeliveryDue: Effect.sync(() => (q.nextDue.get() as { at: number | null }).at)
+  }
+}
+
+export class NotificationRepo extends Context.Service<NotificationRepo, ReturnType<typeof makeRepo>>()(
+  "notifications/store/NotificationRepo"
+) {}
+
+export const NotificationRepoLive = (db: Db) => Layer.succeed(NotificationRepo, makeRepo(db))

@@ -1,0 +1,50 @@
+// Numbered schema changes of the notifications database.
+import type { Migration } from "@bat/store"
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "contacts, notifications and deliveries",
+    sql: `
+    -- Projection of users.events. A row with unregistered_at set is a tombstone: a late
+    -- UserRegistered never brings it back. full_name/email are erased (NULL) after a grace period.
+    CREATE TABLE contacts (
+      user_id TEXT PRIMARY KEY,
+      full_name TEXT,
+      email TEXT,
+      unregistered_at INTEGER,
+      erased_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX contacts_erase_due ON contacts(unregistered_at)
+      WHERE unregistered_at IS NOT NULL AND erased_at IS NULL;
+
+    CREATE TABLE notifications (
+      notification_id TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL,
+      sequence INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      booking_id TEXT NOT NULL,
+      screening_id TEXT,
+      ticket_ids TEXT NOT NULL,
+      seat_numbers TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      message TEXT NOT NULL,
+      channel TEXT NOT NULL CHECK (channel IN ('email', 'none')),
+      created_at TEXT NOT NULL,
+      UNIQUE (user_id, sequence),
+      UNIQUE (booking_id, kind)
+    ) WITHOUT ROWID;
+
+    -- One e-mail to send per notification with channel 'email'; committed with the notification.
+    CREATE TABLE deliveries (
+      notification_id TEXT PRIMARY KEY REFERENCES notifications(notification_id),
+      status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'skipped')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL,
+      last_error TEXT,
+      settled_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+    `
+  }
+]

@@ -1,0 +1,479 @@
+// The notifications service against a real broker (own vhost) and real SQLite files, driven by events and HTTP.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
+import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER, type RunningService } from "@bat/http"
+import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import * as amqp from "amqplib"
+import fc from "fast-check"
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose"
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { notificationsService } from "../src/service.ts"
+
+const ERASE_AFTER_MS = 1_500
+const HEARTBEAT_MS = 400
+
+let vhost: TestVhost
+let dataDir: string
+let svc: RunningService
+let jwksServer: ReturnType<typeof Bun.serve>
+let privateKey: CryptoKey
+let connection: amqp.ChannelModel
+let channel: amqp.ConfirmChannel
+
+const kid = "test-key"
+
+const tokenFor = (userId: string, role: "customer" | "staff" = "customer") =>
+  new SignJWT({ role })
+    .setProtectedHeader({ alg: "EdDSA", kid })
+    .setSubject(userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("15m")
+    .sign(privateKey)
+
+/** Publishes an event as its producer would; returns the envelope id. */
+const publish = async (type: EventType, data: object, opts: { id?: string } = {}) => {
+  const producer = catalog[type].producer
+  const env = makeEnvelope(type, data, { source: producer, correlationId: newId(), ...(opts.id ? { id: opts.id } : {}) })
+  channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
+    persistent: true,
+    contentType: "application/json",
+    messageId: env.id,
+    type
+  })
+  await channel.waitForConfirms()
+  return env.id
+}
+
+interface Item {
+  notificationId: string
+  kind: string
+  bookingId: string
+  screeningId: string | null
+  ticketIds: string[]
+  seatNumbers: string[]
+  message: string
+  channel: string
+  createdAt: string
+  sequence: number
+}
+
+const get = async (path: string, token?: string, headers: Record<string, string> = {}) =>
+  fetch(`${svc.url}${path}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } })
+
+const listOf = async (userId: string, query = "?limit=200"): Promise<Item[]> => {
+  const res = await get(`/notifications${query}`, await tokenFor(userId))
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { items: Item[] }).items
+}
+
+/** Polls the user's list until `n` notifications are there. */
+const awaitCount = async (userId: string, n: number) =>
+  pollUntil(async () => {
+    const items = await listOf(userId)
+    return items.length >= n ? items : undefined
+  }, { message: `${n} notification(s) for ${userId}` })
+
+const register = (userId: string, fullName: string, email: string) =>
+  publish("UserRegistered", { userId, fullName, email, role: "customer" })
+
+const tickets = (...seats: string[]) => seats.map((seatNumber) => ({ ticketId: newId(), seatNumber }))
+
+const ids = () => ({ bookingId: newId(), screeningId: newId() })
+
+const emlOf = (notificationId: string) => join(dataDir, "mail", `${notificationId}.eml`)
+const headersOf = (eml: string) => eml.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, " ")
+
+/** An SSE client on fetch: collects events and comments as they arrive. */
+const openStream = async (query: string, headers: Record<string, string>) => {
+  const abort = new AbortController()
+  const res = await fetch(`${svc.url}/notifications/stream${query}`, { headers, signal: abort.signal })
+  const events: Array<{ id?: string; event?: string; data?: unknown }> = []
+  const comments: string[] = []
+  let buffer = ""
+  const reading = (async () => {
+    if (!res.body) return
+    const decoder = new TextDecoder()
+    const reader = res.body.getReader()
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        buffer += decoder.decode(value, { stream: true })
+        let cut: number
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut)
+          buffer = buffer.slice(cut + 2)
+          const ev: { id?: string; event?: string; data?: unknown } = {}
+          let isEvent = false
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) comments.push(line.slice(1).trim())
+            else if (line.startsWith("id: ")) ((ev.id = line.slice(4)), (isEvent = true))
+            else if (line.startsWith("event: ")) ev.event = line.slice(7)
+            else if (line.startsWith("data: ")) ((ev.data = JSON.parse(line.slice(6))), (isEvent = true))
+          }
+          if (isEvent) events.push(ev)
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })()
+  return {
+    res,
+    events,
+    comments,
+    close: async () => {
+      abort.abort()
+      await reading
+    }
+  }
+}
+
+beforeAll(async () => {
+  vhost = await createTestVhost()
+  dataDir = mkdtempSync(join(tmpdir(), "bat-notifications-"))
+  const keys = await generateKeyPair("EdDSA", { crv: "Ed25519" })
+  privateKey = keys.privateKey
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid, alg: "EdDSA", use: "sig" }
+  jwksServer = Bun.serve({ port: 0, fetch: () => Response.json({ keys: [jwk] }) })
+  svc = await bootService(
+    notificationsService({
+      PORT: "0",
+      DATA_DIR: dataDir,
+      AMQP_URL: vhost.amqpUrl,
+      JWKS_URL: `http://127.0.0.1:${jwksServer.port}/users/.well-known/jwks.json`,
+      CONTACT_ERASE_AFTER_MS: String(ERASE_AFTER_MS),
+      SSE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      DELIVERY_POLL_MS: "200"
+    })
+  )
+  connection = await amqp.connect(vhost.amqpUrl)
+  channel = await connection.createConfirmChannel()
+})
+
+afterAll(async () => {
+  await channel?.close().catch(() => {})
+  await connection?.close().catch(() => {})
+  await svc?.stop()
+  await jwksServer?.stop(true)
+  await vhost?.cleanup()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe("authentication", () => {
+  test("listing or streaming without a token is a 401 problem", async () => {
+    for (const path of ["/notifications", "/notifications/stream"]) {
+      const res = await get(path)
+      expect(res.status).toBe(401)
+      expect(res.headers.get("content-type")).toContain("application/problem+json")
+      expect(((await res.json()) as { code: string }).code).toBe("unauthorized")
+    }
+    const bad = await get("/notifications/stream?access_token=not-a-jwt")
+    expect(bad.status).toBe(401)
+  })
+})
+
+describe("notifications of booking outcomes", () => {
+  test("every outcome kind yields one notification with a readable message, newest first", async () => {
+    const userId = newId()
+    await register(userId, "Ann Example", "ann@example.com")
+    const a = ids()
+    const held = tickets("A1", "A2")
+    await publish("TicketReserved", {
+      ...a,
+      userId,
+      tickets: held,
+      amount: 2500,
+      currency: "EUR",
+      expiresAt: "2026-12-01T18:42:00Z"
+    })
+    await publish("TicketBooked", { ...a, userId, tickets: held })
+    const b = ids()
+    await publish("TicketReservingFailed", {
+      ...b,
+      userId,
+      seatNumbers: ["B1", "B2"],
+      reason: "seat_unavailable",
+      unavailableSeats: ["B2"]
+    })
+    const c = ids()
+    await publish("TicketBookingFailed", { ...c, userId, tickets: tickets("C3"), reason: "payment_declined" })
+    const d = ids()
+    const cancelled = tickets("D4")
+    await publish("TicketCancelled", { ...d, userId, tickets: cancelled, reason: "screening_cancelled" })
+    await publish("PaymentRefunded", { paymentId: newId(), bookingId: d.bookingId, userId, amount: 1250, currency: "EUR" })
+
+    const items = await awaitCount(userId, 6)
+    expect(items.map((i) => i.kind)).toEqual(["refunded", "cancelled", "booking_failed", "reservation_failed", "booked", "reserved"])
+    expect(items.map((i) => i.sequence)).toEqual([6, 5, 4, 3, 2, 1])
+    const byKind = Object.fromEntries(items.map((i) => [i.kind, i]))
+    expect(byKind.reserved!.message).toContain("Seats A1, A2 for screening")
+    expect(byKind.reserved!.message).toContain("held for you until 18:42 UTC on 1 Dec 2026")
+    expect(byKind.reserved!.message).toContain("EUR 25.00")
+    expect(byKind.reserved!.ticketIds).toEqual(held.map((t) => t.ticketId))
+    expect(byKind.reserved!.seatNumbers).toEqual(["A1", "A2"])
+    expect(byKind.booked!.message).toContain("Your booking is confirmed: seats A1, A2")
+    expect(byKind.reservation_failed!.message).toContain("some of the seats were taken by someone else")
+    expect(byKind.reservation_failed!.message).toContain("Unavailable: B2")
+    expect(byKind.reservation_failed!.ticketIds).toEqual([])
+    expect(byKind.booking_failed!.message).toContain("because your card was declined")
+    expect(byKind.cancelled!.message).toContain("because the screening was cancelled")
+    expect(byKind.refunded!.message).toContain("We refunded EUR 12.50")
+    // The refund is tied to the booking's screening and seats from its earlier notice.
+    expect(byKind.refunded!.screeningId).toBe(d.screeningId)
+    expect(byKind.refunded!.seatNumbers).toEqual(["D4"])
+    for (const i of items) {
+      expect(i.channel).toBe("email")
+      expect(i.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      expect(i.message).not.toContain("_")
+    }
+  })
+
+  test("a PaymentFailed is never notified: only the booking's own outcome is", async () => {
+    const userId = newId()
+    const a = ids()
+    await publish("PaymentFailed", { paymentId: newId(), bookingId: a.bookingId, userId, reason: "declined" })
+    await publish("TicketBookingFailed", { ...a, userId, tickets: tickets("E1"), reason: "payment_declined" })
+    const items = await awaitCount(userId, 1)
+    expect(items.map((i) => i.kind)).toEqual(["booking_failed"])
+    const parked = await get("/notifications/_ops/dlq", await tokenFor(newId(), "staff"))
+    expect(((await parked.json()) as { count: number }).count).toBe(0)
+  })
+
+  test("a reservation notice arriving after the booking ended is dropped", async () => {
+    const userId = newId()
+    const a = ids()
+    const held = tickets("F1")
+    await publish("TicketBookingFailed", { ...a, userId, tickets: held, reason: "payment_expired" })
+    await publish("TicketReserved", {
+      ...a,
+      userId,
+      tickets: held,
+      amount: 900,
+      currency: "EUR",
+      expiresAt: "2026-12-01T18:42:00Z"
+    })
+    // A later message on the same queue: once it is seen, the stale one has been handled.
+    const marker = ids()
+    await publish("TicketBooked", { ...marker, userId, tickets: tickets("F9") })
+    const items = await awaitCount(userId, 2)
+    expect(items.filter((i) => i.bookingId === a.bookingId).map((i) => i.kind)).toEqual(["booking_failed"])
+    expect(items.find((i) => i.kind === "booking_failed")!.message).toContain("the hold ran out before payment was received")
+  })
+
+  test("the same outcome delivered twice, or sent twice with new ids, has one effect and one e-mail", async () => {
+    const userId = newId()
+    await register(userId, "Bob Twice", "bob@example.com")
+    const a = ids()
+    const data = { ...a, userId, tickets: tickets("G1") }
+    const id = newId()
+    await publish("TicketBooked", data, { id })
+    await publish("TicketBooked", data, { id })
+    await publish("TicketBooked", data)
+    const marker = ids()
+    await publish("TicketCancelled", { ...marker, userId, tickets: tickets("G9"), reason: "user_unregistered" })
+    const items = await awaitCount(userId, 2)
+    expect(items).toHaveLength(2)
+    expect(items.map((i) => i.sequence)).toEqual([2, 1])
+    const booked = items.find((i) => i.kind === "booked")!
+    await pollUntil(() => existsSync(emlOf(booked.notificationId)), { message: "the booked e-mail" })
+    expect(readdirSync(join(dataDir, "mail")).filter((f) => f.startsWith(booked.notificationId))).toHaveLength(1)
+  })
+
+  test("the e-mail is written as an .eml file with the recipient and subject", async () => {
+    const userId = newId()
+    await register(userId, "Cora Mail", "cora@example.com")
+    await publish("TicketBooked", { ...ids(), userId, tickets: tickets("H1", "H2") })
+    const [item] = await awaitCount(userId, 1)
+    const file = emlOf(item!.notificationId)
+    await pollUntil(() => existsSync(file), { message: ".eml file" })
+    const eml = readFileSync(file, "utf8")
+    const head = headersOf(eml)
+    expect(head).toMatch(/^To: Cora Mail <cora@example\.com>$/m)
+    expect(head).toMatch(/^Subject: Booking confirmed: seats H1, H2$/m)
+    expect(head).toMatch(/^From: Book a Ticket <no-reply@bookaticket\.local>$/m)
+    expect(head).toContain(`Message-ID: <${item!.notificationId}@notifications.bookaticket>`)
+    expect(eml).toContain("Hello Cora Mail,")
+    expect(eml).toContain("Your booking is confirmed: seats H1, H2")
+  })
+
+  test("a user with no known contact still gets the notification, on channel none, without e-mail", async () => {
+    const userId = newId()
+    const a = ids()
+    await publish("TicketBooked", { ...a, userId, tickets: tickets("J1") })
+    const [item] = await awaitCount(userId, 1)
+    expect(item!.channel).toBe("none")
+    const delivery = svc.store.db.prepare("SELECT 1 FROM deliveries WHERE notification_id = ?").get(item!.notificationId)
+    expect(delivery).toBeUndefined()
+    expect(existsSync(emlOf(item!.notificationId))).toBe(false)
+  })
+
+  test("lists are paged newest first with limit and cursor; a foreign cursor or bad limit is 422", async () => {
+    const userId = newId()
+    for (const seat of ["K1", "K2", "K3"]) await publish("TicketBooked", { ...ids(), userId, tickets: tickets(seat) })
+    await awaitCount(userId, 3)
+    const token = await tokenFor(userId)
+    const first = (await (await get("/notifications?limit=2", token)).json()) as { items: Item[]; nextCursor: string | null }
+    expect(first.items.map((i) => i.sequence)).toEqual([3, 2])
+    expect(first.nextCursor).toBeString()
+    const second = (await (await get(`/notifications?limit=2&cursor=${first.nextCursor}`, token)).json()) as { items: Item[]; nextCursor: string | null }
+    expect(second.items.map((i) => i.sequence)).toEqual([1])
+    expect(second.nextCursor).toBeNull()
+    const foreign = await get("/notifications?cursor=bm90LWEtbnVtYmVy", token)
+    expect(foreign.status).toBe(422)
+    expect(((await foreign.json()) as { code: string }).code).toBe("invalid_cursor")
+    const badLimit = await get("/notifications?limit=0", token)
+    expect(badLimit.status).toBe(422)
+    expect(((await badLimit.json()) as { code: string }).code).toBe("invalid_input")
+    // Someone else's notifications are not listed.
+    expect(await listOf(newId())).toEqual([])
+  })
+})
+
+describe("the notification stream", () => {
+  test("a client connected before the event receives it, with the sequence as the event id", async () => {
+    const userId = newId()
+    const stream = await openStream("", { authorization: `Bearer ${await tokenFor(userId)}` })
+    try {
+      expect(stream.res.status).toBe(200)
+      expect(stream.res.headers.get("content-type")).toContain("text/event-stream")
+      await pollUntil(() => stream.comments.includes("connected"), { message: "the opening comment" })
+      const a = ids()
+      await publish("TicketReserved", {
+        ...a,
+        userId,
+        tickets: tickets("L1"),
+        amount: 1000,
+        currency: "EUR",
+        expiresAt: "2026-12-01T20:05:00Z"
+      })
+      await pollUntil(() => stream.events.length === 1, { message: "the live event" })
+      const [ev] = stream.events
+      expect(ev!.id).toBe("1")
+      expect(ev!.event).toBe("notification")
+      expect(ev!.data).toMatchObject({ kind: "reserved", bookingId: a.bookingId, sequence: 1, seatNumbers: ["L1"] })
+      expect((ev!.data as Item).message).toContain("Seat L1 for screening")
+    } finally {
+      await stream.close()
+    }
+  })
+
+  test("resuming with Last-Event-ID replays exactly the missed ones, then live ones without gap or duplicate", async () => {
+    const userId = newId()
+    for (const seat of ["M1", "M2", "M3"]) await publish("TicketBooked", { ...ids(), userId, tickets: tickets(seat) })
+    await awaitCount(userId, 3)
+    const token = await tokenFor(userId)
+    const stream = await openStream("", { authorization: `Bearer ${token}`, "last-event-id": "1" })
+    try {
+      await pollUntil(() => stream.events.length === 2, { message: "the two missed events" })
+      expect(stream.events.map((e) => e.id)).toEqual(["2", "3"])
+      expect(stream.events.map((e) => (e.data as Item).seatNumbers[0])).toEqual(["M2", "M3"])
+      await publish("TicketBooked", { ...ids(), userId, tickets: tickets("M4") })
+      await pollUntil(() => stream.events.length === 3, { message: "the live event after the replay" })
+      await publish("TicketBooked", { ...ids(), userId, tickets: tickets("M5") })
+      await pollUntil(() => stream.events.length === 4, { message: "a second live event" })
+      expect(stream.events.map((e) => e.id)).toEqual(["2", "3", "4", "5"])
+    } finally {
+      await stream.close()
+    }
+    // EventSource clients: token and position in the query string.
+    const byQuery = await openStream(`?lastEventId=4&access_token=${token}`, {})
+    try {
+      await pollUntil(() => byQuery.events.length === 1, { message: "the one event after 4" })
+      expect(byQuery.events.map((e) => e.id)).toEqual(["5"])
+    } finally {
+      await byQuery.close()
+    }
+    const bad = await get("/notifications/stream", token, { "last-event-id": "abc" })
+    expect(bad.status).toBe(422)
+    expect(((await bad.json()) as { code: string }).code).toBe("invalid_last_event_id")
+  })
+
+  test("an idle stream sends heartbeat comments, and closing it unsubscribes", async () => {
+    const streamsOpen = async () => ((await (await fetch(`${svc.url}/ready`)).json()) as { checks: { streams: number } }).checks.streams
+    const stream = await openStream("", { authorization: `Bearer ${await tokenFor(newId())}` })
+    await pollUntil(() => stream.comments.includes("heartbeat"), { message: "a heartbeat", timeoutMs: HEARTBEAT_MS * 5 })
+    expect(await streamsOpen()).toBeGreaterThanOrEqual(1)
+    await stream.close()
+    await pollUntil(async () => (await streamsOpen()) === 0, { message: "the stream's subscription to end" })
+  })
+})
+
+describe("contact erasure", () => {
+  test("after unregistering, the cancellations it causes are still e-mailed, then name and address are erased for good", async () => {
+    const userId = newId()
+    await register(userId, "Dana Gone", "dana@example.com")
+    const a = ids()
+    await publish("TicketReserved", {
+      ...a,
+      userId,
+      tickets: tickets("N1"),
+      amount: 800,
+      currency: "EUR",
+      expiresAt: "2026-12-01T18:42:00Z"
+    })
+    await publish("UserUnregistered", { userId })
+    // Booking reacts to UserUnregistered by cancelling the user's reserved bookings.
+    await publish("TicketCancelled", { ...a, userId, tickets: tickets("N1"), reason: "user_unregistered" })
+    const items = await awaitCount(userId, 2)
+    const cancelled = items.find((i) => i.kind === "cancelled")!
+    expect(cancelled.channel).toBe("email")
+    expect(cancelled.message).toContain("because your account was closed")
+    await pollUntil(() => existsSync(emlOf(cancelled.notificationId)), { message: "the cancellation e-mail" })
+    expect(headersOf(readFileSync(emlOf(cancelled.notificationId), "utf8"))).toMatch(/^To: Dana Gone <dana@example\.com>$/m)
+
+    const contact = () =>
+      svc.store.db.prepare("SELECT full_name, email, erased_at FROM contacts WHERE user_id = ?").get(userId) as {
+        full_name: string | null
+        email: string | null
+        erased_at: number | null
+      }
+    expect(contact().email).toBe("dana@example.com") // kept during the grace period
+    await pollUntil(() => contact().erased_at !== null, { message: "the contact to be erased", timeoutMs: ERASE_AFTER_MS + 10_000 })
+    expect(contact()).toMatchObject({ full_name: null, email: null })
+
+    // A late or replayed registration does not bring the data back; later notices go nowhere.
+    await register(userId, "Dana Gone", "dana@example.com")
+    await publish("PaymentRefunded", { paymentId: newId(), bookingId: a.bookingId, userId, amount: 800, currency: "EUR" })
+    const after = await awaitCount(userId, 3)
+    expect(after[0]!.kind).toBe("refunded")
+    expect(after[0]!.channel).toBe("none")
+    expect(contact()).toMatchObject({ full_name: null, email: null })
+  })
+})
+
+describe("robustness", () => {
+  test("no query string or header ever yields a 5xx", async () => {
+    const token = await tokenFor(newId())
+    const statuses = new Set<number>()
+    const printable = fc.string({ unit: fc.constantFrom(..."abcXYZ019 -_=&?%.:/+~!$'()*,;@[]{}|^`\"<>#\\"), maxLength: 40 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("/notifications", "/notifications/stream", "/notifications/x", "/notifications/_ops/dlq"),
+        fc.array(fc.tuple(fc.constantFrom("limit", "cursor", "lastEventId", "access_token", "x", "limit[]"), printable), { maxLength: 4 }),
+        fc.record({
+          authorization: fc.oneof(fc.constant(`Bearer ${token}`), printable.map((s) => `Bearer ${s}`), printable),
+          "last-event-id": printable
+        }, { requiredKeys: [] }),
+        async (path, pairs, headers) => {
+          const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
+          const abort = new AbortController()
+          const res = await fetch(`${svc.url}${path}${query ? `?${query}` : ""}`, { headers, signal: abort.signal })
+          const type = res.headers.get("content-type") ?? ""
+          abort.abort()
+          await res.body?.cancel().catch(() => {})
+          statuses.add(res.status)
+          expect(res.status).toBeLessThan(500)
+          if (res.status >= 400) expect(type).toContain("application/problem+json")
+        }
+      ),
+      { numRuns: 150 }
+    )
+    // The inputs reached past validation and auth, not only the first check.
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 401, 404, 422]))
+  })
+})
