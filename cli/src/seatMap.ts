@@ -20,7 +20,7 @@ export const renderSeatMap = (map: SeatMapView, options: { colour: boolean }): s
   const paint: Record<SeatStatus, (s: string) => string> = { available: c.green, reserved: c.yellow, booked: c.red }
 
   const maxSeat = Math.max(0, ...map.rows.flatMap((row) => row.seats.map((s) => seatIndex(s.seatNumber))))
-  const cell = Math.max(2, String(maxSeat).length + 1)
+  const cell = Math.max(3, String(maxSeat).length + 1)
   const labelWidth = Math.max(1, ...map.rows.map((row) => row.label.length))
   const gridWidth = maxSeat * cell
 
