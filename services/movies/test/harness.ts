@@ -1,0 +1,115 @@
+// Test scaffolding for the movies service: temp data dirs, an event tap on an exchange, problem+json
+// assertions, and a stand-in for the users service's token issuing.
+import type { Envelope } from "@bat/contracts"
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
+import { pollUntil } from "@bat/testing"
+import { expect } from "bun:test"
+import amqp from "amqplib"
+import { exportJWK, generateKeyPair, SignJWT } from "jose"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export interface EventTap {
+  readonly events: ReadonlyArray<Envelope & { readonly data: any }>
+  /** Ids of events whose AMQP messageId/type/persistence/content type did not match the envelope. */
+  readonly badProperties: ReadonlyArray<string>
+  /** The first event of `type` whose data satisfies `match`, waiting for it with a deadline. */
+  readonly waitFor: (type: string, match?: (data: any) => boolean) => Promise<Envelope & { readonly data: any }>
+  readonly close: () => Promise<void>
+}
+
+/** Binds an exclusive queue to every routing key of `exchange` (declared as the services declare it). */
+export const tapExchange = async (amqpUrl: string, exchange: string): Promise<EventTap> => {
+  const conn = await amqp.connect(amqpUrl)
+  conn.on("error", () => {})
+  const ch = await conn.createChannel()
+  await ch.assertExchange(exchange, "topic", { durable: true })
+  const q = await ch.assertQueue("", { exclusive: true })
+  await ch.bindQueue(q.queue, exchange, "#")
+  const events: Array<Envelope & { data: any }> = []
+  const badProperties: Array<string> = []
+  await ch.consume(
+    q.queue,
+    (m) => {
+      if (m === null) return
+      const env = JSON.parse(m.content.toString()) as Envelope & { data: any }
+      // The AMQP properties must match the envelope (DESIGN §3); tests assert none differ.
+      const p = m.properties
+      if (p.messageId !== env.id || p.type !== env.type || p.deliveryMode !== 2 || p.contentType !== "application/json") {
+        badProperties.push(env.id)
+      }
+      events.push(env)
+    },
+    { noAck: true }
+  )
+  return {
+    events,
+    badProperties,
+    waitFor: (type, match = () => true) =>
+      pollUntil(() => events.find((e) => e.type === type && match(e.data)), {
+        timeoutMs: 10_000,
+        message: `a ${type} event on ${exchange}`
+      }),
+    close: async () => {
+      await conn.close().catch(() => {})
+    }
+  }
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json", ...headers }
+})
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+// Bun 1.4.5's toMatchObject writes asymmetric matchers into the object it checks, so every
+// toMatchObject here is given a copy.
+
+/** Asserts a problem+json response with this status and code, and returns its body. */
+export const expectProblem = async (res: Response, status: number, code: string) => {
+  const text = await res.text()
+  expect(structuredClone({ status: res.status, contentType: res.headers.get("content-type"), text })).toMatchObject({
+    status,
+    contentType: "application/problem+json"
+  })
+  const body = JSON.parse(text) as Record<string, unknown>
+  expect(structuredClone(body)).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) })
+  return body
+}
+
+export interface TokenMint {
+  /** JWKS_URL for the service under test. */
+  readonly jwksUrl: string
+  readonly token: (sub: string, role: "customer" | "staff", opts?: { expiresInSeconds?: number }) => Promise<string>
+  readonly stop: () => Promise<void>
+}
+
+/** Stands in for the users service: an Ed25519 key, its JWKS served over HTTP, and tokens signed with it. */
+export const startTokenMint = async (): Promise<TokenMint> => {
+  const kid = "test-key-1"
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" })
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" }] }
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => Response.json(jwks) })
+  return {
+    jwksUrl: `http://127.0.0.1:${server.port}/users/.well-known/jwks.json`,
+    token: (sub, role, opts = {}) =>
+      new SignJWT({ role, email: `${role}@example.com` })
+        .setProtectedHeader({ alg: "EdDSA", kid })
+        .setSubject(sub)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expiresInSeconds ?? 900))
+        .sign(privateKey),
+    stop: async () => {
+      await server.stop(true)
+    }
+  }
+}
