@@ -29,7 +29,7 @@ export const CancelReason = {
 } as const
 
 /** Where a change came from: the HTTP request id, or the consumed message. */
-export interface Cause {
+export interface Origin {
   readonly correlationId: string
   readonly causationId?: string | null
 }
@@ -63,19 +63,19 @@ const parseCursor = (cursor: string | undefined) => {
 export interface ScreeningsShape {
   readonly schedule: (
     input: ScreeningsApi.ScheduleScreeningBody,
-    cause: Cause
+    origin: Origin
   ) => Effect.Effect<Screening, MovieUnknown | HallUnknown | HallBusy | StartTimeInPast | StartTimeTooFar | StoreError>
   readonly update: (
     screeningId: string,
     patch: ScreeningsApi.UpdateScreeningBody,
-    cause: Cause
+    origin: Origin
   ) => Effect.Effect<
     Screening,
     ScreeningNotFound | ScreeningAlreadyCancelled | ScreeningStarted | HallBusy | StartTimeInPast | StartTimeTooFar | StoreError
   >
   readonly cancel: (
     screeningId: string,
-    cause: Cause
+    origin: Origin
   ) => Effect.Effect<void, ScreeningNotFound | ScreeningStarted | StoreError>
   readonly get: (screeningId: string) => Effect.Effect<Screening, ScreeningNotFound>
   readonly list: (
@@ -83,9 +83,9 @@ export interface ScreeningsShape {
   ) => Effect.Effect<{ items: Array<Screening>; nextCursor: string | null }, CursorInvalid>
   readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMap, ScreeningNotFound>
   readonly recordHall: (hall: EventData<"HallCreated">) => Effect.Effect<void, StoreError>
-  readonly deleteCinema: (cinemaId: string, cause: Cause) => Effect.Effect<Array<string>, StoreError>
+  readonly deleteCinema: (cinemaId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
   readonly projectMovie: (movie: EventData<"MovieAdded">) => Effect.Effect<boolean, StoreError>
-  readonly removeMovie: (movieId: string, cause: Cause) => Effect.Effect<Array<string>, StoreError>
+  readonly removeMovie: (movieId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
   readonly applyTickets: (
     to: TicketTransition,
     screeningId: string,
@@ -101,9 +101,9 @@ export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("
 export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsConfig): ScreeningsShape => {
   const cleaningGapMs = config.cleaningGapMinutes * 60_000
 
-  const cancelledEvents = (screeningIds: ReadonlyArray<string>, reason: string, cause: Cause) =>
+  const cancelledEvents = (screeningIds: ReadonlyArray<string>, reason: string, origin: Origin) =>
     screeningIds.map((screeningId) =>
-      eventMessage(PRODUCER, "ScreeningCancelled", { screeningId, reason } as EventData<"ScreeningCancelled">, cause)
+      eventMessage(PRODUCER, "ScreeningCancelled", { screeningId, reason } as EventData<"ScreeningCancelled">, origin)
     )
 
   const ensureHallFree = (hallId: string, screeningId: string, startsAt: number, endsAt: number) => {
@@ -123,7 +123,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     return typeof checked === "number" ? Effect.succeed(checked) : Effect.fail(checked)
   }
 
-  const schedule = Effect.fn("Screenings.schedule")(function* (input: ScreeningsApi.ScheduleScreeningBody, cause: Cause) {
+  const schedule = Effect.fn("Screenings.schedule")(function* (input: ScreeningsApi.ScheduleScreeningBody, origin: Origin) {
     const now = yield* Clock.currentTimeMillis
     const startsAt = yield* validStart(input.startsAt, now)
     return yield* store.transaction(
@@ -166,7 +166,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               price: screening.price,
               seatNumbers: seatNumbersOf(hall.rows)
             } as EventData<"ScreeningScheduled">,
-            cause
+            origin
           )
         ])
         return screening
@@ -177,7 +177,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
   const update = Effect.fn("Screenings.update")(function* (
     screeningId: string,
     patch: ScreeningsApi.UpdateScreeningBody,
-    cause: Cause
+    origin: Origin
   ) {
     const now = yield* Clock.currentTimeMillis
     const newStart = patch.startsAt === undefined ? undefined : yield* validStart(patch.startsAt, now)
@@ -211,7 +211,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               endsAt: screening.endsAt,
               price: screening.price
             } as EventData<"ScreeningUpdated">,
-            cause
+            origin
           )
         ])
         return screening
@@ -219,7 +219,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     )
   })
 
-  const cancel = Effect.fn("Screenings.cancel")(function* (screeningId: string, cause: Cause) {
+  const cancel = Effect.fn("Screenings.cancel")(function* (screeningId: string, origin: Origin) {
     const now = yield* Clock.currentTimeMillis
     yield* store.transaction(
       Effect.gen(function* () {
@@ -229,7 +229,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
         if (hasStarted(current.startsAt, now) || !repo.cancelScreening(screeningId, CancelReason.staff, now)) {
           return yield* new ScreeningStarted({ screeningId })
         }
-        store.appendOutbox(cancelledEvents([screeningId], CancelReason.staff, cause))
+        store.appendOutbox(cancelledEvents([screeningId], CancelReason.staff, origin))
       })
     )
   })
@@ -275,13 +275,13 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     yield* store.transaction(Effect.sync(() => repo.recordHall(hall)))
   })
 
-  const deleteCinema = Effect.fn("Screenings.deleteCinema")(function* (cinemaId: string, cause: Cause) {
+  const deleteCinema = Effect.fn("Screenings.deleteCinema")(function* (cinemaId: string, origin: Origin) {
     const now = yield* Clock.currentTimeMillis
     return yield* store.transaction(
       Effect.sync(() => {
         repo.markCinemaDeleted(cinemaId, now)
         const cancelled = repo.cancelFutureScreeningsOfCinema(cinemaId, CancelReason.cinemaDeleted, now)
-        store.appendOutbox(cancelledEvents(cancelled, CancelReason.cinemaDeleted, cause))
+        store.appendOutbox(cancelledEvents(cancelled, CancelReason.cinemaDeleted, origin))
         return cancelled
       })
     )
@@ -291,13 +291,13 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     return yield* store.transaction(Effect.sync(() => repo.upsertMovie(movie)))
   })
 
-  const removeMovie = Effect.fn("Screenings.removeMovie")(function* (movieId: string, cause: Cause) {
+  const removeMovie = Effect.fn("Screenings.removeMovie")(function* (movieId: string, origin: Origin) {
     const now = yield* Clock.currentTimeMillis
     return yield* store.transaction(
       Effect.sync(() => {
         repo.markMovieRemoved(movieId)
         const cancelled = repo.cancelFutureScreeningsOfMovie(movieId, CancelReason.movieRemoved, now)
-        store.appendOutbox(cancelledEvents(cancelled, CancelReason.movieRemoved, cause))
+        store.appendOutbox(cancelledEvents(cancelled, CancelReason.movieRemoved, origin))
         return cancelled
       })
     )

@@ -21,7 +21,7 @@ const docs = (summary: string, staff = false) => ({
 export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
   const { run, auth } = ctx
   // Each request is its own correlation: events it causes carry the request's id.
-  const requestCause = () => ({ correlationId: newId(), causationId: null })
+  const requestOrigin = () => ({ correlationId: newId(), causationId: null })
 
   const publicRoutes = new Elysia({ prefix: "/screenings" })
     .get(
@@ -53,7 +53,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
     .post(
       "",
       async ({ body, set }) => {
-        const screening = await run(Screenings.use((s) => s.schedule(body, requestCause())))
+        const screening = await run(Screenings.use((s) => s.schedule(body, requestOrigin())))
         set.status = 201
         return screening
       },
@@ -66,7 +66,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
     .patch(
       "/:id",
       ({ params, body }) =>
-        run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.update(id, body, requestCause())))),
+        run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.update(id, body, requestOrigin())))),
       {
         body: schema(ScreeningsApi.UpdateScreeningBody),
         response: { 200: schema(ScreeningsApi.Screening) },
@@ -76,7 +76,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
     .delete(
       "/:id",
       async ({ params }) => {
-        await run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.cancel(id, requestCause()))))
+        await run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.cancel(id, requestOrigin()))))
         return new Response(null, { status: 204 })
       },
       { detail: docs("Cancel a screening that has not begun", true) }
