@@ -23,8 +23,8 @@ export const toNotification = (r: NotificationRow): NotificationsApi.Notificatio
 
 const SEQUENCE = /^\d{1,15}$/
 
-/** Delivery retry delay after `attempts` failures: 1 s doubling to at most 60 s. */
-export const deliveryBackoffMs = (attempts: number): number => Math.min(60_000, 1_000 * 2 ** Math.min(attempts, 6))
+/** Delivery retry delay after `attempts` failures (1, 2, ...): 1 s doubling to at most 60 s; never given up. */
+export const deliveryBackoffMs = (attempts: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 6)))
 
 const make = Effect.gen(function* () {
   const repo = yield* NotificationRepo
