@@ -65,7 +65,8 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       async ({ headers, query }) => {
         const principal = await ctx.auth.authenticate(headers)
         const limit = query.limit ?? DEFAULT_LIMIT
-        const page = await ctx.run(Bookings.use((b) => b.listOfUser(principal.userId, lastIdOf(query.cursor), limit)))
+        const before = lastIdOf(query.cursor)
+        const page = await ctx.run(Bookings.use((b) => b.listOfUser(principal.userId, before, limit)))
         return { items: page.items, nextCursor: page.nextLastId === null ? null : encodeCursor(page.nextLastId) }
       },
       {

@@ -61,6 +61,7 @@ export interface IdempotencyRow {
 }
 
 const LIVE = "('reserved', 'booked')"
+// json_each yields the requested seats in request order, so the seat lists below keep that order.
 
 export const makeBookingRepo = (db: Db) => {
   const s = {
@@ -114,14 +115,12 @@ export const makeBookingRepo = (db: Db) => {
     ),
     unknownSeats: db.prepare(
       `SELECT j.value FROM json_each(?) j
-       WHERE NOT EXISTS (SELECT 1 FROM screening_seats s WHERE s.screening_id = ? AND s.seat_number = j.value)
-       ORDER BY j.key`
+       WHERE NOT EXISTS (SELECT 1 FROM screening_seats s WHERE s.screening_id = ? AND s.seat_number = j.value)`
     ).pluck(),
     takenSeats: db.prepare(
       `SELECT j.value FROM json_each(?) j
        WHERE EXISTS (SELECT 1 FROM tickets t
-                     WHERE t.screening_id = ? AND t.seat_number = j.value AND t.status IN ${LIVE})
-       ORDER BY j.key`
+                     WHERE t.screening_id = ? AND t.seat_number = j.value AND t.status IN ${LIVE})`
     ).pluck(),
     liveSeatsOfUser: db.prepare(
       `SELECT coalesce(sum(seat_count), 0) FROM bookings

@@ -51,7 +51,6 @@ export const migrations: ReadonlyArray<Migration> = [
     CREATE INDEX bookings_live_by_user_screening ON bookings(user_id, screening_id, seat_count)
       WHERE status IN ('reserved', 'booked');
     CREATE INDEX bookings_live_by_screening ON bookings(screening_id) WHERE status IN ('reserved', 'booked');
-    CREATE INDEX bookings_reserved_by_user ON bookings(user_id) WHERE status = 'reserved';
     CREATE TABLE tickets (
       ticket_id TEXT PRIMARY KEY,
       booking_id TEXT NOT NULL REFERENCES bookings(booking_id),
