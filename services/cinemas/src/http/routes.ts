@@ -9,7 +9,7 @@ const staffOnly = { tags: ["cinemas"], security: [{ bearer: [] }] }
 export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
   const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/cinemas" })
-    .get("/", ({ query }) => ctx.run(CinemaCatalog.use((c) => c.list(query))), {
+    .get("", ({ query }) => ctx.run(CinemaCatalog.use((c) => c.list(query))), {
       query: schema(PageQuery),
       response: { 200: schema(Page(CinemasApi.Cinema)) },
       detail: { summary: "List cinemas with their halls", tags: ["cinemas"] }
@@ -20,7 +20,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       detail: { summary: "A cinema with its halls", tags: ["cinemas"] }
     })
     .post(
-      "/",
+      "",
       async ({ headers, body, set }) => {
         await asStaff(headers)
         const cinema = await ctx.run(CinemaCatalog.use((c) => c.create(body, newId())))

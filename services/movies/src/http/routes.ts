@@ -9,7 +9,7 @@ const staffOnly = { tags: ["movies"], security: [{ bearer: [] }] }
 export const routes = (ctx: ServiceContext<MovieCatalog>) => {
   const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/movies" })
-    .get("/", ({ query }) => ctx.run(MovieCatalog.use((m) => m.list(query))), {
+    .get("", ({ query }) => ctx.run(MovieCatalog.use((m) => m.list(query))), {
       query: schema(PageQuery),
       response: { 200: schema(Page(MoviesApi.Movie)) },
       detail: { summary: "List movies", tags: ["movies"] }
@@ -20,7 +20,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       detail: { summary: "A movie", tags: ["movies"] }
     })
     .post(
-      "/",
+      "",
       async ({ headers, body, set }) => {
         await asStaff(headers)
         const movie = await ctx.run(MovieCatalog.use((m) => m.add(body, newId())))
