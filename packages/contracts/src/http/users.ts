@@ -35,17 +35,3 @@ export type LoginResponse = typeof LoginResponse.Type
 
 /** Path parameters of `/users/:userId/...`; any string, so an unknown or malformed id is a 404. */
 export const UserParams = Schema.Struct({ userId: Schema.String.check(Schema.isMaxLength(200)) })
-
-/** A JSON Web Key Set of the public signing keys. */
-export const Jwks = Schema.Struct({
-  keys: Schema.Array(
-    Schema.Struct({
-      kty: Schema.String,
-      crv: Schema.String,
-      x: Schema.String,
-      kid: Schema.String,
-      alg: Schema.String,
-      use: Schema.String
-    })
-  )
-})
