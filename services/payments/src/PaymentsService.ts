@@ -2,7 +2,7 @@
 import { Store, type StoreShape } from "@bat/store"
 import type { BootOptions, ProblemTable, ServiceConfig } from "@bat/http"
 import { log } from "@bat/http"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "./app/CardGateway.ts"
 import { Payments, PaymentsSettings } from "./app/Payments.ts"
@@ -84,7 +84,9 @@ const appLayer = (store: StoreShape, config: ServiceConfig, gateway: (c: Service
     PaymentsRepo.layer(store.db),
     gateway(config),
     Layer.succeed(PaymentsSettings, settings),
-    RefundSignal.layer
+    RefundSignal.layer,
+    // One JSON line per log entry, like the rest of the process's logs.
+    Logger.layer([Logger.consoleJson])
   )
   return Payments.layer.pipe(Layer.provideMerge(deps))
 }

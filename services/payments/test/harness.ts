@@ -180,7 +180,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
           amount: o.amount ?? 2400,
           currency: "EUR",
           expiresAt: new Date(Date.now() + (o.expiresInMs ?? 600_000)).toISOString()
-        } as EventData<"TicketReserved">,
+        } as unknown as EventData<"TicketReserved">,
         o.id ? { id: o.id } : {}
       )
       return { bookingId, userId, envelopeId }
