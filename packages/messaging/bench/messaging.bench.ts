@@ -80,7 +80,7 @@ try {
     let done!: () => void
     const finished = new Promise<void>((r) => (done = r))
     const insert = consumerStore.db.prepare("INSERT INTO halls VALUES (?, ?)")
-    const consumer = await startMessaging({
+    const consumer = await startMessaging<never>({
       service: "screenings",
       url: vh.amqpUrl,
       store: consumerStore,
