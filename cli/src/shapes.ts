@@ -63,8 +63,8 @@ export interface Booking {
   readonly status: BookingStatus
   readonly tickets: ReadonlyArray<Ticket>
   readonly seatNumbers?: ReadonlyArray<string>
-  readonly amount?: number
-  readonly currency?: string
+  readonly amount?: number | null
+  readonly currency?: string | null
   readonly expiresAt?: string | null
   readonly reason?: string | null
 }

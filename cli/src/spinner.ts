@@ -11,6 +11,7 @@ export const startSpinner = (text: string, enabled: boolean): Spinner => {
   if (!enabled) return { update: () => {}, stop: () => {} }
   let frame = 0
   let label = text
+  let stopped = false
   const draw = () => void process.stderr.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}`)
   draw()
   const timer = setInterval(draw, 80)
@@ -19,6 +20,8 @@ export const startSpinner = (text: string, enabled: boolean): Spinner => {
       label = next
     },
     stop: () => {
+      if (stopped) return
+      stopped = true
       clearInterval(timer)
       process.stderr.write("\r\x1b[2K")
     },

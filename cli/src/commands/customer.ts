@@ -29,7 +29,7 @@ const seatsOf = (b: Booking): string[] =>
   b.tickets.length > 0 ? b.tickets.map((t) => t.seatNumber) : [...(b.seatNumbers ?? [])]
 
 const amountOf = (b: Booking): string =>
-  b.amount !== undefined && b.currency !== undefined ? formatMoney(b.amount, b.currency) : ""
+  typeof b.amount === "number" && typeof b.currency === "string" ? formatMoney(b.amount, b.currency) : ""
 
 const isDecided = (b: Booking): boolean => b.status !== "pending"
 
