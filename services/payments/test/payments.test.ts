@@ -296,3 +296,19 @@ describe("reservations delivered twice", () => {
     expect((await h.pay(await h.token(userId), { bookingId, card: SUCCESS_CARD })).body.paymentId).toBe(hold.paymentId)
   })
 })
+
+describe("operations", () => {
+  test("the OpenAPI document describes POST /payments with its body and GET /payments/{paymentId}", async () => {
+    const res = await h.get("/payments/openapi/json")
+    expect(res.status).toBe(200)
+    const paths = res.body.paths as Record<string, any>
+    expect(paths["/payments"]?.post?.requestBody).toBeDefined()
+    expect(Object.keys(paths)).toContain("/payments/{paymentId}")
+  })
+
+  test("readiness reports the database, broker and consumers", async () => {
+    const res = await h.get("/ready")
+    expect(res.status).toBe(200)
+    expect(res.body.checks).toMatchObject({ database: "open", broker: "connected", consumers: "running" })
+  })
+})

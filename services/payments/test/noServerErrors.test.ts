@@ -1,0 +1,134 @@
+import { newId } from "@bat/contracts"
+import { afterAll, beforeAll, expect, test } from "bun:test"
+import fc from "fast-check"
+import { SUCCESS_CARD, startHarness, type Harness } from "./harness.ts"
+
+let h: Harness
+let owners: Array<{ bookingId: string; token: string }> = []
+
+beforeAll(async () => {
+  h = await startHarness()
+  owners = await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const r = await h.reserve()
+      await h.paymentOf(r.bookingId)
+      return { bookingId: r.bookingId, token: await h.token(r.userId) }
+    })
+  )
+})
+afterAll(async () => {
+  await h?.stop()
+})
+
+const printable = (max: number) => fc.string({ unit: fc.constantFrom(..." !\"#$%&'()*+,-./0123456789:;<=>?@AZaz[\\]^_`{|}~"), maxLength: max })
+const anyNumber = fc.oneof(fc.integer(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER), fc.constant(-0))
+const cardNumber = fc.oneof(
+  fc.string(),
+  fc.stringMatching(/^[0-9]{10,21}$/),
+  fc.constantFrom("4242424242424242", "4000000000000002", "4000000000009995", "4242424242424241", "")
+)
+const card = fc.record(
+  {
+    number: fc.oneof(cardNumber, anyNumber, fc.constant(null)),
+    expMonth: fc.oneof(fc.integer({ min: -2, max: 14 }), anyNumber, fc.string()),
+    expYear: fc.oneof(fc.integer({ min: 1990, max: 2110 }), anyNumber, fc.string()),
+    cvc: fc.oneof(fc.stringMatching(/^[0-9]{2,5}$/), fc.string(), anyNumber)
+  },
+  { requiredKeys: [] }
+)
+const bookingIdArb = fc.oneof(fc.uuid(), fc.string(), fc.integer({ min: 0, max: 4 }).map((i) => `owned:${i}`))
+const ownedId = fc.integer({ min: 0, max: 4 }).map((i) => `owned:${i}`)
+const validish = fc
+  .record({
+    bookingId: fc.oneof(ownedId, fc.uuid()),
+    card: fc.record({
+      number: fc.constantFrom("4242424242424242", "4000000000000002", "4000000000009995", "5555555555554444"),
+      expMonth: fc.integer({ min: 1, max: 12 }),
+      expYear: fc.integer({ min: 2027, max: 2099 }),
+      cvc: fc.stringMatching(/^[0-9]{3,4}$/)
+    })
+  })
+  .map((b) => JSON.stringify(b))
+const body = fc.oneof(
+  { arbitrary: validish, weight: 3 },
+  { arbitrary: fc.record({ bookingId: fc.oneof(bookingIdArb, anyNumber, fc.constant(null)), card: fc.oneof(card, fc.anything()) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)), weight: 2 },
+  fc.anything().map((v) => JSON.stringify(v) ?? "null"),
+  fc.string(),
+  fc.constantFrom("{", "[]", "null", '{"card":', "\u0000", "")
+)
+const auth = fc.constantFrom("owner", "stranger", "staff", "none", "garbage")
+
+const headersFor = async (who: string, ownerToken: string): Promise<Record<string, string>> => {
+  switch (who) {
+    case "owner":
+      return { authorization: `Bearer ${ownerToken}` }
+    case "stranger":
+      return { authorization: `Bearer ${await h.token(newId())}` }
+    case "staff":
+      return { authorization: `Bearer ${await h.token(newId(), "staff")}` }
+    case "garbage":
+      return { authorization: "Bearer not.a.token" }
+    default:
+      return {}
+  }
+}
+
+const expectProblem = async (res: Response) => {
+  expect(res.status).toBeLessThan(500)
+  if (res.status >= 400) {
+    expect(res.headers.get("content-type")).toContain("application/problem+json")
+    const problem = (await res.json()) as { code?: unknown }
+    expect(typeof problem.code).toBe("string")
+  } else {
+    await res.arrayBuffer()
+  }
+}
+
+const seen = new Map<number, number>()
+test("POST /payments answers any body, header and token with a 2xx or 4xx problem, never a 5xx", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      body,
+      auth,
+      fc.nat({ max: 4 }),
+      fc.option(fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9-]{1,40}$/), weight: 3 }, printable(260))),
+      fc.oneof(
+        { arbitrary: fc.constant("application/json"), weight: 4 },
+        fc.constantFrom("text/plain", "application/x-www-form-urlencoded", undefined)
+      ),
+      async (raw, who, ownerIndex, key, contentType) => {
+        const owner = owners[ownerIndex]!
+        const text = raw.replaceAll(/"owned:(\d)"/g, (_, i: string) => JSON.stringify(owners[Number(i)]!.bookingId))
+        const headers: Record<string, string> = { ...(await headersFor(who, owner.token)) }
+        if (contentType) headers["content-type"] = contentType
+        if (key !== null) headers["idempotency-key"] = key
+        const res = await fetch(`${h.url}/payments`, { method: "POST", headers, body: text })
+        seen.set(res.status, (seen.get(res.status) ?? 0) + 1)
+        await expectProblem(res)
+      }
+    ),
+    { numRuns: 250 }
+  )
+  // The run reached the use case, not only validation.
+  expect([...seen.keys()].filter((s) => s === 200 || s === 409).length).toBeGreaterThan(0)
+})
+
+test("any payment id or path under /payments is answered without a 5xx", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.string(), fc.uuid(), fc.string({ maxLength: 400 })), auth, async (id, who) => {
+      const headers = await headersFor(who, owners[0]!.token)
+      const res = await fetch(`${h.url}/payments/${encodeURIComponent(id)}`, { headers })
+      await expectProblem(res)
+      const nested = await fetch(`${h.url}/payments/${encodeURIComponent(id)}/x`, { method: "PUT", headers })
+      await expectProblem(nested)
+    }),
+    { numRuns: 150 }
+  )
+})
+
+test("a valid payment still works after the fuzzing", async () => {
+  const r = await h.reserve()
+  await h.paymentOf(r.bookingId)
+  const res = await h.pay(await h.token(r.userId), { bookingId: r.bookingId, card: SUCCESS_CARD })
+  expect(res.status).toBe(200)
+})
