@@ -166,6 +166,13 @@ With --wait the exit code is 0 when the seats are reserved, 1 when the booking f
         const controller = new AbortController()
         const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000)
         const spinner = startSpinner("booking…", ctx.out.stderrIsTTY && !ctx.out.json)
+        // Ctrl-C while waiting: leave a clean line, and the booking stands (it is only the wait that ends).
+        const onInterrupt = () => {
+          spinner.stop()
+          process.stderr.write("interrupted; the booking continues — see `bookaticket tickets`\n")
+          process.exit(ExitCode.interrupted)
+        }
+        process.once("SIGINT", onInterrupt)
         try {
           const stream = await openStream(ctx, controller.signal)
           const accepted = await book()
@@ -184,6 +191,7 @@ With --wait the exit code is 0 when the seats are reserved, 1 when the booking f
           }
           reportOutcome(ctx, final.booking, final.notification)
         } finally {
+          process.off("SIGINT", onInterrupt)
           spinner.stop()
           clearTimeout(timer)
           controller.abort()
