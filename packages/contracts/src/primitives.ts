@@ -28,7 +28,7 @@ export const Currency = Schema.String.check(
 )
 /** Money in integer minor units (cents) with its currency. */
 export const Money = Schema.Struct({
-  amount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  amount: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   currency: Currency
 })
 export type Money = typeof Money.Type

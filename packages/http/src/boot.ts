@@ -68,7 +68,7 @@ export interface BootOptions<R> {
   readonly prefix: string
   readonly migrations: ReadonlyArray<Migration>
   /** The service's own Effect services, built on its store. */
-  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R>
+  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R, never, Store>
   readonly handlers?: (ctx: ServiceContext<R>) => Handlers<R | Store>
   readonly routes: (ctx: ServiceContext<R>) => Elysia<any, any, any, any, any, any, any>
   readonly problems?: ProblemTable
@@ -100,11 +100,16 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   const storeLayer = Layer.succeed(Store, store)
   const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer
   const runtime = ManagedRuntime.make(appLayer as Layer.Layer<R | Store>)
-  const context = await runtime.context()
+  try {
+    await runtime.context()
+  } catch (e) {
+    await runtime.dispose().catch(() => {})
+    store.db.close()
+    throw e
+  }
   const auth =
     opts.auth?.(store, config) ?? makeAuth({ jwksUrl: config.jwksUrl, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE })
   const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth }
-  void context
 
   const handlers = opts.handlers?.(ctx)
   const messaging = await startMessaging<R | Store>({

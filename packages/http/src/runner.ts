@@ -1,6 +1,6 @@
 // Runs Effect programs from route handlers through the process's one ManagedRuntime.
-import { Cause, Exit, Option, type Effect, type ManagedRuntime } from "effect"
-import { problemFromTable, type ProblemTable } from "./HttpProblem.ts"
+import { Cause, Exit, Option, Result, type Effect, type ManagedRuntime } from "effect"
+import { HttpProblem, problemFromTable, type ProblemTable } from "./HttpProblem.ts"
 
 /** A failure no table maps: onError logs its cause and answers 500. */
 export class UnexpectedFailure extends Error {
@@ -25,6 +25,9 @@ export const makeRunner =
     const exit = await runtime.runPromiseExit(effect)
     if (Exit.isSuccess(exit)) return exit.value
     const error = Cause.findErrorOption(exit.cause)
+    // An HttpProblem thrown inside a synchronous step surfaces as a defect: it is still a 4xx.
+    const defect = Cause.findDefect(exit.cause)
+    if (Result.isSuccess(defect) && defect.success instanceof HttpProblem) throw defect.success
     const problem = Option.isSome(error) ? problemFromTable(error.value, problems) : undefined
     throw problem ?? new UnexpectedFailure(exit.cause)
   }

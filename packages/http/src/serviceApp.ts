@@ -128,6 +128,8 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
       .use(
         openapi({
           path: opts.openapiPath ?? "/openapi",
+          // Keep paths with a dot, such as /users/.well-known/jwks.json, in the document.
+          exclude: { staticFile: false },
           documentation: {
             info: { title: `${opts.service} service`, version: opts.version ?? "0.0.0" },
             components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },

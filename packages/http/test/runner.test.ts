@@ -83,6 +83,12 @@ describe("running use cases", () => {
     expect(failure).toMatchObject({ status: 409, code: "seat_unavailable" })
   })
 
+  test("an HttpProblem thrown inside a synchronous step stays the 4xx it describes", async () => {
+    const problem = new HttpProblem({ status: 422, code: "invalid_cursor" })
+    const failed = await run(Effect.sync(() => { throw problem })).catch((e: unknown) => e)
+    expect(failed).toBe(problem)
+  })
+
   test("a tagged failure the table does not know is a logged 500 internal_error", async () => {
     logged.length = 0
     const res = await reserve("flaky", "B2")
