@@ -3,3 +3,5 @@ export { createTestVhost, managementRequest, pollUntil, startTcpProxy } from "./
 export type { PollOptions, TcpProxy, TestVhost, TestVhostOptions } from "./broker.ts";
 export { discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
 export type { Env, Fleet, FleetOptions, ServiceManifest } from "./fleet.ts";
+export { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir } from "./serviceHarness.ts";
+export type { EventTap, TokenMint } from "./serviceHarness.ts";

@@ -4,7 +4,7 @@ import { createTestVhost, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { moviesService } from "../src/service.ts"
-import { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir, type EventTap, type TokenMint } from "./harness.ts"
+import { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir, type EventTap, type TokenMint } from "@bat/testing"
 
 let vhost: TestVhost
 let data: ReturnType<typeof tempDir>

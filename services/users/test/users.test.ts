@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
 import { usersService } from "../src/service.ts"
-import { bearer, expectProblem, json, tapExchange, tempDir, type EventTap } from "./harness.ts"
+import { bearer, expectProblem, json, tapExchange, tempDir, type EventTap } from "@bat/testing"
 
 const ADMIN = { email: "boss@cinema.test", password: "correct horse battery" }
 

@@ -1,8 +1,8 @@
-// Test scaffolding for the movies service: temp data dirs, an event tap on an exchange, problem+json
-// assertions, and a stand-in for the users service's token issuing.
+// Service test scaffolding: temp data dirs, an event tap on an exchange, problem+json assertions, and a
+// stand-in for the users service's token issuing.
 import type { Envelope } from "@bat/contracts"
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
-import { pollUntil } from "@bat/testing"
+import { pollUntil } from "./broker.ts"
 import { expect } from "bun:test"
 import amqp from "amqplib"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
