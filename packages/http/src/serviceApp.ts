@@ -6,7 +6,7 @@ import { UnexpectedFailure } from "./runner.ts"
 
 export interface Readiness {
   readonly ok: boolean
-  /** When not ok: `degraded` (serving, but something needs an operator) or `not_ready` (the default). */
+  /** When not ok: `degraded` (serving, answered 200, but something needs an operator) or `not_ready` (503, the default). */
   readonly status?: "degraded" | "not_ready"
   readonly checks: Record<string, unknown>
 }
@@ -144,6 +144,9 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
         async ({ set }) => {
           const readiness = await readinessCheck()
           if (readiness.ok) return { status: "ready" as const, checks: readiness.checks }
+          // Degraded (e.g. parked messages) still serves traffic, so load balancers and the launcher
+          // keep it in; the body says an operator is needed.
+          if (readiness.status === "degraded") return { status: "degraded" as const, checks: readiness.checks }
           set.status = 503
           return { status: readiness.status ?? ("not_ready" as const), checks: readiness.checks }
         },
