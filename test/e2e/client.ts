@@ -166,7 +166,7 @@ export const startSystem = async (env: Record<string, string>) => {
 }
 
 /** Creates a cinema, a hall of `rows` × `seatsPerRow`, a movie and a screening tomorrow; returns the ids. */
-export const setupCatalog = async (staff: Api, rows: ReadonlyArray<string>, seatsPerRow: number) => {
+export const setupCatalog = async (staff: Api, rows: ReadonlyArray<string>, seatsPerRow: number, priceAmount = 1000) => {
   const cinema = await staff.post("/cinemas", { name: `Cinema ${crypto.randomUUID().slice(0, 6)}`, address: "1 Test Street" })
   if (cinema.status !== 201) throw new Error(`cinema: ${cinema.status} ${JSON.stringify(cinema.body)}`)
   const hall = await staff.post(`/cinemas/${cinema.body.cinemaId}/halls`, {
@@ -183,7 +183,7 @@ export const setupCatalog = async (staff: Api, rows: ReadonlyArray<string>, seat
         movieId: movie.body.movieId,
         hallId: hall.body.hallId,
         startsAt,
-        price: { amount: 1000, currency: "EUR" }
+        price: { amount: priceAmount, currency: "EUR" }
       })
       return r.status === 201 ? r : undefined
     },

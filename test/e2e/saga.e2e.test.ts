@@ -4,7 +4,7 @@ import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Api, openStream, startSystem } from "./client.ts"
+import { Api, openStream, registerCustomer, setupCatalog, startSystem } from "./client.ts"
 
 const HOLD_TTL_MS = 3_000
 const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
@@ -22,14 +22,7 @@ const seatStatus = async (seat: string) => {
   throw new Error(`no seat ${seat}`)
 }
 
-const newCustomer = async (name: string) => {
-  const email = `${name}-${crypto.randomUUID().slice(0, 8)}@e2e.test`
-  const reg = await api.post("/users/register", { fullName: name, email, password: "correct horse battery" })
-  expect(reg.status).toBe(201)
-  const login = await api.post("/users/login", { email, password: "correct horse battery" })
-  expect(login.status).toBe(200)
-  return api.as(login.body.token)
-}
+const newCustomer = (name: string) => registerCustomer(api, name)
 
 beforeAll(async () => {
   vh = await createTestVhost({ prefix: "bat-e2e" })
@@ -46,27 +39,7 @@ beforeAll(async () => {
   expect(login.status).toBe(200)
   staff = api.as(login.body.token)
 
-  const cinema = await staff.post("/cinemas", { name: "E2E Odeon", address: "1 Test Street" })
-  expect(cinema.status).toBe(201)
-  const hall = await staff.post(`/cinemas/${cinema.body.cinemaId}/halls`, { name: "Hall 1", rows: [{ label: "A", seats: 8 }] })
-  expect(hall.status).toBe(201)
-  const movie = await staff.post("/movies", { title: "The Test", genre: "drama", durationMinutes: 100 })
-  expect(movie.status).toBe(201)
-  const startsAt = new Date(Date.now() + 86_400_000).toISOString()
-  // The hall and movie reach screenings as events: schedule as soon as both have arrived.
-  const scheduled = await pollUntil(
-    async () => {
-      const r = await staff.post("/screenings", {
-        movieId: movie.body.movieId,
-        hallId: hall.body.hallId,
-        startsAt,
-        price: { amount: 1250, currency: "EUR" }
-      })
-      return r.status === 201 ? r : undefined
-    },
-    { timeoutMs: 15_000, message: "the screening to be scheduled" }
-  )
-  screeningId = scheduled.body.screeningId
+  ;({ screeningId } = await setupCatalog(staff, ["A"], 8, 1250))
 }, 90_000)
 
 afterAll(async () => {
