@@ -2,6 +2,7 @@
 // (`bun run start`), the raw broker round trip measured in the same run, and a flash sale that checks
 // no seat was sold twice. Decisions are observed on the `booking.events` exchange.
 import { newId } from "@bat/contracts"
+import { rawRoundTrip } from "@bat/testing"
 import * as amqp from "amqplib"
 
 const API = process.env.BOOKATICKET_API ?? "http://localhost:3000"
@@ -119,35 +120,6 @@ const run = async (screeningId: string, seats: Array<string>, n: number, conc: n
   return { accepted, refused, acceptMs, decisions: lat.length, decideMs: lastDecision - t0, lat, sent }
 }
 
-// Raw broker round trip in the same run: confirmed publish → consume → ack on a quorum queue.
-const raw = async (n: number) => {
-  const pub = await conn.createConfirmChannel()
-  const sub = await conn.createChannel()
-  const name = `bench.raw.${newId()}`
-  await pub.assertQueue(name, { durable: true, arguments: { "x-queue-type": "quorum" } })
-  await sub.prefetch(200)
-  const lat: Array<number> = []
-  let done!: () => void
-  const finished = new Promise<void>((r) => (done = r))
-  await sub.consume(name, (m) => {
-    if (!m) return
-    lat.push(performance.now() - Number(m.content.toString()))
-    sub.ack(m)
-    if (lat.length === n) done()
-  })
-  const t0 = performance.now()
-  for (let i = 0; i < n; i += 100) {
-    for (let j = i; j < Math.min(n, i + 100); j++) pub.sendToQueue(name, Buffer.from(String(performance.now())), { persistent: true })
-    await pub.waitForConfirms()
-  }
-  await finished
-  const ms = performance.now() - t0
-  await pub.deleteQueue(name)
-  await pub.close()
-  await sub.close()
-  return { rate: (n / ms) * 1000, lat }
-}
-
 console.log(`booking benchmark against ${API}: ${attempts} attempts, concurrency ${concurrency}`)
 const big = await schedule(26, 100) // 2,600 seats: most attempts can win a seat
 await run(big.screeningId, big.seats, 300, 16) // warm-up
@@ -157,7 +129,7 @@ const decisionRate = (full.decisions / full.decideMs) * 1000
 console.log(`accepted       ${acceptedRate.toFixed(0)}/s (${full.accepted} accepted, ${full.refused} refused)`)
 console.log(`decisions      ${decisionRate.toFixed(0)}/s (${full.decisions} of ${full.accepted} decided)`)
 console.log(`book → decision at saturation: ${fmt(full.lat)}`)
-const r = await raw(5_000)
+const r = await rawRoundTrip(AMQP_URL, 5_000) // the raw broker round trip, in the same run
 console.log(`raw broker round trip: ${r.rate.toFixed(0)} msg/s, ${fmt(r.lat)}`)
 console.log(`ratio decisions/raw: ${(decisionRate / r.rate).toFixed(2)}`)
 const half = Math.max(1, Math.round(decisionRate / 2))

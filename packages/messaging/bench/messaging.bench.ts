@@ -2,8 +2,7 @@
 // (confirmed publish → consume → ack) measured in the same run. `bun run bench:messaging [count]`
 import { inboxOf, newId } from "@bat/contracts"
 import { makeStore, openDatabase } from "@bat/store"
-import { createTestVhost } from "@bat/testing"
-import * as amqp from "amqplib"
+import { createTestVhost, rawRoundTrip } from "@bat/testing"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -28,41 +27,7 @@ const summary = (name: string, n: number, ms: number, lat: Array<number>) => {
 const vh = await createTestVhost({ prefix: "bat-bench" })
 const dir = mkdtempSync(join(tmpdir(), "bat-bench-"))
 try {
-  // Raw amqplib: confirmed publishes to a quorum queue, consumed and acked one by one.
-  const rawRun = async (n: number, perSecond?: number) => {
-    const conn = await amqp.connect(vh.amqpUrl)
-    const pub = await conn.createConfirmChannel()
-    const sub = await conn.createChannel()
-    const q = `raw-${newId()}`
-    await pub.assertQueue(q, { durable: true, arguments: { "x-queue-type": "quorum" } })
-    await sub.prefetch(200)
-    const lat: Array<number> = []
-    let done!: () => void
-    const finished = new Promise<void>((r) => (done = r))
-    await sub.consume(q, (m) => {
-      if (!m) return
-      lat.push(performance.now() - Number(m.content.toString()))
-      sub.ack(m)
-      if (lat.length === n) done()
-    })
-    const t0 = performance.now()
-    for (let i = 0; i < n; i += 100) {
-      for (let j = i; j < Math.min(n, i + 100); j++) {
-        pub.sendToQueue(q, Buffer.from(String(performance.now())), { persistent: true, messageId: newId(), type: "X" })
-      }
-      await pub.waitForConfirms()
-      if (perSecond) {
-        const due = t0 + ((i + 100) / perSecond) * 1000
-        const wait = due - performance.now()
-        if (wait > 0) await Bun.sleep(wait)
-      }
-    }
-    await finished
-    const ms = performance.now() - t0
-    await pub.deleteQueue(q)
-    await conn.close()
-    return { ms, lat }
-  }
+  const rawRun = (n: number, perSecond?: number) => rawRoundTrip(vh.amqpUrl, n, perSecond)
 
   // Guarded path: each event is written in a SQLite transaction with its outbox row; the relay publishes
   // with confirms; the consumer applies it with inbox dedup and a state change in one transaction, then acks.

@@ -5,3 +5,5 @@ export { discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startF
 export type { Env, Fleet, FleetOptions, ServiceManifest } from "./fleet.ts";
 export { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir } from "./serviceHarness.ts";
 export type { EventTap, TokenMint } from "./serviceHarness.ts";
+export { rawRoundTrip } from "./rawRoundTrip.ts";
+export type { RawRoundTrip } from "./rawRoundTrip.ts";
