@@ -7,3 +7,4 @@ export { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir } fro
 export type { EventTap, TokenMint } from "./serviceHarness.ts";
 export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";
+export { publishNestedHeaders, type PublishNestedHeadersOptions } from "./rawAmqp.ts";
