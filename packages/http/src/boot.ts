@@ -20,6 +20,10 @@ export interface ServiceConfig {
   readonly dataDir: string
   readonly amqpUrl: string
   readonly holdTtlMs: number
+  /** `/ready` is 503 while the oldest unsent outbox row is older than this. */
+  readonly readyOutboxMaxAgeMs: number
+  /** `x-delivery-limit` of every inbox. */
+  readonly inboxDeliveryLimit: number
   readonly jwksUrl: string
   readonly production: boolean
   readonly env: Readonly<Record<string, string | undefined>>
@@ -40,6 +44,8 @@ export const loadConfig = (service: string, defaultPort: number, env = process.e
     dataDir: env.DATA_DIR ?? "./data",
     amqpUrl: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
     holdTtlMs: intFrom(env.HOLD_TTL_MS, 900_000, "HOLD_TTL_MS"),
+    readyOutboxMaxAgeMs: intFrom(env.READY_OUTBOX_MAX_AGE_MS, 30_000, "READY_OUTBOX_MAX_AGE_MS"),
+    inboxDeliveryLimit: intFrom(env.INBOX_DELIVERY_LIMIT, 50, "INBOX_DELIVERY_LIMIT"),
     jwksUrl: env.JWKS_URL ?? `http://127.0.0.1:${usersPort}/users/.well-known/jwks.json`,
     production: env.NODE_ENV === "production",
     env
@@ -119,6 +125,9 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     ...(handlers ? { handlers } : {}),
     runSyncExit: runtime.runSyncExit,
     ...(opts.holdTimer ? { holdTtlMs: config.holdTtlMs, extraQueues: ["payments.hold-expired"] } : {}),
+    deliveryLimit: config.inboxDeliveryLimit,
+    // HTTP is served while the broker is away; readiness says so.
+    waitForBroker: false,
     log: (level, msg, fields) => log(opts.service, level, msg, fields)
   })
   const consumes = handlers !== undefined
@@ -165,15 +174,27 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     openapiPath: `${opts.prefix}/openapi`,
     ...(opts.problems ? { problems: opts.problems } : {}),
     readiness: async () => {
+      const broker = messaging.broker.health()
+      const outboxAge = store.db.open ? messaging.relay.oldestUnsentAgeMs() : 0
+      const consumersDown = broker.consumers.filter((c) => !c.up).map((c) => c.queue)
       const checks: Record<string, unknown> = {
         database: store.db.open ? "open" : "closed",
-        broker: messaging.broker.connected ? "connected" : "disconnected",
-        consumers: consumes ? (messaging.broker.connected ? "running" : "stopped") : "none",
-        outboxBacklog: messaging.relay.backlog(),
+        broker: broker.connected ? "connected" : "disconnected",
+        publisher: broker.publisher ? "open" : "closed",
+        consumers: !consumes ? "none" : consumersDown.length === 0 ? "running" : `down: ${consumersDown.join(", ")}`,
+        outboxBacklog: store.db.open ? messaging.relay.backlog() : null,
+        oldestUnsentMs: outboxAge,
+        returned: broker.returned,
         parked,
         ...opts.ready?.()
       }
-      if (!store.db.open || !messaging.broker.connected) return { ok: false, status: "not_ready", checks }
+      const ok =
+        store.db.open &&
+        broker.connected &&
+        broker.publisher &&
+        consumersDown.length === 0 &&
+        outboxAge <= config.readyOutboxMaxAgeMs
+      if (!ok) return { ok: false, status: "not_ready", checks }
       if (parked > 0) return { ok: false, status: "degraded", checks }
       return { ok: true, checks }
     }

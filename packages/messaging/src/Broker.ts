@@ -1,6 +1,8 @@
-// One recovering AMQP connection per process: topology and consumers are (re)declared in its setup hook.
+// One recovering AMQP connection per process. The topology, the publisher channel and the consumers are
+// (re)made in amqplib's setup hook; a channel the broker closes is reopened here without a reconnect
+// (DESIGN §3.1). Every connection and channel gets its error and close listeners before it is used.
 import * as amqp from "amqplib"
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib"
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from "amqplib"
 import { declareTopology, type TopologySpec } from "./Topology.ts"
 
 export interface OutgoingMessage {
@@ -17,39 +19,71 @@ export interface ConsumerRegistration {
   readonly onMessage: (msg: ConsumeMessage, channel: Channel) => void
 }
 
+export type LogLevel = "info" | "warn" | "error"
+
 export interface BrokerOptions {
   readonly url: string
   readonly topology: TopologySpec
-  readonly log?: (level: "info" | "warn" | "error", message: string) => void
-  /** Gives up the first connection after this many retries (start-up fails fast); later outages retry forever. */
-  readonly initialMaxRetries?: number
+  readonly log?: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
+  /** Reconnect back-off ceiling (default 4 s, so a returning broker is used within 5 s). */
+  readonly maxReconnectDelayMs?: number
+  /** How long a publish may wait for its confirms before the publisher channel is recycled (default 30 s). */
+  readonly confirmTimeoutMs?: number
 }
+
+export interface BrokerHealth {
+  readonly connected: boolean
+  readonly publisher: boolean
+  readonly consumers: ReadonlyArray<{ readonly queue: string; readonly up: boolean }>
+  /** Messages the broker returned as unroutable since start. */
+  readonly returned: number
+}
+
+interface ConsumerSlot {
+  readonly reg: ConsumerRegistration
+  channel: Channel | undefined
+  tag: string | undefined
+  /**
+   * A new consumer starts with prefetch 1 and widens to `reg.prefetch` once a first delivery that is
+   * not a redelivery has been settled: a message that kills the connection or the process is then
+   * redelivered alone, so only its own delivery count grows towards the queue's delivery limit.
+   */
+  cautious: boolean
+  widening: boolean
+}
+
+const reopenDelay = (attempt: number) => Math.min(2_000, 100 * 2 ** attempt)
 
 export class Broker {
   private model: amqp.RecoveringChannelModel | undefined
+  /** The live connection, from the start of its setup until it closes. */
+  private conn: ChannelModel | undefined
   private publisher: ConfirmChannel | undefined
-  private readonly consumers: Array<ConsumerRegistration> = []
+  private readonly slots: Array<ConsumerSlot> = []
   private readonly waiters: Array<() => void> = []
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private closing = false
   connected = false
+  returned = 0
 
   constructor(private readonly opts: BrokerOptions) {}
 
-  private log(level: "info" | "warn" | "error", message: string) {
-    ;(this.opts.log ?? defaultLog)(level, message)
+  private log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
+    ;(this.opts.log ?? defaultLog)(level, message, fields)
   }
 
-  /** Registers a consumer; it starts on connect and again after every reconnect. */
+  /** Registers a consumer; it starts on connect, after every reconnect and whenever its channel is reopened. */
   consume(reg: ConsumerRegistration): void {
-    this.consumers.push(reg)
+    this.slots.push({ reg, channel: undefined, tag: undefined, cautious: true, widening: false })
   }
 
+  /** Starts connecting and returns at once; the link is retried forever with capped back-off. */
   async start(): Promise<void> {
     const model = await amqp.connect(this.opts.url, {
       recovery: {
         initialDelay: 100,
-        maxDelay: 5_000,
-        initialMaxRetries: this.opts.initialMaxRetries ?? 50,
+        maxDelay: this.opts.maxReconnectDelayMs ?? 4_000,
+        initialMaxRetries: Number.POSITIVE_INFINITY,
         maxRetries: Number.POSITIVE_INFINITY,
         waitForConnect: false,
         setup: (m: ChannelModel) => this.setup(m)
@@ -59,63 +93,236 @@ export class Broker {
     model.on("error", (err: Error) => this.log("warn", `broker connection error: ${err.message}`))
     model.on("disconnect", (err: Error) => {
       this.connected = false
-      this.publisher = undefined
       if (!this.closing) this.log("warn", `broker link lost (${err?.message ?? "closed"}); reconnecting`)
+    })
+    model.on("connect-failed", (err: Error) => {
+      if (!this.closing) this.log("warn", `broker connection attempt failed: ${err?.message ?? "unknown"}`)
     })
     model.on("connect", () => {
       this.connected = true
       this.log("info", "broker connected")
-      for (const w of this.waiters.splice(0)) w()
+      this.notifyWaiters()
     })
     model.on("reconnect-failed", (err: Error) => this.log("error", `broker reconnect gave up: ${err.message}`))
-    await model.waitForConnect()
+  }
+
+  /** Resolves once the first connection (and its set-up) is complete. */
+  async waitForConnect(): Promise<void> {
+    await this.model?.waitForConnect()
   }
 
   private async setup(m: ChannelModel): Promise<void> {
+    // Listeners first: amqplib attaches its own only after this hook returns (STACK-FACTS §11).
+    m.on("error", (err: Error) => this.log("warn", `broker connection error: ${err.message}`))
+    m.on("close", () => this.connectionClosed(m))
+    this.conn = m
     const admin = await m.createChannel()
     admin.on("error", () => {})
-    await declareTopology(admin, this.opts.topology)
-    await admin.close()
-    const publisher = await m.createConfirmChannel()
-    publisher.on("error", (err: Error) => this.log("warn", `publisher channel error: ${err.message}`))
-    publisher.on("close", () => {
-      if (this.publisher === publisher) this.publisher = undefined
-    })
-    this.publisher = publisher
-    for (const reg of this.consumers) {
-      const ch = await m.createChannel()
-      ch.on("error", (err: Error) => this.log("warn", `consumer channel error on ${reg.queue}: ${err.message}`))
-      await ch.prefetch(reg.prefetch)
-      await ch.consume(reg.queue, (msg) => {
-        if (msg) reg.onMessage(msg, ch)
-      })
+    admin.on("close", () => {})
+    const last = await declareTopology(() => this.scratchChannel(m), admin, this.opts.topology, (msg) => this.log("error", msg))
+    await last.close().catch(() => {})
+    await this.openPublisher(m)
+    for (const slot of this.slots) await this.openConsumer(m, slot)
+  }
+
+  private async scratchChannel(m: ChannelModel): Promise<Channel> {
+    const ch = await m.createChannel()
+    ch.on("error", () => {})
+    ch.on("close", () => {})
+    return ch
+  }
+
+  private connectionClosed(m: ChannelModel) {
+    if (this.conn !== m) return
+    this.conn = undefined
+    this.connected = false
+    this.publisher = undefined
+    for (const slot of this.slots) {
+      slot.channel = undefined
+      slot.tag = undefined
     }
   }
 
-  /** Resolves once the broker link is up (now, or after the next reconnect). */
+  private later(f: () => void, ms: number) {
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      f()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  private async openPublisher(m: ChannelModel): Promise<void> {
+    const ch = await m.createConfirmChannel()
+    ch.on("error", (err: Error) => this.log("warn", `publisher channel error: ${err.message}`))
+    ch.on("close", () => {
+      if (this.publisher !== ch) return
+      this.publisher = undefined
+      if (this.conn === m && !this.closing) {
+        this.log("warn", "publisher channel closed; reopening")
+        this.reopenPublisher(m, 0)
+      }
+    })
+    ch.on("return", (msg: Message) => {
+      this.returned++
+      this.log("error", "the broker returned an unroutable message", {
+        messageId: msg.properties.messageId,
+        type: msg.properties.type,
+        exchange: msg.fields.exchange,
+        routingKey: msg.fields.routingKey
+      })
+    })
+    this.publisher = ch
+    this.notifyWaiters()
+  }
+
+  private reopenPublisher(m: ChannelModel, attempt: number) {
+    this.later(() => {
+      if (this.conn !== m || this.closing || this.publisher) return
+      this.openPublisher(m).then(
+        () => this.log("info", "publisher channel reopened"),
+        (err: Error) => {
+          this.log("warn", `could not reopen the publisher channel: ${err.message}`)
+          this.reopenPublisher(m, attempt + 1)
+        }
+      )
+    }, reopenDelay(attempt))
+  }
+
+  private async openConsumer(m: ChannelModel, slot: ConsumerSlot): Promise<void> {
+    const ch = await m.createChannel()
+    const queue = slot.reg.queue
+    ch.on("error", (err: Error) => this.log("warn", `consumer channel error on ${queue}: ${err.message}`))
+    ch.on("close", () => {
+      if (slot.channel !== ch) return
+      slot.channel = undefined
+      slot.tag = undefined
+      if (this.conn === m && !this.closing) {
+        this.log("warn", `consumer channel on ${queue} closed; reopening`)
+        this.reopenConsumer(m, slot, 0)
+      }
+    })
+    slot.channel = ch
+    slot.cautious = true
+    await ch.prefetch(1)
+    slot.tag = (await ch.consume(queue, (msg) => this.deliver(slot, ch, msg))).consumerTag
+  }
+
+  private deliver(slot: ConsumerSlot, ch: Channel, msg: ConsumeMessage | null) {
+    if (msg) return slot.reg.onMessage(msg, ch)
+    // The broker cancelled the consumer (its queue was deleted): start over on a new channel.
+    this.log("warn", `the broker cancelled the consumer on ${slot.reg.queue}`)
+    ch.close().catch(() => {})
+  }
+
+  private reopenConsumer(m: ChannelModel, slot: ConsumerSlot, attempt: number) {
+    this.later(() => {
+      if (this.conn !== m || this.closing || slot.channel) return
+      this.openConsumer(m, slot).then(
+        () => this.log("info", `consumer on ${slot.reg.queue} reopened`),
+        (err: Error) => {
+          this.log("warn", `could not reopen the consumer on ${slot.reg.queue}: ${err.message}`)
+          if (slot.channel) slot.channel.close().catch(() => {})
+          slot.channel = undefined
+          this.reopenConsumer(m, slot, attempt + 1)
+        }
+      )
+    }, reopenDelay(attempt))
+  }
+
+  /**
+   * Called by the consumer after it settled a first delivery that was not a redelivery on `ch`:
+   * the consumer on that channel moves from prefetch 1 to its full prefetch.
+   */
+  async widen(ch: Channel): Promise<void> {
+    const slot = this.slots.find((s) => s.channel === ch)
+    if (!slot || !slot.cautious || slot.widening || slot.tag === undefined) return
+    slot.widening = true
+    try {
+      await ch.cancel(slot.tag)
+      await ch.prefetch(slot.reg.prefetch)
+      if (slot.channel !== ch) return
+      slot.tag = (await ch.consume(slot.reg.queue, (msg) => this.deliver(slot, ch, msg))).consumerTag
+      slot.cautious = false
+    } catch {
+      // The channel died meanwhile; it is reopened (cautious again) by its close listener.
+    } finally {
+      slot.widening = false
+    }
+  }
+
+  health(): BrokerHealth {
+    return {
+      connected: this.connected,
+      publisher: this.publisher !== undefined,
+      consumers: this.slots.map((s) => ({ queue: s.reg.queue, up: s.channel !== undefined && s.tag !== undefined })),
+      returned: this.returned
+    }
+  }
+
+  /** True when the link, the publisher channel and every consumer are up. */
+  isHealthy(): boolean {
+    const h = this.health()
+    return h.connected && h.publisher && h.consumers.every((c) => c.up)
+  }
+
+  private notifyWaiters() {
+    if (!this.canPublish) return
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  get canPublish(): boolean {
+    return this.connected && this.publisher !== undefined
+  }
+
+  /** Resolves once a publish can be attempted (now, or after the next (re)connect or channel reopen). */
   whenConnected(): Promise<void> {
-    if (this.connected && this.publisher) return Promise.resolve()
+    if (this.canPublish) return Promise.resolve()
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
-  /** Publishes in order and resolves when the broker has confirmed every message; rejects if any is not. */
+  /**
+   * Publishes in order as mandatory messages and resolves when the broker has confirmed every one;
+   * rejects if any is not confirmed (nacked, channel closed, or no confirm within the time-out).
+   */
   async publish(messages: ReadonlyArray<OutgoingMessage>): Promise<void> {
     const ch = this.publisher
-    if (!ch) throw new Error("broker not connected")
-    for (const m of messages) {
-      const body = typeof m.body === "string" ? Buffer.from(m.body) : m.body
-      if (!ch.publish(m.exchange, m.routingKey, body, m.options)) {
-        await new Promise<void>((resolve) => ch.once("drain", () => resolve()))
+    if (!ch) throw new Error("no publisher channel (broker link down)")
+    let onClose: () => void = () => {}
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => reject(new Error("publisher channel closed before the confirms arrived"))
+      ch.once("close", onClose)
+    })
+    closed.catch(() => {})
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error("publisher confirms timed out"))
+        // Confirms that never come would block every later wait on this channel: start a new one.
+        ch.close().catch(() => {})
+      }, this.opts.confirmTimeoutMs ?? 30_000)
+    })
+    timeout.catch(() => {})
+    try {
+      for (const m of messages) {
+        const body = typeof m.body === "string" ? Buffer.from(m.body) : m.body
+        if (!ch.publish(m.exchange, m.routingKey, body, { ...m.options, mandatory: true })) {
+          await Promise.race([new Promise<void>((resolve) => ch.once("drain", () => resolve())), closed, timeout])
+        }
       }
+      await Promise.race([ch.waitForConfirms(), closed, timeout])
+    } finally {
+      clearTimeout(timer)
+      ch.removeListener("close", onClose)
     }
-    await ch.waitForConfirms()
   }
 
   /** A short-lived channel for operator work (DLQ listing, queue depth). */
   async withChannel<A>(f: (ch: Channel) => Promise<A>): Promise<A> {
-    if (!this.model) throw new Error("broker not started")
-    const ch = await this.model.createChannel()
+    const m = this.conn
+    if (!m || !this.connected) throw new Error("broker not connected")
+    const ch = await m.createChannel()
     ch.on("error", () => {})
+    ch.on("close", () => {})
     try {
       return await f(ch)
     } finally {
@@ -125,13 +332,15 @@ export class Broker {
 
   async close(): Promise<void> {
     this.closing = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
     await this.model?.close().catch(() => {})
     this.connected = false
   }
 }
 
-const defaultLog = (level: "info" | "warn" | "error", message: string) => {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), msg: message })
+const defaultLog = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields })
   if (level === "error") console.error(line)
   else console.log(line)
 }

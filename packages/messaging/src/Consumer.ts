@@ -46,6 +46,11 @@ export interface ConsumerOptions<R> {
   readonly log?: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void
   /** Test seam: runs after the transaction committed and before any ack. */
   readonly beforeAck?: (messageIds: ReadonlyArray<string>) => Promise<void> | void
+  /**
+   * A redelivered message whose processing was begun this many times by a process that then died is
+   * parked without running its handler again (default 3), well before a supervisor gives up.
+   */
+  readonly crashLimit?: number
 }
 
 interface Delivery {
@@ -70,18 +75,36 @@ const attemptsOf = (msg: ConsumeMessage): number => {
 
 const decodeEnvelope = Schema.decodeUnknownResult(Envelope)
 
+/** Headers carried over to a retry or a park: only what the runner and a trace need, each size-bounded. */
+const carriedHeaders = (msg: ConsumeMessage): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const k of ["traceparent", "tracestate", "x-replayed-at"]) {
+    const v = msg.properties.headers?.[k]
+    if (typeof v === "string" && v.length <= 512) out[k] = v
+  }
+  return out
+}
+
 export class Consumer<R> {
   private readonly buffer: Array<Delivery> = []
   private draining = false
   private readonly delays: ReadonlyArray<number>
   private readonly insertInbox
+  private readonly beginAttempt
+  private readonly endAttempt
   handled = 0
   parked = 0
   retried = 0
 
   constructor(private readonly opts: ConsumerOptions<R>) {
     this.delays = opts.retryDelays ?? defaultRetryDelays
-    this.insertInbox = opts.store.db.prepare("INSERT OR IGNORE INTO inbox (id, queue, received_at) VALUES (?, ?, ?)")
+    const db = opts.store.db
+    this.insertInbox = db.prepare("INSERT OR IGNORE INTO inbox (id, queue, received_at) VALUES (?, ?, ?)")
+    this.beginAttempt = db.prepare(
+      `INSERT INTO inbox_attempts (id, queue, crashes, last_at) VALUES (?, ?, 0, ?)
+       ON CONFLICT (id) DO UPDATE SET crashes = crashes + 1, last_at = excluded.last_at RETURNING crashes`
+    )
+    this.endAttempt = db.prepare("DELETE FROM inbox_attempts WHERE id = ?")
     for (const queue of [inboxOf(opts.service), ...(opts.extraQueues ?? [])]) {
       opts.broker.consume({
         queue,
@@ -109,51 +132,133 @@ export class Consumer<R> {
     this.draining = true
     try {
       while (this.buffer.length > 0) {
-        const batch = this.buffer.splice(0, this.opts.maxBatch ?? 100)
-        await this.processBatch(batch)
+        // A redelivered message is applied alone, so a message that kills the process is told apart from its neighbours.
+        const max = this.opts.maxBatch ?? 100
+        let n = 1
+        if (!this.buffer[0]!.msg.fields.redelivered) {
+          while (n < max && n < this.buffer.length && !this.buffer[n]!.msg.fields.redelivered) n++
+        }
+        await this.processBatch(this.buffer.splice(0, n))
       }
     } finally {
       this.draining = false
     }
   }
 
+  /**
+   * Records that processing of a redelivered message begins; the row is deleted in the batch's
+   * transaction, so it outlives only a process that died while applying the message.
+   * Returns how many earlier attempts died that way.
+   */
+  private crashesBefore(d: Delivery, now: number): number {
+    const id = d.msg.properties.messageId
+    if (!d.msg.fields.redelivered || typeof id !== "string") return 0
+    try {
+      return (this.beginAttempt.get(id, d.queue, now) as { crashes: number }).crashes
+    } catch {
+      return 0
+    }
+  }
+
   private async processBatch(batch: ReadonlyArray<Delivery>): Promise<void> {
-    const decoded = batch.map((d) => this.decode(d))
-    const outcomes: Array<Outcome> = new Array(batch.length)
     const now = Date.now()
+    const crashLimit = this.opts.crashLimit ?? 3
+    const decoded = batch.map((d) => {
+      const crashes = this.crashesBefore(d, now)
+      if (crashes >= crashLimit) {
+        return {
+          park: {
+            kind: "park",
+            reason: "consumer_crashed",
+            error: `the consumer process died ${crashes} times while applying this message`
+          } as Outcome
+        }
+      }
+      return this.decode(d)
+    })
+    const outcomes: Array<Outcome> = new Array(batch.length)
     try {
       this.opts.store.transactSync(() => {
         decoded.forEach((dec, i) => {
+          const d = batch[i]!
+          if (d.msg.fields.redelivered && typeof d.msg.properties.messageId === "string") {
+            this.endAttempt.run(d.msg.properties.messageId)
+          }
           if ("park" in dec) {
             outcomes[i] = dec.park
             return
           }
-          outcomes[i] = this.applyOne(batch[i]!, dec.envelope, dec.handler, now)
+          outcomes[i] = this.applyOne(d, dec.envelope, dec.handler, now)
         })
       })
     } catch (e) {
-      // The batch transaction itself failed (e.g. disk): nothing committed, everything comes again.
-      this.log("error", "consumer transaction failed; messages will be redelivered", { error: String(e) })
-      this.nackAll(batch)
+      // The batch transaction itself failed (e.g. disk): nothing committed, everything goes back to the queue.
+      this.log("error", "consumer transaction failed; returning the batch to the queue", { error: String(e) })
+      for (const d of batch) this.settle(d, "requeue")
       return
     }
-    try {
-      const republish: Array<OutgoingMessage> = []
-      batch.forEach((d, i) => {
-        const o = outcomes[i]!
-        if (o.kind === "park") republish.push(this.parkMessage(d, o.reason, o.error))
-        else if (o.kind === "retry") {
-          const m = this.retryMessage(d, o.error)
-          if (m) republish.push(m)
-          else republish.push(this.parkMessage(d, "attempts_exhausted", o.error))
+    const republish: Array<{ readonly index: number; readonly message: OutgoingMessage; readonly park?: { reason: string; error: string } }> = []
+    batch.forEach((d, index) => {
+      const o = outcomes[index]!
+      if (o.kind === "park") republish.push({ index, message: this.parkMessage(d, o.reason, o.error), park: o })
+      else if (o.kind === "retry") {
+        const m = this.retryMessage(d, o.error)
+        if (m) republish.push({ index, message: m })
+        else {
+          const park = { reason: "attempts_exhausted", error: o.error }
+          republish.push({ index, message: this.parkMessage(d, park.reason, park.error), park })
         }
-      })
-      if (republish.length > 0) await this.opts.broker.publish(republish)
+      }
+    })
+    let unsettled = new Set<number>()
+    if (republish.length > 0) {
+      try {
+        await this.opts.broker.publish(republish.map((r) => r.message))
+        for (const r of republish) {
+          if (r.message.routingKey.endsWith(".dlq")) this.parked++
+          else this.retried++
+          if (r.park) {
+            const d = batch[r.index]!
+            this.log("error", "message parked in the dead-letter queue", {
+              messageId: d.msg.properties.messageId,
+              type: d.msg.properties.type,
+              reason: r.park.reason,
+              error: r.park.error.slice(0, 2_000)
+            })
+          }
+        }
+      } catch (e) {
+        // Neither the retry nor the park is known to be in place: those deliveries go back to the queue now
+        // (their inbox rows were rolled back with their savepoints, so they are applied again).
+        unsettled = new Set(republish.map((r) => r.index))
+        this.log("warn", "could not publish a batch's retries or parkings; returning those messages to the queue", {
+          messages: unsettled.size,
+          error: String(e)
+        })
+      }
+    }
+    try {
       await this.opts.beforeAck?.(batch.map((d) => String(d.msg.properties.messageId)))
-      this.ackAll(batch)
-      this.handled += batch.length
     } catch (e) {
-      this.log("warn", "could not settle a batch; it will be redelivered", { error: String(e) })
+      this.log("warn", "before-ack hook failed", { error: String(e) })
+    }
+    batch.forEach((d, i) => this.settle(d, unsettled.has(i) ? "requeue" : "ack"))
+    this.handled += batch.length - unsettled.size
+    // A consumer that began cautiously widens its prefetch once a fresh (not redelivered) message went through.
+    const fresh = new Set<Channel>()
+    batch.forEach((d, i) => {
+      if (!d.msg.fields.redelivered && !unsettled.has(i)) fresh.add(d.channel)
+    })
+    for (const ch of fresh) void this.opts.broker.widen(ch)
+  }
+
+  /** Settles exactly this delivery: never `multiple`, so nothing unsettled is ever covered by accident. */
+  private settle(d: Delivery, how: "ack" | "requeue") {
+    try {
+      if (how === "ack") d.channel.ack(d.msg)
+      else d.channel.nack(d.msg, false, true)
+    } catch {
+      // The channel died with the link: the broker redelivers, and the inbox makes that harmless.
     }
   }
 
@@ -215,7 +320,7 @@ export class Consumer<R> {
       type: p.type,
       appId: p.appId,
       timestamp: p.timestamp,
-      headers: { ...(p.headers ?? {}), ...headers }
+      headers: { ...carriedHeaders(d.msg), ...headers }
     }
   }
 
@@ -223,7 +328,6 @@ export class Consumer<R> {
     const attempt = attemptsOf(d.msg)
     const delay = this.delays[attempt - 1]
     if (delay === undefined) return undefined
-    this.retried++
     return {
       exchange: "",
       routingKey: retryQueueOf(this.opts.service, delay),
@@ -233,13 +337,6 @@ export class Consumer<R> {
   }
 
   private parkMessage(d: Delivery, reason: string, error: string): OutgoingMessage {
-    this.parked++
-    this.log("error", "message parked in the dead-letter queue", {
-      messageId: d.msg.properties.messageId,
-      type: d.msg.properties.type,
-      reason,
-      error: error.slice(0, 2_000)
-    })
     return {
       exchange: "",
       routingKey: dlqOf(this.opts.service),
@@ -251,31 +348,6 @@ export class Consumer<R> {
         "x-original-queue": d.queue,
         "x-parked-at": new Date().toISOString()
       })
-    }
-  }
-
-  private ackAll(batch: ReadonlyArray<Delivery>) {
-    // Deliveries on a channel are processed in order, so acking the last one covers the rest.
-    const last = new Map<Channel, ConsumeMessage>()
-    for (const d of batch) last.set(d.channel, d.msg)
-    for (const [ch, msg] of last) {
-      try {
-        ch.ack(msg, true)
-      } catch {
-        // The channel died with the link: the broker redelivers, the inbox makes that harmless.
-      }
-    }
-  }
-
-  private nackAll(batch: ReadonlyArray<Delivery>) {
-    const last = new Map<Channel, ConsumeMessage>()
-    for (const d of batch) last.set(d.channel, d.msg)
-    for (const [ch, msg] of last) {
-      try {
-        ch.nack(msg, true, true)
-      } catch {
-        // as above
-      }
     }
   }
 }

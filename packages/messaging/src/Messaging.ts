@@ -16,6 +16,10 @@ export interface MessagingOptions<R> extends Omit<ConsumerOptions<R>, "store" | 
   readonly runSyncExit?: ConsumerOptions<R>["runSyncExit"]
   readonly holdTtlMs?: number
   readonly relayPollMs?: number
+  /** `x-delivery-limit` of every inbox (default 50). */
+  readonly deliveryLimit?: number
+  /** Resolve only once the first connection is up (default true); a service passes false and reports readiness instead. */
+  readonly waitForBroker?: boolean
 }
 
 export interface Messaging {
@@ -31,9 +35,10 @@ export interface Messaging {
 export const startMessaging = async <R>(opts: MessagingOptions<R>): Promise<Messaging> => {
   const topology = topologyFor(opts.service, {
     ...(opts.retryDelays ? { retryDelays: opts.retryDelays } : {}),
-    ...(opts.holdTtlMs !== undefined ? { holdTtlMs: opts.holdTtlMs } : {})
+    ...(opts.holdTtlMs !== undefined ? { holdTtlMs: opts.holdTtlMs } : {}),
+    ...(opts.deliveryLimit !== undefined ? { deliveryLimit: opts.deliveryLimit } : {})
   })
-  const broker = new Broker({ url: opts.url, topology })
+  const broker = new Broker({ url: opts.url, topology, ...(opts.log ? { log: opts.log } : {}) })
   const consumer = opts.handlers
     ? new Consumer<R>({
         ...opts,
@@ -50,6 +55,7 @@ export const startMessaging = async <R>(opts: MessagingOptions<R>): Promise<Mess
   })
   await broker.start()
   relay.start()
+  if (opts.waitForBroker !== false) await broker.waitForConnect()
   return {
     broker,
     relay,

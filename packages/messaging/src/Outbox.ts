@@ -96,6 +96,14 @@ export class OutboxRelay {
     return (this.store.db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n
   }
 
+  /** Age in ms of the oldest row not yet confirmed by the broker (0 when none). */
+  oldestUnsentAgeMs(now = Date.now()): number {
+    const row = this.store.db.prepare("SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1").get() as
+      | { created_at: number }
+      | undefined
+    return row ? Math.max(0, now - row.created_at) : 0
+  }
+
   private async run(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500
     const select = this.store.db.prepare(
@@ -109,7 +117,7 @@ export class OutboxRelay {
         await this.idle(this.opts.pollMs ?? 1_000)
         continue
       }
-      if (!this.broker.connected) {
+      if (!this.broker.canPublish) {
         await Promise.race([this.broker.whenConnected(), this.idle(this.opts.pollMs ?? 1_000)])
         continue
       }

@@ -33,7 +33,11 @@ export interface TopologyOptions {
   readonly retryDelays?: ReadonlyArray<number>
   /** Declares the hold-timer queues (payments only). */
   readonly holdTtlMs?: number
+  /** Deliveries after which an inbox dead-letters a message to its DLQ (`x-delivery-limit`, default 50). */
+  readonly deliveryLimit?: number
 }
+
+export const defaultDeliveryLimit = 50
 
 const quorum = { "x-queue-type": "quorum" }
 /** Dead-lettering that survives a crash: at-least-once needs reject-publish overflow. */
@@ -44,50 +48,101 @@ const deadLetterTo = (routingKey: string) => ({
   "x-dead-letter-strategy": "at-least-once",
   "x-overflow": "reject-publish"
 })
+/**
+ * A queue a service consumes: a message delivered `deliveryLimit` times without being settled (it
+ * kills its consumer, or cannot be decoded by the client at all) is dead-lettered to the service's DLQ.
+ * The limit is set explicitly so RabbitMQ 3.10 (no default) and 4.x (default 20) behave alike.
+ */
+const consumedQueue = (service: string, deliveryLimit: number) => ({
+  ...deadLetterTo(dlqOf(service)),
+  "x-delivery-limit": deliveryLimit
+})
 
 export const retryDelaysOf = (delays: ReadonlyArray<number>): ReadonlyArray<number> => [...new Set(delays)]
 
-/** Everything one service declares: its own exchange, and for a consumer its inbox, retry queues and DLQ. */
+const consumers = services.filter((s) => bindingsOf(s).length > 0)
+
+/**
+ * Everything one service declares before it publishes or consumes: every producer's exchange, every
+ * consumer's inbox, DLQ and bindings (so an event emitted before its consumer first started is kept),
+ * and its own retry queues and, for payments, the hold-timer queues.
+ */
 export const topologyFor = (service: ServiceName | string, opts: TopologyOptions = {}): TopologySpec => {
-  const bindings = bindingsOf(service as ServiceName)
-  const exchanges = new Set<string>()
-  if ((producers as ReadonlyArray<string>).includes(service)) exchanges.add(exchangeOf(service))
-  for (const b of bindings) exchanges.add(b.exchange)
+  const deliveryLimit = opts.deliveryLimit ?? defaultDeliveryLimit
   const queues: Array<QueueSpec> = []
-  const consumes = bindings.length > 0 || opts.holdTtlMs !== undefined
+  for (const c of consumers) {
+    queues.push({ name: inboxOf(c), arguments: consumedQueue(c, deliveryLimit) })
+    queues.push({ name: dlqOf(c), arguments: quorum })
+  }
+  const consumes = bindingsOf(service as ServiceName).length > 0 || opts.holdTtlMs !== undefined
   if (consumes) {
     const inbox = inboxOf(service)
-    queues.push({ name: inbox, arguments: quorum })
+    if (!queues.some((q) => q.name === inbox)) {
+      queues.push({ name: inbox, arguments: consumedQueue(service, deliveryLimit) })
+      queues.push({ name: dlqOf(service), arguments: quorum })
+    }
     for (const d of retryDelaysOf(opts.retryDelays ?? defaultRetryDelays)) {
       queues.push({ name: retryQueueOf(service, d), arguments: { ...deadLetterTo(inbox), "x-message-ttl": d } })
     }
-    queues.push({ name: dlqOf(service), arguments: quorum })
   }
   if (opts.holdTtlMs !== undefined) {
     queues.push({ name: holdQueueOf(opts.holdTtlMs), arguments: { ...deadLetterTo(holdExpiredQueue), "x-message-ttl": opts.holdTtlMs } })
-    queues.push({ name: holdExpiredQueue, arguments: quorum })
+    queues.push({ name: holdExpiredQueue, arguments: consumedQueue(service, deliveryLimit) })
   }
   return {
-    exchanges: [...exchanges],
+    exchanges: producers.map(exchangeOf).sort(),
     queues,
-    bindings: bindings.map((b) => ({ source: b.exchange, destination: inboxOf(service), routingKey: b.routingKey }))
+    bindings: consumers.flatMap((c) =>
+      bindingsOf(c).map((b) => ({ source: b.exchange, destination: inboxOf(c), routingKey: b.routingKey }))
+    )
   }
 }
 
-/** The whole system's layout, with the default hold TTL. */
+/** The whole system's layout, with the default hold TTL and delivery limit. */
 export const systemTopology = (holdTtlMs = 900_000): TopologySpec => {
   const parts = services.map((s) => topologyFor(s, s === "payments" ? { holdTtlMs } : {}))
+  const queues = new Map<string, QueueSpec>()
+  for (const q of parts.flatMap((p) => p.queues)) if (!queues.has(q.name)) queues.set(q.name, q)
+  const bindings = new Map<string, BindingSpec>()
+  for (const b of parts.flatMap((p) => p.bindings)) bindings.set(`${b.source} ${b.destination} ${b.routingKey}`, b)
   return {
     exchanges: [...new Set(parts.flatMap((p) => p.exchanges))].sort(),
-    queues: parts.flatMap((p) => p.queues),
-    bindings: parts.flatMap((p) => p.bindings)
+    queues: [...queues.values()],
+    bindings: [...bindings.values()]
   }
 }
 
-export const declareTopology = async (ch: Channel, spec: TopologySpec): Promise<void> => {
+const isPreconditionFailed = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && ((e as { code?: unknown }).code === 406 || /PRECONDITION_FAILED/.test(String(e)))
+
+/**
+ * Declares `spec` idempotently. A queue that already exists with other arguments (declared by an
+ * earlier version) is used as it is and reported through `mismatch`: the service keeps working and
+ * the operator migrates the queue (docs/DECISIONS.md). Returns the channel still open at the end.
+ */
+export const declareTopology = async (
+  openChannel: () => Promise<Channel>,
+  first: Channel,
+  spec: TopologySpec,
+  mismatch: (message: string) => void
+): Promise<Channel> => {
+  let ch = first
   for (const e of spec.exchanges) await ch.assertExchange(e, "topic", { durable: true })
-  for (const q of spec.queues) await ch.assertQueue(q.name, { durable: true, arguments: q.arguments })
+  for (const q of spec.queues) {
+    try {
+      await ch.assertQueue(q.name, { durable: true, arguments: q.arguments })
+    } catch (e) {
+      if (!isPreconditionFailed(e)) throw e
+      ch = await openChannel() // the failed declaration closed the channel
+      await ch.checkQueue(q.name)
+      mismatch(
+        `queue ${q.name} exists with other arguments than this version declares (${String((e as Error).message).slice(0, 300)}); ` +
+          "it is used as it is — see docs/DECISIONS.md to migrate it"
+      )
+    }
+  }
   for (const b of spec.bindings) await ch.bindQueue(b.destination, b.source, b.routingKey)
+  return ch
 }
 
 /** RabbitMQ's definitions format, for operators who load the layout into a broker ahead of time. */

@@ -234,6 +234,7 @@ describe("messaging against a real broker", () => {
     const broker = new Broker({ url: vh.amqpUrl, topology: topologyFor("payments", { holdTtlMs: 1000 }) })
     await broker.start()
     cleanups.push(() => broker.close())
+    await broker.waitForConnect()
     const msg = holdTimerMessage(1000, { bookingId: newId(), paymentId: newId() } as never, { correlationId: newId() })
     const started = Date.now()
     await broker.publish([

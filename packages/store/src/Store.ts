@@ -16,7 +16,7 @@ export interface Migration {
 /** An infrastructure failure of the database (disk, lock time-out, constraint not expected by the code). */
 export class StoreError extends Data.TaggedError("StoreError")<{ readonly reason: string; readonly cause?: unknown }> {}
 
-/** The tables every service gets: the outbox of events to publish and the inbox of consumed message ids. */
+/** The tables every service gets: the outbox of events to publish, the inbox of consumed message ids, and unfinished redeliveries. */
 const baseMigrations: ReadonlyArray<Migration> = [
   {
     version: -2,
@@ -44,6 +44,17 @@ const baseMigrations: ReadonlyArray<Migration> = [
       received_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX inbox_received_at ON inbox(received_at);`
+  },
+  {
+    // Redelivered messages whose processing began but never finished: the process died while applying them.
+    version: -3,
+    name: "inbox_attempts",
+    sql: `CREATE TABLE inbox_attempts (
+      id TEXT PRIMARY KEY,
+      queue TEXT NOT NULL,
+      crashes INTEGER NOT NULL,
+      last_at INTEGER NOT NULL
+    ) WITHOUT ROWID;`
   }
 ]
 
