@@ -48,7 +48,8 @@ export interface ConsumerOptions<R> {
   readonly beforeAck?: (messageIds: ReadonlyArray<string>) => Promise<void> | void
   /**
    * A redelivered message whose processing was begun this many times by a process that then died is
-   * parked without running its handler again (default 3), well before a supervisor gives up.
+   * parked without running its handler again (default 2; with the first delivery's death, which looks
+   * like any other redelivery, that is three deaths), well before a supervisor gives up (5 in 60 s).
    */
   readonly crashLimit?: number
 }
@@ -162,7 +163,7 @@ export class Consumer<R> {
 
   private async processBatch(batch: ReadonlyArray<Delivery>): Promise<void> {
     const now = Date.now()
-    const crashLimit = this.opts.crashLimit ?? 3
+    const crashLimit = this.opts.crashLimit ?? 2
     const decoded = batch.map((d) => {
       const crashes = this.crashesBefore(d, now)
       if (crashes >= crashLimit) {
@@ -170,7 +171,7 @@ export class Consumer<R> {
           park: {
             kind: "park",
             reason: "consumer_crashed",
-            error: `the consumer process died ${crashes} times while applying this message`
+            error: `the consumer process died ${crashes + 1} times while applying this message`
           } as Outcome
         }
       }

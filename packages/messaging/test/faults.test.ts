@@ -77,6 +77,18 @@ const withRawChannel = async <A>(f: (ch: amqp.ConfirmChannel) => Promise<A>): Pr
   }
 }
 
+const withRawChannelOn = async <A>(url: string, f: (ch: amqp.Channel) => Promise<A>): Promise<A> => {
+  const conn = await amqp.connect(url)
+  conn.on("error", () => {})
+  try {
+    const ch = await conn.createChannel()
+    ch.on("error", () => {})
+    return await f(ch)
+  } finally {
+    await conn.close().catch(() => {})
+  }
+}
+
 const sendHalls = (n: number, headers: Record<string, unknown> = {}, name = "Hall"): Promise<Array<string>> =>
   withRawChannel(async (ch) => {
     const ids: Array<string> = []
@@ -237,6 +249,78 @@ describe("faults the messaging layer survives", () => {
     expect(await again.parkedCount()).toBe(1)
     expect(errors).toEqual([])
   }, 120_000)
+
+  test("a message that kills its consumer process on every delivery is parked after three crashes while the others are applied once", async () => {
+    const vhost = await createTestVhost({ prefix: "bat-crash" })
+    cleanups.push(() => vhost.cleanup())
+    const file = join(dir, `crashing-${newId()}.db`)
+    const store = newStore("screenings", file)
+    const spawnConsumer = () =>
+      Bun.spawn([process.execPath, join(import.meta.dir, "fixtures", "crashingConsumer.ts"), vhost.amqpUrl, file], {
+        stdout: "ignore",
+        stderr: "ignore"
+      })
+    // The first run declares the topology; then the poison goes in between good messages.
+    let child = spawnConsumer()
+    await pollUntil(async () => {
+      try {
+        const conn = await amqp.connect(vhost.amqpUrl)
+        const ch = await conn.createChannel()
+        ch.on("error", () => {})
+        const ok = await ch.checkQueue(inboxOf("screenings")).then(() => true, () => false)
+        await conn.close().catch(() => {})
+        return ok
+      } catch {
+        return false
+      }
+    }, { timeoutMs: 15_000, message: "the consumer to declare its inbox" })
+    const send = async (names: Array<string>) => {
+      const conn = await amqp.connect(vhost.amqpUrl)
+      const ch = await conn.createConfirmChannel()
+      const ids: Array<string> = []
+      for (const name of names) {
+        const env = makeEnvelope("HallCreated", hallData(name) as never, { source: "cinemas", correlationId: newId() })
+        ids.push(env.id)
+        ch.sendToQueue(inboxOf("screenings"), Buffer.from(JSON.stringify(env)), { persistent: true, messageId: env.id, type: env.type })
+      }
+      await ch.waitForConfirms()
+      await conn.close()
+      return ids
+    }
+    const before = await send(["a", "b", "c"])
+    const [poison] = await send(["poison"])
+    const after = await send(["d", "e", "f", "g"])
+    let crashes = 0
+    const dlq = async () => {
+      const conn = await amqp.connect(vhost.amqpUrl)
+      const ch = await conn.createChannel()
+      const n = (await ch.checkQueue(dlqOf("screenings"))).messageCount
+      await conn.close()
+      return n
+    }
+    const deadline = performance.now() + 60_000
+    while (performance.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        crashes++
+        child = spawnConsumer() // what a supervisor does
+      }
+      if (effectsOf(store).length === before.length + after.length && (await dlq()) === 1) break
+      await Bun.sleep(100)
+    }
+    child.kill()
+    await child.exited
+    expect(crashes).toBe(3)
+    expect(await dlq()).toBe(1)
+    expect(effectsOf(store).map((e) => e.message_id).sort()).toEqual([...before, ...after].sort())
+    const parked = await withRawChannelOn(vhost.amqpUrl, async (ch) => {
+      const got = await ch.get(dlqOf("screenings"), { noAck: false })
+      if (!got) throw new Error("nothing parked")
+      ch.nack(got, false, true)
+      return got
+    })
+    expect(parked.properties.messageId).toBe(poison)
+    expect(parked.properties.headers?.["x-park-reason"]).toBe("consumer_crashed")
+  }, 90_000)
 
   test("events published before their consumer first started are delivered on a fresh broker", async () => {
     const vhost = await createTestVhost({ prefix: "bat-fresh" })
