@@ -2,7 +2,7 @@
 import { Store, type StoreShape } from "@bat/store"
 import type { BootOptions, ProblemTable, ServiceConfig } from "@bat/http"
 import { log } from "@bat/http"
-import { Effect, Layer, Logger } from "effect"
+import { Clock, Effect, Layer, Logger } from "effect"
 import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "./app/CardGateway.ts"
 import { Payments, PaymentsSettings } from "./app/Payments.ts"
@@ -61,6 +61,8 @@ export interface PaymentsServiceOptions {
   /** The card provider; the simulated one (ledger in DATA_DIR/gateway-sim.db) by default. */
   readonly gateway?: (config: ServiceConfig) => Layer.Layer<CardGateway>
   readonly env?: Readonly<Record<string, string | undefined>>
+  /** Replaces the wall clock the use cases read (tests run payments' clock ahead of booking's). */
+  readonly clock?: Clock.Clock
 }
 
 export const gatewayLedgerFile = (dataDir: string) => join(dataDir, "gateway-sim.db")
@@ -74,11 +76,21 @@ export const simulatedGateway = (config: ServiceConfig): Layer.Layer<CardGateway
     ).pipe(Effect.map((ledger): CardGatewayShape => makeSimulatedCardGateway(ledger)))
   )
 
-const appLayer = (store: StoreShape, config: ServiceConfig, gateway: (c: ServiceConfig) => Layer.Layer<CardGateway>) => {
-  const settings = PaymentsSettings.of({
+/** The service's settings from its environment; a malformed value stops the start with its name. */
+export const paymentsSettingsFrom = (config: ServiceConfig) =>
+  PaymentsSettings.of({
     holdTtlMs: config.holdTtlMs,
+    clockSkewGraceMs: nonNegativeInt(config.env, "CLOCK_SKEW_GRACE_MS", 30_000),
     chargingSettleMs: nonNegativeInt(config.env, "CHARGING_SETTLE_MS", 60_000)
   })
+
+const appLayer = (
+  store: StoreShape,
+  config: ServiceConfig,
+  gateway: (c: ServiceConfig) => Layer.Layer<CardGateway>,
+  clock: Clock.Clock | undefined
+) => {
+  const settings = paymentsSettingsFrom(config)
   const deps = Layer.mergeAll(
     Layer.succeed(Store, store),
     PaymentsRepo.layer(store.db),
@@ -88,7 +100,8 @@ const appLayer = (store: StoreShape, config: ServiceConfig, gateway: (c: Service
     // One JSON line per log entry, like the rest of the process's logs.
     Logger.layer([Logger.consoleJson])
   )
-  return Payments.layer.pipe(Layer.provideMerge(deps))
+  const app = Payments.layer.pipe(Layer.provideMerge(deps))
+  return clock ? Layer.merge(app, Layer.succeed(Clock.Clock, clock)) : app
 }
 
 export const paymentsService = (opts: PaymentsServiceOptions = {}): BootOptions<PaymentsServices> => ({
@@ -97,7 +110,7 @@ export const paymentsService = (opts: PaymentsServiceOptions = {}): BootOptions<
   prefix: "/payments",
   migrations,
   holdTimer: true,
-  layer: (store, config) => appLayer(store, config, opts.gateway ?? simulatedGateway),
+  layer: (store, config) => appLayer(store, config, opts.gateway ?? simulatedGateway, opts.clock),
   handlers: () => handlers,
   routes: paymentRoutes,
   problems,

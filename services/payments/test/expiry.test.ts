@@ -6,7 +6,8 @@ import { SUCCESS_CARD, purgeQueue, queueDepth, simulatedGatewayWith, slowCharges
 describe("hold expiry through the timer alone (no sweeper)", () => {
   let h: Harness
   beforeAll(async () => {
-    h = await startHarness({ env: { HOLD_TTL_MS: "1000", SWEEP_INTERVAL_MS: "0" } })
+    // No clock-skew grace: these tests are about the deadline itself (the grace has its own tests).
+    h = await startHarness({ env: { HOLD_TTL_MS: "1000", SWEEP_INTERVAL_MS: "0", CLOCK_SKEW_GRACE_MS: "0" } })
   })
   afterAll(async () => {
     await h?.stop()
@@ -81,7 +82,7 @@ describe("hold expiry through the sweeper alone (timer message lost)", () => {
   let h: Harness
   beforeAll(async () => {
     // A 10-minute timer that never fires during the test, and its message is purged besides.
-    h = await startHarness({ env: { HOLD_TTL_MS: "600000", SWEEP_INTERVAL_MS: "100" } })
+    h = await startHarness({ env: { HOLD_TTL_MS: "600000", SWEEP_INTERVAL_MS: "100", CLOCK_SKEW_GRACE_MS: "0" } })
   })
   afterAll(async () => {
     await h?.stop()
@@ -100,11 +101,13 @@ describe("hold expiry through the sweeper alone (timer message lost)", () => {
   })
 })
 
-describe("the race between paying and expiry", () => {
+// Run without and with a clock-skew grace: the hold then lapses at deadline + grace, and the claim and the
+// sweeper must still meet there with exactly one outcome.
+describe.each([0, 1_000])("the race between paying and expiry (grace %d ms)", (graceMs) => {
   let h: Harness
   beforeAll(async () => {
     h = await startHarness({
-      env: { HOLD_TTL_MS: "600000", SWEEP_INTERVAL_MS: "10" },
+      env: { HOLD_TTL_MS: "600000", SWEEP_INTERVAL_MS: "10", CLOCK_SKEW_GRACE_MS: String(graceMs) },
       gateway: simulatedGatewayWith(slowCharges(40))
     })
   })
@@ -115,12 +118,13 @@ describe("the race between paying and expiry", () => {
   test("many concurrent payments around the deadline, with the sweeper running, give each hold exactly one outcome", async () => {
     const holds = await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
-        const r = await h.reserve({ expiresInMs: 300 + i * 60 })
+        // With a grace the advertised deadlines are already past when the reservations arrive.
+        const r = await h.reserve({ expiresInMs: 300 + i * 60 - graceMs })
         return { ...r, hold: await h.paymentOf(r.bookingId) }
       })
     )
     // Aim the attempts at the deadlines: the first holds are overdue, the last ones live, some in between.
-    await pollUntil(() => Date.now() >= holds[3]!.hold.deadline, { timeoutMs: 5_000, intervalMs: 5 })
+    await pollUntil(() => Date.now() >= holds[3]!.hold.deadline + graceMs, { timeoutMs: 5_000, intervalMs: 5 })
     const t0 = Date.now()
     const attempts = await Promise.all(
       holds.map(async ({ bookingId, userId }) => {

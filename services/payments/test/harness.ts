@@ -4,7 +4,7 @@ import { makeEnvelope, newId, type EventData, type Envelope, type EventType } fr
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, bootService, type RunningService, type ServiceConfig } from "@bat/http"
 import { createTestVhost, managementRequest, pollUntil, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from "jose"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -36,6 +36,41 @@ export const slowCharges = (ms: number) => (real: CardGatewayShape): CardGateway
   charge: (req) => Effect.flatMap(Effect.sleep(ms), () => real.charge(req))
 })
 
+/**
+ * Payments' clock in a test: the wall clock shifted by an offset (payments running ahead of booking), or
+ * stopped at an instant to decide a boundary to the millisecond. Sleeps and monotonic time stay real.
+ */
+export const makeTestClock = (offsetMs = 0) => {
+  const wall = Effect.runSync(Effect.clockWith((c) => Effect.succeed(c)))
+  let offset = offsetMs
+  let stoppedAt: number | undefined
+  const millis = () => stoppedAt ?? wall.currentTimeMillisUnsafe() + offset
+  const nanos = () => BigInt(millis()) * 1_000_000n
+  const clock: Clock.Clock = {
+    currentTimeMillisUnsafe: millis,
+    currentTimeMillis: Effect.sync(millis),
+    currentTimeNanosUnsafe: nanos,
+    currentTimeNanos: Effect.sync(nanos),
+    monotonicTimeNanosUnsafe: () => wall.monotonicTimeNanosUnsafe(),
+    monotonicTimeNanos: Effect.sync(() => wall.monotonicTimeNanosUnsafe()),
+    sleep: (d) => wall.sleep(d)
+  }
+  return {
+    clock,
+    /** What payments reads as now. */
+    now: millis,
+    /** Runs on from `at`, at the wall clock's pace. */
+    runFrom: (at: number) => {
+      stoppedAt = undefined
+      offset = at - wall.currentTimeMillisUnsafe()
+    },
+    /** Stands still at `at` until told otherwise. */
+    stopAt: (at: number) => {
+      stoppedAt = at
+    }
+  }
+}
+
 export interface Harness {
   readonly url: string
   readonly dataDir: string
@@ -47,7 +82,15 @@ export interface Harness {
   token: (userId: string, role?: "customer" | "staff") => Promise<string>
   publish: <T extends EventType>(type: T, data: EventData<T>, opts?: { id?: string; correlationId?: string }) => Promise<string>
   publishRaw: (exchange: string, routingKey: string, envelope: Envelope<unknown>) => Promise<void>
-  reserve: (opts?: { userId?: string; amount?: number; expiresInMs?: number; id?: string; bookingId?: string }) => Promise<{
+  /** Publishes TicketReserved as booking would; `expiresAt` (epoch ms) wins over `expiresInMs` from the wall clock. */
+  reserve: (opts?: {
+    userId?: string
+    amount?: number
+    expiresInMs?: number
+    expiresAt?: number
+    id?: string
+    bookingId?: string
+  }) => Promise<{
     bookingId: string
     userId: string
     envelopeId: string
@@ -76,6 +119,8 @@ export interface PaymentRow {
 export interface HarnessOptions {
   readonly env?: Record<string, string>
   readonly gateway?: (config: ServiceConfig) => Layer.Layer<CardGateway>
+  /** Payments' clock (the wall clock by default). */
+  readonly clock?: Clock.Clock
 }
 
 export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> => {
@@ -84,6 +129,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" })
   const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "EdDSA", use: "sig" }
   const jwksServer = Bun.serve({ port: 0, fetch: () => Response.json({ keys: [jwk] }) })
+  // A service answers HTTP before its broker link is up (DESIGN §3.1); the tests start once its topology is declared.
   const boot = (o: HarnessOptions) =>
     bootService(
       paymentsService({
@@ -96,9 +142,13 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
           SWEEP_INTERVAL_MS: "100",
           ...o.env
         },
-        ...(o.gateway ? { gateway: o.gateway } : {})
+        ...(o.gateway ? { gateway: o.gateway } : {}),
+        ...(o.clock ? { clock: o.clock } : {})
       })
-    )
+    ).then(async (s) => {
+      await s.messaging.broker.waitForConnect()
+      return s
+    })
   let service = await boot(opts)
   const conn = await amqp.connect(vhost.amqpUrl)
   const ch = await conn.createConfirmChannel()
@@ -179,7 +229,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
           tickets: [{ ticketId: newId(), seatNumber: "A1" }],
           amount: o.amount ?? 2400,
           currency: "EUR",
-          expiresAt: new Date(Date.now() + (o.expiresInMs ?? 600_000)).toISOString()
+          expiresAt: new Date(o.expiresAt ?? Date.now() + (o.expiresInMs ?? 600_000)).toISOString()
         } as unknown as EventData<"TicketReserved">,
         o.id ? { id: o.id } : {}
       )

@@ -11,7 +11,8 @@ const cancellation = (bookingId: string, userId: string) =>
 describe("refunds when a booking is cancelled", () => {
   let h: Harness
   beforeAll(async () => {
-    h = await startHarness({ gateway: simulatedGatewayWith(slowCharges(300)) })
+    // No clock-skew grace, so "past its deadline" below is past the moment the sweeper would act.
+    h = await startHarness({ env: { CLOCK_SKEW_GRACE_MS: "0" }, gateway: simulatedGatewayWith(slowCharges(300)) })
   })
   afterAll(async () => {
     await h?.stop()

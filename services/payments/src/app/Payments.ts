@@ -21,7 +21,7 @@ import {
   ReservationExpired,
   ReservationNotFoundYet
 } from "../domain/errors.ts"
-import { toPayment, toPayResponse, type ChargeOutcome, type Payment } from "../domain/payment.ts"
+import { lapsedUpTo, toPayment, toPayResponse, type ChargeOutcome, type Payment } from "../domain/payment.ts"
 import { PaymentsRepo } from "../store/PaymentsRepo.ts"
 import { CardGateway } from "./CardGateway.ts"
 import { RefundSignal } from "./RefundSignal.ts"
@@ -33,6 +33,11 @@ const SWEEP_BATCH = 500
 
 export interface PaymentsSettingsShape {
   readonly holdTtlMs: number
+  /**
+   * How far booking's clock may lag payments' (DESIGN §3.1 "Clocks"): holds are payable until
+   * `expiresAt + clockSkewGraceMs` by payments' clock, and expire then.
+   */
+  readonly clockSkewGraceMs: number
   /** A `charging` row older than this is settled by asking the gateway (DESIGN §6: 60 s). */
   readonly chargingSettleMs: number
 }
@@ -110,10 +115,13 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           .update(JSON.stringify([r.bookingId, r.card.number, r.card.expMonth, r.card.expYear, r.card.cvc]))
           .digest("base64url")
 
+      /** Deadlines at or before this are over at `now`: the one cut-off every expiry decision uses. */
+      const lapsed = (now: number) => lapsedUpTo(now, settings.clockSkewGraceMs)
+
       const expireIn = (bookingId: string, now: number, causationId: string | null): boolean => {
         const p = repo.byBooking(bookingId)
-        if (p === undefined || p.status !== "pending" || p.deadline > now) return false
-        if (!repo.expire(p.paymentId, now)) return false
+        if (p === undefined || p.status !== "pending" || p.deadline > lapsed(now)) return false
+        if (!repo.expire(p.paymentId, now, lapsed(now))) return false
         emitExpired(p, causationId)
         return true
       }
@@ -166,12 +174,12 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             case "pending":
               break
           }
-          if (p.deadline <= now) {
+          if (p.deadline <= lapsed(now)) {
             // Late: the hold is expired now, and that commits even though the request fails.
             expireIn(p.bookingId, now, null)
             return { kind: "expired", payment: p } satisfies Claim
           }
-          if (!repo.claim(p.paymentId, now)) return yield* new PaymentInProgress(ids)
+          if (!repo.claim(p.paymentId, now, lapsed(now))) return yield* new PaymentInProgress(ids)
           emit(
             "PaymentAttempted",
             { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, amount: p.amount, currency: p.currency },
@@ -227,7 +235,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             if (repo.isClosed(data.bookingId) || repo.byBooking(data.bookingId) !== undefined) return
             const deadline = Date.parse(data.expiresAt)
             const paymentId = newId()
-            const live = deadline > at
+            const live = deadline > lapsed(at)
             repo.insert({
               paymentId,
               bookingId: data.bookingId,
@@ -347,7 +355,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
 
       const sweep = Effect.fn("Payments.sweep")(function* () {
         const at = yield* now
-        const overdue = repo.overdueHolds(at, SWEEP_BATCH)
+        const overdue = repo.overdueHolds(lapsed(at), SWEEP_BATCH)
         const expired =
           overdue.length === 0
             ? 0

@@ -25,6 +25,15 @@ export interface Payment {
   readonly refundRequested: boolean
 }
 
+/**
+ * The latest deadline that has lapsed at `now` (payments' clock). A hold is payable while
+ * `deadline > lapsedUpTo(now, grace)` and expired once `deadline <= lapsedUpTo(now, grace)`, i.e. at
+ * `expiresAt + grace`: booking's clock may run behind payments' by up to the grace, and a customer who
+ * pays before the `expiresAt` booking told them is never refused (DESIGN §3.1 "Clocks"). The claim,
+ * the timer, the sweeper and a late reservation all decide with this one cut-off.
+ */
+export const lapsedUpTo = (now: number, clockSkewGraceMs: number): number => now - clockSkewGraceMs
+
 /** What the card gateway says about one charge. `voided`: it never saw the charge and now refuses it. */
 export type ChargeOutcome =
   | { readonly status: "succeeded"; readonly transactionDate: string; readonly cardLast4: string }

@@ -119,8 +119,11 @@ export const makePaymentsRepo = (db: Db) => {
     /** False when the booking already has a payment (a duplicate reservation). */
     insert: (p: NewPayment): boolean =>
       insert.run({ ...p, reason: p.status === "expired" ? "expired" : null }).changes === 1,
-    claim: (paymentId: string, now: number): boolean => claim.run(now, now, paymentId, now).changes === 1,
-    expire: (paymentId: string, now: number): boolean => expire.run(now, paymentId, now).changes === 1,
+    /** `lapsedUpTo`: deadlines at or before it are over (see domain `lapsedUpTo`); `now` stamps the row. */
+    claim: (paymentId: string, now: number, lapsedUpTo: number): boolean =>
+      claim.run(now, now, paymentId, lapsedUpTo).changes === 1,
+    expire: (paymentId: string, now: number, lapsedUpTo: number): boolean =>
+      expire.run(now, paymentId, lapsedUpTo).changes === 1,
     succeed: (paymentId: string, cardLast4: string, transactionDate: string, now: number): boolean =>
       succeed.run(cardLast4, transactionDate, now, paymentId).changes === 1,
     fail: (paymentId: string, reason: "declined" | "insufficient_funds", cardLast4: string, now: number): boolean =>
@@ -130,7 +133,8 @@ export const makePaymentsRepo = (db: Db) => {
     cancelPending: (paymentId: string, now: number): boolean => cancelPending.run(now, paymentId).changes === 1,
     requestRefund: (paymentId: string, now: number): boolean => requestRefund.run(now, paymentId).changes === 1,
     markRefunded: (paymentId: string, now: number): boolean => refunded.run(now, paymentId).changes === 1,
-    overdueHolds: (now: number, limit: number) => overdue.all(now, limit).map((r) => r.bookingId),
+    /** Pending holds whose deadline is at or before `lapsedUpTo`, oldest first (index payments_status_deadline). */
+    overdueHolds: (lapsedUpTo: number, limit: number) => overdue.all(lapsedUpTo, limit).map((r) => r.bookingId),
     stuckCharges: (claimedBefore: number, limit: number) => stuck.all(claimedBefore, limit).map((r) => r.paymentId),
     refundsDue: (limit: number) => refundsDue.all(limit).map((r) => toPayment(r)!),
     closeBooking: (bookingId: string, now: number) => void closeBooking.run(bookingId, now),
