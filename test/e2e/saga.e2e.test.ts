@@ -31,6 +31,7 @@ beforeAll(async () => {
     AMQP_URL: vh.amqpUrl,
     DATA_DIR: dataDir,
     HOLD_TTL_MS: String(HOLD_TTL_MS),
+    CLOCK_SKEW_GRACE_MS: "0", // one clock in this test: holds expire exactly at expiresAt
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password
   })
