@@ -114,13 +114,36 @@ export class Broker {
   private async setup(m: ChannelModel): Promise<void> {
     // Listeners first: amqplib attaches its own only after this hook returns (STACK-FACTS §11).
     m.on("error", (err: Error) => this.log("warn", `broker connection error: ${err.message}`))
-    m.on("close", () => this.connectionClosed(m))
+    let closed: (err: Error) => void = () => {}
+    const whenClosed = new Promise<never>((_, reject) => {
+      closed = reject
+    })
+    whenClosed.catch(() => {})
+    m.on("close", () => {
+      this.connectionClosed(m)
+      closed(new Error("the connection closed during set-up"))
+    })
     this.conn = m
+    // An operation whose connection dies does not always settle (a channel close awaiting its close-ok):
+    // set-up fails as soon as the link goes, or after a time-out, and the recovery tries again.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("broker set-up timed out")), 30_000)
+    })
+    timeout.catch(() => {})
+    try {
+      await Promise.race([this.declareAndOpen(m), whenClosed, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async declareAndOpen(m: ChannelModel): Promise<void> {
     const admin = await m.createChannel()
     admin.on("error", () => {})
     admin.on("close", () => {})
     const last = await declareTopology(() => this.scratchChannel(m), admin, this.opts.topology, (msg) => this.log("error", msg))
-    await last.close().catch(() => {})
+    void last.close().catch(() => {})
     await this.openPublisher(m)
     for (const slot of this.slots) await this.openConsumer(m, slot)
   }
@@ -154,6 +177,10 @@ export class Broker {
   private async openPublisher(m: ChannelModel): Promise<void> {
     const ch = await m.createConfirmChannel()
     ch.on("error", (err: Error) => this.log("warn", `publisher channel error: ${err.message}`))
+    if (this.conn !== m) {
+      ch.close().catch(() => {})
+      throw new Error("the connection closed while the publisher channel was opened")
+    }
     ch.on("close", () => {
       if (this.publisher !== ch) return
       this.publisher = undefined
@@ -192,6 +219,11 @@ export class Broker {
     const ch = await m.createChannel()
     const queue = slot.reg.queue
     ch.on("error", (err: Error) => this.log("warn", `consumer channel error on ${queue}: ${err.message}`))
+    if (this.conn !== m) {
+      ch.on("close", () => {})
+      ch.close().catch(() => {})
+      throw new Error(`the connection closed while the consumer on ${queue} was opened`)
+    }
     ch.on("close", () => {
       if (slot.channel !== ch) return
       slot.channel = undefined
@@ -281,7 +313,7 @@ export class Broker {
   }
 
   /**
-   * Publishes in order as mandatory messages and resolves when the broker has confirmed every one;
+   * Publishes in order, mandatory unless the message says otherwise, and resolves when the broker has confirmed every one;
    * rejects if any is not confirmed (nacked, channel closed, or no confirm within the time-out).
    */
   async publish(messages: ReadonlyArray<OutgoingMessage>): Promise<void> {
@@ -305,7 +337,7 @@ export class Broker {
     try {
       for (const m of messages) {
         const body = typeof m.body === "string" ? Buffer.from(m.body) : m.body
-        if (!ch.publish(m.exchange, m.routingKey, body, { ...m.options, mandatory: true })) {
+        if (!ch.publish(m.exchange, m.routingKey, body, { mandatory: true, ...m.options })) {
           await Promise.race([new Promise<void>((resolve) => ch.once("drain", () => resolve())), closed, timeout])
         }
       }
@@ -327,6 +359,24 @@ export class Broker {
       return await f(ch)
     } finally {
       await ch.close().catch(() => {})
+    }
+  }
+
+  /**
+   * A channel on a connection of its own, for reading message contents (DLQ listing and replay): a
+   * message the client cannot decode then breaks only that connection, not the service's link.
+   */
+  async withOwnConnection<A>(f: (ch: Channel) => Promise<A>): Promise<A> {
+    const conn = await amqp.connect(this.opts.url)
+    conn.on("error", () => {})
+    conn.on("close", () => {})
+    try {
+      const ch = await conn.createChannel()
+      ch.on("error", () => {})
+      ch.on("close", () => {})
+      return await f(ch)
+    } finally {
+      await conn.close().catch(() => {})
     }
   }
 

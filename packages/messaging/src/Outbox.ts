@@ -1,5 +1,13 @@
 // Builds outbox rows for events and hold timers, and relays them to the broker in order with confirms.
-import { exchangeOf, holdQueueOf, makeEnvelope, type EnvelopeMeta, type EventData, type EventType } from "@bat/contracts"
+import {
+  exchangeOf,
+  holdQueueOf,
+  makeEnvelope,
+  subscriptions,
+  type EnvelopeMeta,
+  type EventData,
+  type EventType
+} from "@bat/contracts"
 import type { OutboxMessage, StoreShape } from "@bat/store"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
 
@@ -35,11 +43,17 @@ interface OutboxRow {
   created_at: number
 }
 
+/** Event types some service consumes: publishing one that no queue receives is a fault worth an error. */
+const consumedTypes: ReadonlySet<string> = new Set(Object.values(subscriptions).flat())
+
 export const toOutgoing = (row: OutboxRow, appId: string): OutgoingMessage => ({
   exchange: row.exchange,
   routingKey: row.routing_key,
   body: row.body,
   options: {
+    // Events nobody subscribes to (UserLoggedIn, PaymentAttempted) are published for operators and
+    // later consumers; they are not mandatory, so a returned message always means a broken route.
+    mandatory: row.exchange === "" || consumedTypes.has(row.routing_key),
     persistent: true,
     contentType: "application/json",
     messageId: row.id,

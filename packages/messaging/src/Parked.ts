@@ -14,15 +14,22 @@ export interface ParkedMessage {
   readonly body: string
 }
 
+/** Headers the broker adds when it dead-letters a message itself (delivery limit reached). */
+const brokerDeathHeaders = ["x-death", "x-first-death-reason", "x-first-death-queue", "x-first-death-exchange", "x-delivery-count"]
+
 const describe = (m: GetMessage): ParkedMessage => {
   const h = (m.properties.headers ?? {}) as Record<string, unknown>
+  // Parked by the consumer (x-park-reason), or dead-lettered by the broker after the delivery limit.
+  const byBroker = h["x-park-reason"] === undefined && h["x-first-death-reason"] !== undefined
   return {
     messageId: String(m.properties.messageId ?? ""),
     type: String(m.properties.type ?? ""),
-    reason: String(h["x-park-reason"] ?? ""),
-    error: String(h["x-error"] ?? ""),
-    attempts: Number(h["x-attempts"] ?? 1),
-    originalQueue: String(h["x-original-queue"] ?? ""),
+    reason: String(h["x-park-reason"] ?? h["x-first-death-reason"] ?? ""),
+    error: byBroker
+      ? `the broker dead-lettered it (${String(h["x-first-death-reason"])}): delivered too many times without being settled`
+      : String(h["x-error"] ?? ""),
+    attempts: Number(h["x-attempts"] ?? h["x-delivery-count"] ?? 1),
+    originalQueue: String(h["x-original-queue"] ?? h["x-first-death-queue"] ?? ""),
     parkedAt: String(h["x-parked-at"] ?? ""),
     body: m.content.toString("utf8").slice(0, 4_000)
   }
@@ -30,7 +37,7 @@ const describe = (m: GetMessage): ParkedMessage => {
 
 /** Peeks at up to `limit` parked messages; they stay in the queue. */
 export const listParked = (broker: Broker, service: string, limit = 50): Promise<Array<ParkedMessage>> =>
-  broker.withChannel(async (ch) => {
+  broker.withOwnConnection(async (ch) => {
     const out: Array<ParkedMessage> = []
     while (out.length < limit) {
       const m = await ch.get(dlqOf(service), { noAck: false })
@@ -49,7 +56,7 @@ export const parkedCount = (broker: Broker, service: string): Promise<number> =>
  * (so a message that did take effect meanwhile is still deduplicated). All of them, or those in `ids`.
  */
 export const replayParked = (broker: Broker, service: string, ids?: ReadonlyArray<string>): Promise<number> =>
-  broker.withChannel(async (ch) => {
+  broker.withOwnConnection(async (ch) => {
     const wanted = ids ? new Set(ids) : undefined
     let replayed = 0
     const seen = await ch.checkQueue(dlqOf(service))
@@ -58,12 +65,12 @@ export const replayParked = (broker: Broker, service: string, ids?: ReadonlyArra
       if (!m) break
       if (wanted && !wanted.has(String(m.properties.messageId))) continue // returned when the channel closes
       const headers = { ...(m.properties.headers ?? {}) } as Record<string, unknown>
-      for (const k of ["x-attempts", "x-park-reason", "x-error", "x-parked-at", "x-last-error"]) delete headers[k]
+      for (const k of ["x-attempts", "x-park-reason", "x-error", "x-parked-at", "x-last-error", ...brokerDeathHeaders]) delete headers[k]
       headers["x-replayed-at"] = new Date().toISOString()
       await broker.publish([
         {
           exchange: "",
-          routingKey: String(m.properties.headers?.["x-original-queue"] ?? inboxOf(service)),
+          routingKey: String(m.properties.headers?.["x-original-queue"] ?? m.properties.headers?.["x-first-death-queue"] ?? inboxOf(service)),
           body: m.content,
           options: {
             persistent: true,

@@ -144,8 +144,15 @@ export interface TcpProxy {
   readonly port: number;
   /** Destroys every open connection, and drops new ones at once until `restore()`. */
   cut(): void;
-  /** Lets connections through again. */
+  /** Lets connections through again (and ends flapping). */
   restore(): void;
+  /**
+   * Flapping link: every connection, open or new, is cut a random `minMs`–`maxMs` after it opened
+   * (or after now, for those already open), until `restore()`.
+   */
+  flap(options?: { minMs?: number; maxMs?: number }): void;
+  /** Connections cut by flapping so far. */
+  readonly flapped: number;
   /** How many client connections are open right now. */
   readonly connections: number;
   /** Stops listening and destroys every connection. */
@@ -164,6 +171,19 @@ export const startTcpProxy = async (
   const targetHost = options.targetHost ?? "127.0.0.1";
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let isCut = false;
+  let flapping: { minMs: number; maxMs: number } | undefined;
+  let flapped = 0;
+  const scheduleFlap = (pair: { client: net.Socket; upstream: net.Socket }) => {
+    if (!flapping) return;
+    const { minMs, maxMs } = flapping;
+    setTimeout(() => {
+      if (!flapping || !pairs.has(pair)) return;
+      flapped++;
+      pairs.delete(pair);
+      pair.client.destroy();
+      pair.upstream.destroy();
+    }, minMs + Math.random() * (maxMs - minMs));
+  };
 
   const server = net.createServer((client) => {
     if (isCut) {
@@ -182,6 +202,7 @@ export const startTcpProxy = async (
     upstream.on("error", teardown).on("close", teardown);
     client.pipe(upstream);
     upstream.pipe(client);
+    scheduleFlap(pair);
   });
 
   const destroyAll = () => {
@@ -210,6 +231,14 @@ export const startTcpProxy = async (
     },
     restore: () => {
       isCut = false;
+      flapping = undefined;
+    },
+    flap: (flapOptions = {}) => {
+      flapping = { minMs: flapOptions.minMs ?? 5, maxMs: flapOptions.maxMs ?? 150 };
+      for (const pair of pairs) scheduleFlap(pair);
+    },
+    get flapped() {
+      return flapped;
     },
     get connections() {
       return pairs.size;

@@ -1,0 +1,197 @@
+// A minute of link flapping (every broker link cut 5–150 ms after it opens) while bookings and payments
+// flow through the front door: no process dies, every accepted booking reaches one terminal state and
+// the invariants hold once the link is steady again (DESIGN §3.1, §7 I1–I6).
+import { afterAll, beforeAll, expect, test } from "bun:test"
+import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type TcpProxy, type TestVhost } from "@bat/testing"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+
+const HOLD_TTL_MS = 20_000
+const FLAP_MS = Number(process.env.FLAP_MS ?? 60_000)
+const ADMIN = { email: "admin@flap.test", password: "admin-flap-password" }
+const TERMINAL = new Set(["booked", "failed", "cancelled"])
+
+let vh: TestVhost
+let proxy: TcpProxy
+let dataDir: string
+let fleet: Fleet
+
+beforeAll(async () => {
+  vh = await createTestVhost({ prefix: "bat-flap" })
+  proxy = await startTcpProxy(5672)
+  const viaProxy = new URL(vh.amqpUrl)
+  viaProxy.port = String(proxy.port)
+  dataDir = mkdtempSync(join(tmpdir(), "bat-flap-"))
+  fleet = await startFleet({
+    ports: "free",
+    env: {
+      ...process.env,
+      AMQP_URL: viaProxy.href,
+      DATA_DIR: dataDir,
+      HOLD_TTL_MS: String(HOLD_TTL_MS),
+      CLOCK_SKEW_GRACE_MS: "1000",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password
+    }
+  })
+}, 90_000)
+
+afterAll(async () => {
+  await fleet?.stop()
+  await proxy?.close()
+  await vh?.cleanup()
+  rmSync(dataDir, { recursive: true, force: true })
+}, 30_000)
+
+interface Attempt {
+  readonly bookingId: string
+  readonly who: Api
+  readonly pay: boolean
+}
+
+/** On failure: what each service says about itself, and its last warnings. */
+const diagnose = async () => {
+  for (const s of fleet.services) {
+    const ready = await fetch(`${fleet.urls[s.name]}/ready`).then((r) => r.text(), String)
+    console.error(`${s.name} /ready: ${ready}`)
+    console.error(fleet.logs(s.name).filter((l) => !l.includes('"level":"info"')).slice(-12).join("\n"))
+  }
+}
+
+test("a minute of broker links cut 5–150 ms after opening kills no process and loses no booking", async () => {
+  try {
+    await scenario()
+  } catch (error) {
+    await diagnose()
+    throw error
+  }
+}, 300_000)
+
+const scenario = async () => {
+  const api = new Api(fleet.urls.gateway!)
+  const staff = api.as((await api.post("/users/login", ADMIN)).body.token)
+  const rows = ["A", "B", "C", "D", "E", "F"]
+  const { screeningId } = await setupCatalog(staff, rows, 8) // 48 seats, contended
+  const customers = await Promise.all(Array.from({ length: 10 }, (_, i) => registerCustomer(api, `f${i}`)))
+  const seat = () => `${rows[Math.floor(Math.random() * rows.length)]}${1 + Math.floor(Math.random() * 8)}`
+  const accepted: Array<Attempt> = []
+  const book = async (i: number) => {
+    const who = customers[i % customers.length]!
+    const r = await who.post("/tickets/book", { screeningId, seatNumbers: [...new Set([seat(), seat()])] })
+    expect(r.status).toBe(202) // booking only writes its own database and outbox: the broker is not needed
+    accepted.push({ bookingId: r.body.bookingId, who, pay: i % 2 === 0 })
+  }
+  const statusOf = async (b: Attempt) => (await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status as string
+  const paid = new Map<string, string>()
+  /** Pays once the reservation reached payments; gives up quietly if it was refused or expired meanwhile. */
+  const pay = async (b: Attempt, timeoutMs: number) => {
+    const r = await pollUntil(
+      async () => {
+        const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
+        return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
+      },
+      { timeoutMs, intervalMs: 250, message: `the reservation of ${b.bookingId} to reach payments` }
+    ).catch(() => undefined)
+    if (r?.status === 200) paid.set(b.bookingId, r.body.paymentId)
+  }
+
+  // Before the weather turns: 16 attempts, decided and known to payments.
+  for (let i = 0; i < 16; i++) await book(i)
+  await pollUntil(async () => (await Promise.all(accepted.map(statusOf))).every((s) => s !== "pending"), {
+    timeoutMs: 20_000,
+    message: "the first attempts to be decided"
+  })
+  const firstWave = [...accepted]
+
+  const running = Object.fromEntries(fleet.services.map((s) => [s.name, fleet.isRunning(s.name)]))
+  proxy.flap({ minMs: 5, maxMs: 150 })
+  const flapStarted = performance.now()
+  // During the flapping: customers pay for half of the first wave, and 24 more attempts arrive.
+  const during = (async () => {
+    await Promise.all(firstWave.filter((b) => b.pay).map((b) => pay(b, 15_000)))
+    for (let i = 16; i < 40; i++) {
+      await book(i)
+      await Bun.sleep(1_000)
+    }
+  })()
+  await during
+  const left = FLAP_MS - (performance.now() - flapStarted)
+  if (left > 0) await Bun.sleep(left)
+  const cutLinks = proxy.flapped
+  proxy.restore()
+
+  // No process died under the flapping.
+  for (const s of fleet.services) expect(fleet.isRunning(s.name)).toBe(running[s.name]!)
+
+  // After: the second wave is decided; half of its reservations are paid, the rest expire.
+  const secondWave = accepted.slice(firstWave.length)
+  await Promise.all(
+    secondWave.map(async (b) => {
+      const st = await pollUntil(async () => ((s) => (s === "pending" ? undefined : s))(await statusOf(b)), {
+        timeoutMs: 60_000,
+        message: `booking ${b.bookingId} to be decided`
+      })
+      if (st === "reserved" && b.pay) await pay(b, 30_000)
+    })
+  )
+
+  // I2 + I4: every accepted booking reaches exactly one terminal state.
+  const finals = new Map<string, any>()
+  await pollUntil(
+    async () => {
+      for (const b of accepted) {
+        if (finals.has(b.bookingId)) continue
+        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
+        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
+      }
+      return finals.size === accepted.length
+    },
+    { timeoutMs: HOLD_TTL_MS + 60_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
+  )
+  const byStatus = [...finals.values()].reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {})
+  console.log(
+    `flapping: ${cutLinks} links cut in ${FLAP_MS / 1000} s; ${accepted.length} accepted; final states ${JSON.stringify(byStatus)}; ${paid.size} paid`
+  )
+  expect(cutLinks).toBeGreaterThan(50)
+  expect(byStatus.booked ?? 0).toBeGreaterThan(0)
+
+  // I1: no seat held by two booked bookings.
+  const holders = new Map<string, string>()
+  for (const f of finals.values()) {
+    if (f.status !== "booked") continue
+    for (const t of f.tickets) {
+      expect(holders.get(t.seatNumber)).toBeUndefined()
+      holders.set(t.seatNumber, f.bookingId)
+    }
+  }
+  // I3: booked if and only if a successful payment exists; other paid bookings hold no money.
+  for (const b of accepted) {
+    const f = finals.get(b.bookingId)
+    const paymentId = paid.get(b.bookingId)
+    if (f.status === "booked") {
+      expect(paymentId).toBeDefined()
+      expect((await b.who.get(`/payments/${paymentId}`)).body.status).toBe("succeeded")
+    } else if (paymentId) {
+      expect(["failed", "expired", "refunded"]).toContain((await b.who.get(`/payments/${paymentId}`)).body.status)
+    }
+  }
+  // The seat map agrees with booking once the events have drained.
+  await pollUntil(
+    async () => {
+      const map = await api.get(`/screenings/${screeningId}/seats`)
+      const booked = map.body.rows.flatMap((r: any) => r.seats).filter((s: any) => s.status === "booked").map((s: any) => s.seatNumber)
+      return booked.length === holders.size && booked.every((s: string) => holders.has(s))
+    },
+    { timeoutMs: 20_000, message: "the seat map to match booking" }
+  )
+  // Every service is ready again, and no process died at any point.
+  for (const s of fleet.services) {
+    expect(fleet.isRunning(s.name)).toBe(true)
+    await pollUntil(async () => (await fetch(`${fleet.urls[s.name]}/ready`)).status === 200, {
+      timeoutMs: 10_000,
+      message: `${s.name} to be ready`
+    })
+  }
+}
