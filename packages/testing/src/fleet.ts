@@ -1,5 +1,5 @@
-// Starts and stops the services as child processes, found from their package.json "bookaticket" field.
-// Used by `bun run start` and by end-to-end tests that kill and restart single services.
+// Starts and stops the services as child processes, found from their package.json "bookaticket" field,
+// and (when asked) restarts one that dies. Used by `bun run start` and by end-to-end tests.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +20,57 @@ export interface ServiceManifest {
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * How a service that exits on its own after start-up is restarted. The delay doubles with each crash
+ * since the service last ran `resetAfterMs` without one; `maxCrashes` crashes within `windowMs` leave
+ * it down.
+ */
+export interface RestartPolicy {
+  /** Delay before the first restart. */
+  readonly initialDelayMs: number;
+  /** The delay never grows past this. */
+  readonly maxDelayMs: number;
+  /** This many crashes within `windowMs` leave the service down (the last crash is not restarted). */
+  readonly maxCrashes: number;
+  readonly windowMs: number;
+  /** A process that ran this long counts as healthy: its crash is restarted after `initialDelayMs` again. */
+  readonly resetAfterMs: number;
+}
+
+/** 1 s doubling to 30 s; 5 crashes within 60 s leave a service down; 60 s up resets the delay. */
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  maxCrashes: 5,
+  windowMs: 60_000,
+  resetAfterMs: 60_000,
+};
+
+/** What the supervisor did about a service that exited on its own (see `FleetOptions.restart`). */
+export type SupervisionEvent =
+  | {
+      readonly type: "restart-scheduled";
+      readonly service: string;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly delayMs: number;
+      /** Crashes within the last `windowMs`, this one included. */
+      readonly crashes: number;
+      readonly maxCrashes: number;
+      readonly windowMs: number;
+    }
+  | { readonly type: "restarted"; readonly service: string; readonly pid: number }
+  | { readonly type: "ready-again"; readonly service: string; readonly pid: number; readonly downMs: number }
+  | { readonly type: "not-ready"; readonly service: string; readonly pid: number; readonly waitedMs: number }
+  | {
+      readonly type: "left-down";
+      readonly service: string;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly crashes: number;
+      readonly windowMs: number;
+    };
+
 export interface FleetOptions {
   /** Environment for the children, over the defaults (see `fleetEnv`). Default: `process.env`. */
   readonly env?: Env;
@@ -37,6 +88,14 @@ export interface FleetOptions {
   readonly onOutput?: (service: string, line: string, stream: "stdout" | "stderr") => void;
   /** Called when a service exits that was not asked to (after start-up has completed). */
   readonly onUnexpectedExit?: (service: string, exitCode: number | null, signal: string | null) => void;
+  /**
+   * Restart a service that exits on its own after start-up, with backoff (`true`: DEFAULT_RESTART_POLICY;
+   * an object overrides parts of it). Default: no restarts, exits are only reported. Exits asked for
+   * (`stop`, `kill`, `restart`) are never restarted. A restarted service keeps its port and environment.
+   */
+  readonly restart?: boolean | Partial<RestartPolicy>;
+  /** Told each step the supervisor takes: restart scheduled, restarted, ready again (or not in time), left down. */
+  readonly onSupervision?: (event: SupervisionEvent) => void;
   /** Aborting it during start-up stops what was started and rejects. */
   readonly signal?: AbortSignal;
 }
@@ -52,12 +111,20 @@ export interface Fleet {
   readonly services: readonly ServiceManifest[];
   /** SIGTERM to every running service, SIGKILL after the grace period; resolves when all have exited. */
   stop(): Promise<void>;
-  /** Sends `signal` (default SIGKILL) to one service and resolves when it has exited. */
+  /**
+   * Sends `signal` (default SIGKILL) to one service and resolves when it has exited. The exit is
+   * expected: the service stays down (a pending automatic restart is cancelled) until `restart`.
+   */
   kill(name: string, signal?: NodeJS.Signals | number): Promise<void>;
-  /** Stops the service if it runs (SIGTERM, then SIGKILL), starts it again and waits for `/ready`. */
+  /**
+   * Stops the service if it runs (SIGTERM, then SIGKILL), starts it again and waits for `/ready`.
+   * Also brings back a service left down; its crash count starts afresh.
+   */
   restart(name: string): Promise<void>;
   /** Whether the service's process is running. */
   isRunning(name: string): boolean;
+  /** The process id of the service's running process, or undefined while it is down. */
+  pid(name: string): number | undefined;
   /** Its most recent output lines (the last 200). */
   logs(name: string): readonly string[];
 }
@@ -184,7 +251,31 @@ interface Running {
   expectedExit: boolean;
   /** Resolves once its output is fully read (after exit). */
   drained: Promise<void>;
+  /** `performance.now()` when it was spawned. */
+  readonly startedAt: number;
 }
+
+/** Per service: what the supervisor remembers between crashes. */
+interface Supervision {
+  /** `performance.now()` of each crash within the policy's window. */
+  crashes: number[];
+  /** Crashes since the service last ran `resetAfterMs` without one: the exponent of the delay. */
+  consecutive: number;
+  /** A scheduled restart. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const resolvePolicy = (restart: FleetOptions["restart"]): RestartPolicy | undefined => {
+  if (restart === undefined || restart === false) return undefined;
+  const policy = { ...DEFAULT_RESTART_POLICY, ...(restart === true ? {} : restart) };
+  for (const [key, value] of Object.entries(policy)) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`restart.${key} must be a number >= 0, got ${value}`);
+  }
+  if (policy.maxCrashes < 1) throw new Error(`restart.maxCrashes must be at least 1, got ${policy.maxCrashes}`);
+  return policy;
+};
+
+const isAlive = (entry: Running): boolean => entry.proc.exitCode === null && entry.proc.signalCode === null;
 
 const pumpLines = async (
   stream: ReadableStream<Uint8Array>,
@@ -248,7 +339,10 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
 
   const running = new Map<string, Running>();
   const logs = new Map<string, string[]>();
+  const policy = resolvePolicy(options.restart);
+  const supervision = new Map<string, Supervision>();
   let startupComplete = false;
+  let stopped = false;
 
   const record = (name: string, line: string, stream: "stdout" | "stderr") => {
     let lines = logs.get(name);
@@ -256,6 +350,20 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
     lines.push(line);
     if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
     options.onOutput?.(name, line, stream);
+  };
+
+  const supervisionOf = (name: string): Supervision => {
+    let state = supervision.get(name);
+    if (state === undefined) supervision.set(name, (state = { crashes: [], consecutive: 0, timer: undefined }));
+    return state;
+  };
+
+  const cancelRestart = (name: string): void => {
+    const state = supervision.get(name);
+    if (state?.timer !== undefined) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
   };
 
   const spawn = (service: ServiceManifest): Running => {
@@ -266,19 +374,90 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
       stdout: "pipe",
       stderr: "pipe",
     });
-    const entry: Running = { service, proc, expectedExit: false, drained: Promise.resolve() };
+    const entry: Running = {
+      service,
+      proc,
+      expectedExit: false,
+      drained: Promise.resolve(),
+      startedAt: performance.now(),
+    };
     entry.drained = Promise.all([
       pumpLines(proc.stdout, (line) => record(service.name, line, "stdout")),
       pumpLines(proc.stderr, (line) => record(service.name, line, "stderr")),
     ]).then(() => undefined);
     running.set(service.name, entry);
     void proc.exited.then(async () => {
+      const exitedAt = performance.now();
       await entry.drained;
-      if (running.get(service.name) === entry && !entry.expectedExit && startupComplete) {
-        options.onUnexpectedExit?.(service.name, proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode));
-      }
+      if (running.get(service.name) !== entry || entry.expectedExit || !startupComplete) return;
+      const signal = proc.signalCode === null ? null : String(proc.signalCode);
+      options.onUnexpectedExit?.(service.name, proc.exitCode, signal);
+      if (policy !== undefined && !stopped) supervise(entry, proc.exitCode, signal, exitedAt);
     });
     return entry;
+  };
+
+  /** Decides what to do about `entry`, which exited on its own: restart it after a delay, or leave it down. */
+  const supervise = (entry: Running, exitCode: number | null, signal: string | null, exitedAt: number): void => {
+    if (policy === undefined) return;
+    const name = entry.service.name;
+    const state = supervisionOf(name);
+    state.crashes = state.crashes.filter((at) => exitedAt - at < policy.windowMs);
+    state.crashes.push(exitedAt);
+    if (exitedAt - entry.startedAt >= policy.resetAfterMs) state.consecutive = 0;
+    state.consecutive += 1;
+    if (state.crashes.length >= policy.maxCrashes) {
+      options.onSupervision?.({
+        type: "left-down",
+        service: name,
+        exitCode,
+        signal,
+        crashes: state.crashes.length,
+        windowMs: policy.windowMs,
+      });
+      return;
+    }
+    const delayMs = Math.min(policy.initialDelayMs * 2 ** (state.consecutive - 1), policy.maxDelayMs);
+    options.onSupervision?.({
+      type: "restart-scheduled",
+      service: name,
+      exitCode,
+      signal,
+      delayMs,
+      crashes: state.crashes.length,
+      maxCrashes: policy.maxCrashes,
+      windowMs: policy.windowMs,
+    });
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      // Someone else (stop, kill, restart) has decided about this service in the meantime.
+      if (stopped || running.get(name) !== entry || entry.expectedExit) return;
+      const next = spawn(entry.service);
+      options.onSupervision?.({ type: "restarted", service: name, pid: next.proc.pid });
+      void watchReady(next, exitedAt);
+    }, delayMs);
+  };
+
+  /** Reports when a restarted service answers `/ready` 200 again, or that it did not within `readyTimeoutMs`. */
+  const watchReady = async (entry: Running, downSince: number): Promise<void> => {
+    const name = entry.service.name;
+    const deadline = entry.startedAt + readyTimeoutMs;
+    const current = () => !stopped && running.get(name) === entry && !entry.expectedExit && isAlive(entry);
+    while (current()) {
+      if (await isReady(urls[name] as string)) {
+        if (current()) {
+          const downMs = performance.now() - downSince;
+          options.onSupervision?.({ type: "ready-again", service: name, pid: entry.proc.pid, downMs });
+        }
+        return;
+      }
+      if (performance.now() > deadline) {
+        const waitedMs = performance.now() - entry.startedAt;
+        options.onSupervision?.({ type: "not-ready", service: name, pid: entry.proc.pid, waitedMs });
+        return;
+      }
+      await Bun.sleep(100);
+    }
   };
 
   /** Polls `entries` until all answer /ready 200; fails as soon as any of `watched` has exited. */
@@ -288,7 +467,7 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
     while (pending.size > 0) {
       if (options.signal?.aborted) throw new Error("start-up aborted");
       for (const entry of watched()) {
-        if (entry.expectedExit || (entry.proc.exitCode === null && entry.proc.signalCode === null)) continue;
+        if (entry.expectedExit || isAlive(entry)) continue;
         await entry.drained;
         const name = entry.service.name;
         const how = entry.proc.signalCode ? `signal ${entry.proc.signalCode}` : `code ${entry.proc.exitCode}`;
@@ -313,7 +492,7 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
 
   const stopOne = async (entry: Running, signal: NodeJS.Signals | number = "SIGTERM"): Promise<void> => {
     entry.expectedExit = true;
-    if (entry.proc.exitCode === null && entry.proc.signalCode === null) {
+    if (isAlive(entry)) {
       entry.proc.kill(signal);
       const timer = setTimeout(() => entry.proc.kill("SIGKILL"), stopGraceMs);
       await entry.proc.exited;
@@ -323,6 +502,8 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
   };
 
   const stop = async (): Promise<void> => {
+    stopped = true;
+    for (const name of supervision.keys()) cancelRestart(name);
     await Promise.all([...running.values()].map((entry) => stopOne(entry)));
   };
 
@@ -354,12 +535,15 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
     kill: async (name, signal = "SIGKILL") => {
       const entry = entryOf(name);
       entry.expectedExit = true;
-      if (entry.proc.exitCode === null && entry.proc.signalCode === null) entry.proc.kill(signal);
+      cancelRestart(name);
+      if (isAlive(entry)) entry.proc.kill(signal);
       await entry.proc.exited;
       await entry.drained;
     },
     restart: async (name) => {
       const previous = entryOf(name);
+      cancelRestart(name);
+      supervision.delete(name);
       await stopOne(previous);
       const entry = spawn(previous.service);
       try {
@@ -369,9 +553,10 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
         throw error;
       }
     },
-    isRunning: (name) => {
+    isRunning: (name) => isAlive(entryOf(name)),
+    pid: (name) => {
       const entry = entryOf(name);
-      return entry.proc.exitCode === null && entry.proc.signalCode === null;
+      return isAlive(entry) ? entry.proc.pid : undefined;
     },
     logs: (name) => [...(logs.get(name) ?? [])],
   };

@@ -1,8 +1,8 @@
 // Test helpers: throw-away broker vhosts, polling with a deadline, a cuttable TCP proxy, and the service fleet.
 export { createTestVhost, managementRequest, pollUntil, startTcpProxy } from "./broker.ts";
 export type { PollOptions, TcpProxy, TestVhost, TestVhostOptions } from "./broker.ts";
-export { discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
-export type { Env, Fleet, FleetOptions, ServiceManifest } from "./fleet.ts";
+export { DEFAULT_RESTART_POLICY, discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
+export type { Env, Fleet, FleetOptions, RestartPolicy, ServiceManifest, SupervisionEvent } from "./fleet.ts";
 export { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir } from "./serviceHarness.ts";
 export type { EventTap, TokenMint } from "./serviceHarness.ts";
 export { rawRoundTrip } from "./rawRoundTrip.ts";
