@@ -237,14 +237,7 @@ describe("faults the messaging layer survives", () => {
     const again = await startConsumer(store, { url: vhost.amqpUrl, deliveryLimit: 4 })
     await pollUntil(() => effectsOf(store).length === good.length, { timeoutMs: 60_000, message: "the good messages behind the poison" })
     expect(effectsOf(store).map((e) => e.message_id)).toEqual(good)
-    const dlqDepth = async () => {
-      const conn = await amqp.connect(vhost.amqpUrl)
-      const ch = await conn.createChannel()
-      const n = (await ch.checkQueue(dlqOf("screenings"))).messageCount
-      await conn.close()
-      return n
-    }
-    await pollUntil(async () => (await dlqDepth()) === 1, { timeoutMs: 30_000, message: "the poison in the DLQ" })
+    await pollUntil(async () => (await again.parkedCount().catch(() => -1)) === 1, { timeoutMs: 30_000, message: "the poison in the DLQ" })
     await pollUntil(() => again.broker.isHealthy(), { timeoutMs: 10_000, message: "the consumer to be healthy again" })
     expect(await again.parkedCount()).toBe(1)
     // Listing it reads it on a connection of its own: that one fails, the service's link does not.

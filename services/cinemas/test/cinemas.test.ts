@@ -39,6 +39,7 @@ beforeAll(async () => {
   mint = await startTokenMint()
   tap = await tapExchange(vhost.amqpUrl, "cinemas.events")
   svc = await bootService(cinemasService({ PORT: "0", DATA_DIR: data.dir, AMQP_URL: vhost.amqpUrl, JWKS_URL: mint.jwksUrl }))
+  await svc.messaging.broker.waitForConnect() // HTTP answers before the broker link is up; the tests need both
   staff = bearer(await mint.token(crypto.randomUUID(), "staff"))
   customer = bearer(await mint.token(crypto.randomUUID(), "customer"))
 })

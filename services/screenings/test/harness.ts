@@ -94,6 +94,7 @@ export const startHarness = async (extraEnv: Record<string, string> = {}): Promi
       ...extraEnv
     }
     const svc = await bootService(screeningsService(env, { clock: time.clock }))
+    await svc.messaging.broker.waitForConnect() // HTTP answers before the broker link is up; the tests need both
     cleanups.push(() => svc.stop())
 
     const conn = await amqp.connect(vhost.amqpUrl)

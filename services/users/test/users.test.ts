@@ -21,7 +21,11 @@ const env = () => ({
   ADMIN_EMAIL: ADMIN.email.toUpperCase(),
   ADMIN_PASSWORD: ADMIN.password
 })
-const boot = () => bootService(usersService(env()))
+const boot = async () => {
+  const svc = await bootService(usersService(env()))
+  await svc.messaging.broker.waitForConnect() // HTTP answers before the broker link is up; the tests need both
+  return svc
+}
 const call = (path: string, init: RequestInit = {}) => fetch(`${svc.url}${path}`, init)
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(path, { method: "POST", ...json(body, headers) })
