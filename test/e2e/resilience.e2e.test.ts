@@ -62,13 +62,15 @@ test("kill -9 of booking and payments and a cut broker link lose no accepted boo
     else if (r.status < 500) throw new Error(`book refused: ${r.status} ${JSON.stringify(r.body)}`)
     // 5xx here is the front door answering for a killed service: that attempt was never accepted.
   }
-  // A steady stream of attempts runs while the faults are injected, so messages are in flight when they hit.
-  const total = 80
+  // A steady stream of attempts runs until every fault has been injected, so messages are in flight when
+  // they hit (at least 80 attempts, however long the restarts take).
+  let faultsDone = false
+  let total = 0
   const stream = (async () => {
     const inFlight: Array<Promise<void>> = []
-    for (let i = 0; i < total; i++) {
-      inFlight.push(attempt(i))
-      await Bun.sleep(25)
+    while (total < 80 || !faultsDone) {
+      inFlight.push(attempt(total++))
+      await Bun.sleep(total < 80 ? 25 : 100)
     }
     await Promise.all(inFlight)
   })()
@@ -84,6 +86,7 @@ test("kill -9 of booking and payments and a cut broker link lose no accepted boo
   proxy.cut() // every service loses the broker; booking keeps accepting into its outbox
   await acceptedAtLeast(accepted.length + 5)
   proxy.restore()
+  faultsDone = true
   await stream
   expect(accepted.length).toBeGreaterThan(40)
 
