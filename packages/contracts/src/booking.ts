@@ -64,3 +64,15 @@ export const TicketCancelled = Schema.Struct({
   tickets: Schema.Array(Ticket),
   reason: Schema.String
 })
+
+/**
+ * Booking has applied a UserUnregistered: every booking of the user that was still open (pending or
+ * reserved) was ended in the same transaction, with a TicketReservingFailed or TicketCancelled
+ * (`user_unregistered`) emitted before this event, and is listed here; booked bookings stay valid and
+ * are not listed. Emitted once per user, with an empty list when nothing was open. Notifications
+ * erases the user's contact data once it has told them about every listed booking.
+ */
+export const UserBookingsClosed = Schema.Struct({
+  userId: UserId,
+  bookingIds: Schema.Array(BookingId)
+})

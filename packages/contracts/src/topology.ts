@@ -39,6 +39,7 @@ export const subscriptions: Partial<Record<ServiceName, ReadonlyArray<EventType>
     "TicketBooked",
     "TicketBookingFailed",
     "TicketCancelled",
+    "UserBookingsClosed",
     "PaymentRefunded"
   ]
 }

@@ -281,10 +281,17 @@ describe("cascades", () => {
     await h.publish("PaymentSuccessful", paid(booked, user, 1200))
     await h.awaitStatus(booked, user, ["booked"])
 
-    await h.publish("UserUnregistered", { userId: user } as EventData<"UserUnregistered">)
+    const unregistered = await h.publish("UserUnregistered", { userId: user } as EventData<"UserUnregistered">)
     expect(await h.awaitStatus(reserved, user, ["cancelled"])).toMatchObject({ reason: "user_unregistered" })
     expect((await eventOf(reserved, "TicketCancelled")).data.reason).toBe("user_unregistered")
     expect((await h.awaitStatus(booked, user, ["booked"])).status).toBe("booked")
+    // Then the list of what the unregistering ended, for notifications to know what it still owes the user.
+    const closed = await pollUntil(() => h.emitted.find((e) => e.type === "UserBookingsClosed" && e.data.userId === user), {
+      message: "UserBookingsClosed"
+    })
+    expect(closed.data).toEqual({ userId: user, bookingIds: [reserved] })
+    expect(closed.causationId).toBe(unregistered.id)
+    expect(closed.correlationId).toBe(unregistered.correlationId)
     expect(outboxSince(h, 0).filter((e) => e.data.bookingId === booked).map((e) => e.type)).toEqual([
       "TicketBookingAttempted",
       "TicketReserved",

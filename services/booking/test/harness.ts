@@ -61,6 +61,8 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
         ...env
       })
     )
+    // A service answers HTTP before its broker link is up (DESIGN §3.1); the tests start once its topology is declared.
+    await svc.messaging.broker.waitForConnect()
     const q = await ch.assertQueue("", { exclusive: true })
     await ch.bindQueue(q.queue, exchangeOf("booking"), "#")
     await ch.consume(q.queue, (m) => m && emitted.push(JSON.parse(m.content.toString("utf8"))), { noAck: true })

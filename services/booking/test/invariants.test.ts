@@ -228,4 +228,53 @@ describe("I5: delivering any message twice has the same effect as once", () => {
     expect(outboxSince(h, seq).map((e) => e.type)).toEqual(["TicketCancelled"])
     expect(await h.svc.messaging.parkedCount()).toBe(0)
   })
+
+  test("UserUnregistered delivered twice more, or sent again under a new id, emits one UserBookingsClosed listing the bookings it ended", async () => {
+    const sc = await schedule(h, scheduled({ seats: ["A1", "A2", "A3"] }))
+    const user = newId()
+    const reserved = await book(h, user, sc.screeningId, ["A1"])
+    const booked = await book(h, user, sc.screeningId, ["A2"])
+    await h.awaitStatus(reserved, user, ["reserved"])
+    await h.awaitStatus(booked, user, ["reserved"])
+    await h.publish("PaymentSuccessful", {
+      paymentId: newId(),
+      bookingId: booked,
+      userId: user,
+      amount: 1200,
+      currency: "EUR",
+      transactionDate: new Date().toISOString()
+    } as EventData<"PaymentSuccessful">)
+    await h.awaitStatus(booked, user, ["booked"])
+    // Still pending: its screening is not known yet, so its decision waits (retried for about 21 s).
+    const pending = await book(h, user, newId(), ["C1"])
+
+    const seq = outboxSeq(h)
+    const first = await published("UserUnregistered", { userId: user } as EventData<"UserUnregistered">)
+    const handled = handledNow(h)
+    await h.publish("UserUnregistered", { userId: user } as EventData<"UserUnregistered">)
+    await handledAtLeast(h, handled + 1)
+
+    const events = outboxSince(h, seq)
+    const closed = events.filter((e) => e.type === "UserBookingsClosed")
+    expect(closed).toHaveLength(1)
+    expect(closed[0]!.data.userId).toBe(user)
+    expect([...closed[0]!.data.bookingIds].sort()).toEqual([reserved, pending].sort())
+    expect(closed[0]!.causationId).toBe(first.id)
+    // Each listed booking ended in the same transaction, with its event ahead of the list; the booked one stays.
+    expect(events.map((e) => [e.type, e.data.bookingId ?? null])).toEqual(
+      [
+        ...[
+          ["TicketCancelled", reserved],
+          ["TicketReservingFailed", pending]
+        ].sort((a, b) => (a[1]! < b[1]! ? -1 : 1)),
+        ["UserBookingsClosed", null]
+      ]
+    )
+    expect(events.find((e) => e.type === "TicketReservingFailed")!.data).toMatchObject({ reason: "user_unregistered", seatNumbers: ["C1"] })
+    expect(await h.awaitStatus(pending, user, ["failed"])).toMatchObject({ reason: "user_unregistered" })
+    expect((await h.awaitStatus(booked, user, ["booked"])).status).toBe("booked")
+    // Published once to the broker as well.
+    await pollUntil(() => h.emitted.some((e) => e.type === "UserBookingsClosed" && e.data.userId === user), { message: "UserBookingsClosed" })
+    expect(h.emitted.filter((e) => e.type === "UserBookingsClosed" && e.data.userId === user)).toHaveLength(1)
+  })
 })

@@ -7,7 +7,8 @@ import { join } from "node:path"
 import { DeliveryRelay } from "./app/DeliveryRelay.ts"
 import { FeedRegistry, NotificationFeedLive } from "./app/NotificationFeed.ts"
 import { Notifications, NotificationsLive } from "./app/Notifications.ts"
-import { eraseContactOnUserUnregistered } from "./events/EraseContactOnUserUnregistered.ts"
+import { eraseContactOnUserBookingsClosed } from "./events/EraseContactOnUserBookingsClosed.ts"
+import { markContactOnUserUnregistered } from "./events/MarkContactOnUserUnregistered.ts"
 import { notifyOnPaymentRefunded } from "./events/NotifyOnPaymentRefunded.ts"
 import { notifyOnTicketBooked } from "./events/NotifyOnTicketBooked.ts"
 import { notifyOnTicketBookingFailed } from "./events/NotifyOnTicketBookingFailed.ts"
@@ -24,9 +25,10 @@ export const SERVICE = "notifications"
 export const DEFAULT_PORT = 3007
 
 export interface NotificationsSettings {
-  /** How long an unregistered user's name and address are kept for the notices their unregistering causes. */
-  readonly contactEraseAfterMs: number
+  /** How often the safety sweep applies the erasure rule to every contact still waiting; 0 turns it off. */
   readonly eraseSweepMs: number
+  /** A delivery still failing this long after its notification was made fails for good. */
+  readonly deliveryGiveUpMs: number
   readonly heartbeatMs: number
   readonly deliveryPollMs: number
   readonly smtpUrl: string | undefined
@@ -42,10 +44,11 @@ const intFrom = (env: ServiceConfig["env"], name: string, fallback: number): num
 }
 
 export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
-  const contactEraseAfterMs = intFrom(config.env, "CONTACT_ERASE_AFTER_MS", 600_000)
+  const eraseSweepMs = intFrom(config.env, "CONTACT_ERASE_SWEEP_MS", 60_000)
   return {
-    contactEraseAfterMs,
-    eraseSweepMs: intFrom(config.env, "CONTACT_ERASE_SWEEP_MS", Math.max(100, Math.min(5_000, contactEraseAfterMs))),
+    eraseSweepMs: eraseSweepMs === 0 ? 0 : Math.max(100, eraseSweepMs),
+    // Five days, as mail servers keep retrying a message (Postfix's maximal_queue_lifetime).
+    deliveryGiveUpMs: intFrom(config.env, "DELIVERY_GIVE_UP_MS", 5 * 86_400_000),
     heartbeatMs: Math.max(100, intFrom(config.env, "SSE_HEARTBEAT_MS", 15_000)),
     deliveryPollMs: Math.max(50, intFrom(config.env, "DELIVERY_POLL_MS", 1_000)),
     smtpUrl: config.env.SMTP_URL || undefined,
@@ -55,7 +58,8 @@ export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
 
 const handlers: Handlers<AppServices | Store> = {
   UserRegistered: recordContactOnUserRegistered,
-  UserUnregistered: eraseContactOnUserUnregistered,
+  UserUnregistered: markContactOnUserUnregistered,
+  UserBookingsClosed: eraseContactOnUserBookingsClosed,
   TicketReserved: notifyOnTicketReserved,
   TicketReservingFailed: notifyOnTicketReservingFailed,
   TicketBooked: notifyOnTicketBooked,
@@ -96,22 +100,28 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
         mailer,
         runSync: (effect) => ctx.runtime.runSync(effect),
         pollMs: settings.deliveryPollMs,
+        giveUpAfterMs: settings.deliveryGiveUpMs,
         log: logLine
       })
       const stopWake = feedOf(() => ctx.store.db.inTransaction).onAnyCommit(() => relay.wake())
       relay.start()
+      if (ctx.config.env.CONTACT_ERASE_AFTER_MS) {
+        logLine("warn", "CONTACT_ERASE_AFTER_MS is no longer used: a contact is erased once the user has been told what their unregistering caused")
+      }
+      // Erasure is checked whenever a delivery settles and when UserBookingsClosed arrives; the
+      // sweep applies the same rule as a safety net, never a timer of its own.
       const sweep = () => {
         try {
-          const erased = ctx.runtime.runSync(Notifications.use((n) => n.eraseExpiredContacts(settings.contactEraseAfterMs)))
-          if (erased > 0) logLine("info", `erased the contact data of ${erased} unregistered user(s)`)
+          const erased = ctx.runtime.runSync(Notifications.use((n) => n.eraseToldContacts()))
+          if (erased.length > 0) logLine("info", `erased the contact data of ${erased.length} unregistered user(s)`)
         } catch (e) {
           logLine("error", "contact erasure sweep failed", { error: String(e) })
         }
       }
-      const sweeper = setInterval(sweep, settings.eraseSweepMs)
+      const sweeper = settings.eraseSweepMs > 0 ? setInterval(sweep, settings.eraseSweepMs) : undefined
       logLine("info", `e-mail via ${mailer.kind === "smtp" ? "SMTP" : `.eml files in ${join(ctx.config.dataDir, "mail")}`}`)
       return () => {
-        clearInterval(sweeper)
+        if (sweeper) clearInterval(sweeper)
         stopWake()
         void relay.stop()
       }

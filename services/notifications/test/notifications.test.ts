@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { notificationsService } from "../src/service.ts"
 
-const ERASE_AFTER_MS = 1_500
+const ERASE_SWEEP_MS = 200
 const HEARTBEAT_MS = 400
 
 let vhost: TestVhost
@@ -146,11 +146,13 @@ beforeAll(async () => {
       DATA_DIR: dataDir,
       AMQP_URL: vhost.amqpUrl,
       JWKS_URL: `http://127.0.0.1:${jwksServer.port}/users/.well-known/jwks.json`,
-      CONTACT_ERASE_AFTER_MS: String(ERASE_AFTER_MS),
+      CONTACT_ERASE_SWEEP_MS: String(ERASE_SWEEP_MS),
       SSE_HEARTBEAT_MS: String(HEARTBEAT_MS),
       DELIVERY_POLL_MS: "200"
     })
   )
+  // A service answers HTTP before its broker link is up (DESIGN §3.1); publish once its topology is declared.
+  await svc.messaging.broker.waitForConnect()
   connection = await amqp.connect(vhost.amqpUrl)
   channel = await connection.createConfirmChannel()
 })
@@ -404,6 +406,24 @@ describe("the notification stream", () => {
 })
 
 describe("contact erasure", () => {
+  interface ContactRow {
+    full_name: string | null
+    email: string | null
+    unregistered_at: number | null
+    bookings_closed_at: number | null
+    erased_at: number | null
+  }
+  const contactOf = (userId: string) =>
+    svc.store.db
+      .prepare("SELECT full_name, email, unregistered_at, bookings_closed_at, erased_at FROM contacts WHERE user_id = ?")
+      .get(userId) as ContactRow | undefined
+  const deliveryOf = (notificationId: string) =>
+    svc.store.db.prepare("SELECT status, settled_at FROM deliveries WHERE notification_id = ?").get(notificationId) as
+      | { status: string; settled_at: number | null }
+      | undefined
+  /** Several sweeps and relay passes: long enough for a wrong erasure to have happened. */
+  const severalSweeps = () => Bun.sleep(ERASE_SWEEP_MS * 4)
+
   test("after unregistering, the cancellations it causes are still e-mailed, then name and address are erased for good", async () => {
     const userId = newId()
     await register(userId, "Dana Gone", "dana@example.com")
@@ -417,8 +437,9 @@ describe("contact erasure", () => {
       expiresAt: "2026-12-01T18:42:00Z"
     })
     await publish("UserUnregistered", { userId })
-    // Booking reacts to UserUnregistered by cancelling the user's reserved bookings.
+    // Booking answers UserUnregistered by cancelling the user's reserved bookings, then lists them.
     await publish("TicketCancelled", { ...a, userId, tickets: tickets("N1"), reason: "user_unregistered" })
+    await publish("UserBookingsClosed", { userId, bookingIds: [a.bookingId] })
     const items = await awaitCount(userId, 2)
     const cancelled = items.find((i) => i.kind === "cancelled")!
     expect(cancelled.channel).toBe("email")
@@ -426,15 +447,10 @@ describe("contact erasure", () => {
     await pollUntil(() => existsSync(emlOf(cancelled.notificationId)), { message: "the cancellation e-mail" })
     expect(headersOf(readFileSync(emlOf(cancelled.notificationId), "utf8"))).toMatch(/^To: Dana Gone <dana@example\.com>$/m)
 
-    const contact = () =>
-      svc.store.db.prepare("SELECT full_name, email, erased_at FROM contacts WHERE user_id = ?").get(userId) as {
-        full_name: string | null
-        email: string | null
-        erased_at: number | null
-      }
-    expect(contact().email).toBe("dana@example.com") // kept during the grace period
-    await pollUntil(() => contact().erased_at !== null, { message: "the contact to be erased", timeoutMs: ERASE_AFTER_MS + 10_000 })
-    expect(contact()).toMatchObject({ full_name: null, email: null })
+    await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased" })
+    expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
+    expect(contactOf(userId)!.erased_at!).toBeGreaterThanOrEqual(deliveryOf(cancelled.notificationId)!.settled_at!)
+    expect(svc.store.db.prepare("SELECT count(*) AS n FROM erasure_bookings WHERE user_id = ?").get(userId)).toEqual({ n: 0 })
 
     // A late or replayed registration does not bring the data back; later notices go nowhere.
     await register(userId, "Dana Gone", "dana@example.com")
@@ -442,7 +458,57 @@ describe("contact erasure", () => {
     const after = await awaitCount(userId, 3)
     expect(after[0]!.kind).toBe("refunded")
     expect(after[0]!.channel).toBe("none")
-    expect(contact()).toMatchObject({ full_name: null, email: null })
+    expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
+  })
+
+  test("UserUnregistered alone erases nothing: the contact waits for booking's list of the bookings it ended", async () => {
+    const userId = newId()
+    await register(userId, "Gil Waiting", "gil@example.com")
+    await publish("UserUnregistered", { userId })
+    await pollUntil(() => contactOf(userId)?.unregistered_at != null, { message: "the contact to be marked unregistered" })
+    await severalSweeps()
+    expect(contactOf(userId)).toMatchObject({ email: "gil@example.com", bookings_closed_at: null, erased_at: null })
+  })
+
+  test("a list that overtakes a cancellation holds the erasure until that cancellation has been e-mailed too", async () => {
+    const userId = newId()
+    await register(userId, "Hal Overtaken", "hal@example.com")
+    const [a, b] = [ids(), ids()]
+    await publish("UserUnregistered", { userId })
+    await publish("TicketCancelled", { ...a, userId, tickets: tickets("P1"), reason: "user_unregistered" })
+    // The list arrives while b's cancellation is still being retried somewhere upstream.
+    await publish("UserBookingsClosed", { userId, bookingIds: [a.bookingId, b.bookingId] })
+    const [first] = await awaitCount(userId, 1)
+    await pollUntil(() => deliveryOf(first!.notificationId)?.status === "sent", { message: "a's cancellation e-mail" })
+    await pollUntil(() => contactOf(userId)?.bookings_closed_at != null, { message: "the list to be handled" })
+    await severalSweeps()
+    expect(contactOf(userId)).toMatchObject({ email: "hal@example.com", erased_at: null })
+
+    await publish("TicketCancelled", { ...b, userId, tickets: tickets("P2"), reason: "user_unregistered" })
+    const items = await awaitCount(userId, 2)
+    const late = items.find((i) => i.bookingId === b.bookingId)!
+    expect(late.channel).toBe("email")
+    await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased" })
+    // It went out to the address before the address was erased.
+    expect(headersOf(readFileSync(emlOf(late.notificationId), "utf8"))).toMatch(/^To: Hal Overtaken <hal@example\.com>$/m)
+    expect(deliveryOf(late.notificationId)!.status).toBe("sent")
+    expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
+  })
+
+  test("a user with no open bookings is erased once the empty list is handled, even before UserUnregistered arrives", async () => {
+    const userId = newId()
+    await register(userId, "Ivy Empty", "ivy@example.com")
+    await publish("UserBookingsClosed", { userId, bookingIds: [] })
+    await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased" })
+    expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
+    expect(contactOf(userId)!.unregistered_at).not.toBeNull()
+    // The UserUnregistered that was overtaken, and a replayed registration, change nothing.
+    await publish("UserUnregistered", { userId })
+    await register(userId, "Ivy Empty", "ivy@example.com")
+    await publish("TicketBooked", { ...ids(), userId, tickets: tickets("Q1") })
+    const [item] = await awaitCount(userId, 1)
+    expect(item!.channel).toBe("none")
+    expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
   })
 })
 

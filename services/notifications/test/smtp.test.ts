@@ -1,6 +1,7 @@
-// E-mail through SMTP_URL: a small fake SMTP server that refuses the first message, to show the retry.
+// E-mail through SMTP_URL: a small fake SMTP server that refuses the first message, to show the retry, can
+// go down and come back on the same port, and can refuse a recipient for good.
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { exchangeOf, makeEnvelope, newId } from "@bat/contracts"
+import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
 import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
@@ -16,11 +17,19 @@ interface Received {
   data: string
 }
 
-/** Speaks just enough SMTP for nodemailer; answers the first DATA with a temporary failure. */
+/**
+ * Speaks just enough SMTP for nodemailer; answers the first DATA with a temporary failure and RCPT
+ * for an address in `rejected` with a permanent one. `down()` closes the port (connections refused)
+ * and drops open sessions; `up()` listens on the same port again.
+ */
 const startFakeSmtp = async () => {
   const received: Received[] = []
+  const rejected = new Set<string>()
+  const sockets = new Set<net.Socket>()
   let refused = 0
-  const server = net.createServer((socket) => {
+  const handle = (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
     let buffer = ""
     let inData = false
     let current: Received = { from: "", to: [], data: "" }
@@ -52,7 +61,11 @@ const startFakeSmtp = async () => {
         const verb = line.slice(0, 4).toUpperCase()
         if (verb === "EHLO" || verb === "HELO") reply("250 fake")
         else if (verb === "MAIL") ((current.from = line), reply("250 ok"))
-        else if (verb === "RCPT") (current.to.push(line), reply("250 ok"))
+        else if (verb === "RCPT") {
+          const address = /<([^>]*)>/.exec(line)?.[1] ?? ""
+          if (rejected.has(address)) reply("550 5.1.1 no such mailbox")
+          else (current.to.push(line), reply("250 ok"))
+        }
         else if (verb === "DATA") ((inData = true), reply("354 go ahead"))
         else if (verb === "QUIT") (reply("221 bye"), socket.end())
         else if (verb === "RSET" || verb === "NOOP") reply("250 ok")
@@ -60,16 +73,35 @@ const startFakeSmtp = async () => {
       }
     })
     socket.on("error", () => {})
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  }
+  let server: net.Server | undefined = net.createServer(handle)
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as net.AddressInfo).port
+  const down = async () => {
+    const closing = server
+    server = undefined
+    if (!closing) return
+    for (const socket of sockets) socket.destroy()
+    await new Promise<void>((resolve) => closing.close(() => resolve()))
+  }
   return {
     port,
     received,
+    rejected,
     get refused() {
       return refused
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    down,
+    up: async () => {
+      if (server) return
+      const next = net.createServer(handle)
+      await new Promise<void>((resolve, reject) => {
+        next.once("error", reject)
+        next.listen(port, "127.0.0.1", () => resolve())
+      })
+      server = next
+    },
+    close: down
   }
 }
 
@@ -77,6 +109,8 @@ let vhost: TestVhost
 let dataDir: string
 let svc: RunningService
 let smtp: Awaited<ReturnType<typeof startFakeSmtp>>
+let connection: amqp.ChannelModel
+let channel: amqp.ConfirmChannel
 
 beforeAll(async () => {
   vhost = await createTestVhost()
@@ -92,45 +126,139 @@ beforeAll(async () => {
       DELIVERY_POLL_MS: "100"
     })
   )
+  // A service answers HTTP before its broker link is up (DESIGN §3.1); publish once its topology is declared.
+  await svc.messaging.broker.waitForConnect()
+  connection = await amqp.connect(vhost.amqpUrl)
+  channel = await connection.createConfirmChannel()
 })
 
 afterAll(async () => {
+  await connection?.close().catch(() => {})
   await svc?.stop()
   await smtp?.close()
   await vhost?.cleanup()
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 })
 
+/** Publishes an event as its producer would, and waits for the broker's confirm. */
+const send = async (type: EventType, data: object) => {
+  const producer = catalog[type].producer
+  const env = makeEnvelope(type, data, { source: producer, correlationId: newId() })
+  channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
+    persistent: true,
+    contentType: "application/json",
+    messageId: env.id,
+    type
+  })
+  await channel.waitForConfirms()
+}
+
+interface ContactRow {
+  full_name: string | null
+  email: string | null
+  bookings_closed_at: number | null
+  erased_at: number | null
+}
+const contactOf = (userId: string) =>
+  svc.store.db.prepare("SELECT full_name, email, bookings_closed_at, erased_at FROM contacts WHERE user_id = ?").get(userId) as
+    | ContactRow
+    | undefined
+
+interface DeliveryRow {
+  booking_id: string
+  kind: string
+  status: string
+  attempts: number
+  settled_at: number | null
+  last_error: string | null
+}
+const deliveriesOf = (userId: string) =>
+  svc.store.db
+    .prepare(
+      `SELECT n.booking_id, n.kind, d.status, d.attempts, d.settled_at, d.last_error
+       FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
+       WHERE n.user_id = ? ORDER BY n.sequence`
+    )
+    .all(userId) as DeliveryRow[]
+
+const mailsTo = (address: string) => smtp.received.filter((m) => m.to.includes(`RCPT TO:<${address}>`))
+/** The message as written, with quoted-printable soft line breaks undone. */
+const textOf = (m: Received) => m.data.replace(/=\r\n/g, "")
+const seat = (seatNumber: string) => [{ ticketId: newId(), seatNumber }]
+
 test("with SMTP_URL set, e-mail goes over SMTP, and a refused message is retried until it is accepted", async () => {
-  const connection = await amqp.connect(vhost.amqpUrl)
-  try {
-    const channel = await connection.createConfirmChannel()
-    const send = (type: string, producer: string, data: object) => {
-      const env = makeEnvelope(type, data, { source: producer, correlationId: newId() })
-      channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
-        persistent: true,
-        contentType: "application/json",
-        messageId: env.id,
-        type
-      })
-    }
-    const userId = newId()
-    send("UserRegistered", "users", { userId, fullName: "Eve Smtp", email: "eve@example.com", role: "customer" })
-    send("TicketBooked", "booking", {
-      bookingId: newId(),
+  const userId = newId()
+  await send("UserRegistered", { userId, fullName: "Eve Smtp", email: "eve@example.com", role: "customer" })
+  await send("TicketBooked", { bookingId: newId(), userId, screeningId: newId(), tickets: seat("P7") })
+  await pollUntil(() => smtp.received.length === 1, { message: "the e-mail accepted by SMTP", timeoutMs: 15_000 })
+  expect(smtp.refused).toBe(1)
+  const [mail] = smtp.received
+  expect(mail!.to).toEqual(["RCPT TO:<eve@example.com>"])
+  expect(mail!.data).toContain("Subject: Booking confirmed: seat P7")
+  expect(deliveriesOf(userId).map((d) => ({ status: d.status, attempts: d.attempts }))).toEqual([{ status: "sent", attempts: 1 }])
+})
+
+test("a user who unregisters while SMTP is down gets the cancellation e-mails once it returns; only then is the contact erased", async () => {
+  const userId = newId()
+  const address = "zoe@example.com"
+  const [a, b] = [{ bookingId: newId(), screeningId: newId() }, { bookingId: newId(), screeningId: newId() }]
+  await send("UserRegistered", { userId, fullName: "Zoe Leaving", email: address, role: "customer" })
+  for (const [booking, seatNumber] of [[a, "S1"], [b, "S2"]] as const) {
+    await send("TicketReserved", {
+      ...booking,
       userId,
-      screeningId: newId(),
-      tickets: [{ ticketId: newId(), seatNumber: "P7" }]
+      tickets: seat(seatNumber),
+      amount: 1200,
+      currency: "EUR",
+      expiresAt: "2026-12-01T18:42:00Z"
     })
-    await channel.waitForConfirms()
-    await pollUntil(() => smtp.received.length === 1, { message: "the e-mail accepted by SMTP", timeoutMs: 15_000 })
-    expect(smtp.refused).toBe(1)
-    const [mail] = smtp.received
-    expect(mail!.to).toEqual(["RCPT TO:<eve@example.com>"])
-    expect(mail!.data).toContain("Subject: Booking confirmed: seat P7")
-    const row = svc.store.db.prepare("SELECT status, attempts FROM deliveries").get() as { status: string; attempts: number }
-    expect(row).toEqual({ status: "sent", attempts: 1 })
-  } finally {
-    await connection.close()
   }
+  await pollUntil(() => mailsTo(address).length === 2, { message: "the two reservation e-mails", timeoutMs: 15_000 })
+
+  await smtp.down()
+  // Booking's cascade for UserUnregistered: a TicketCancelled per reserved booking, then the list.
+  // One cancellation is overtaken by the list, as when it was retried on its way here.
+  await send("UserUnregistered", { userId })
+  await send("TicketCancelled", { ...a, userId, tickets: seat("S1"), reason: "user_unregistered" })
+  await send("UserBookingsClosed", { userId, bookingIds: [a.bookingId, b.bookingId] })
+  await send("TicketCancelled", { ...b, userId, tickets: seat("S2"), reason: "user_unregistered" })
+
+  const cancellations = () => deliveriesOf(userId).filter((d) => d.kind === "cancelled")
+  // Both cancellations have failed at least twice against the closed port, and the list has been handled.
+  await pollUntil(() => cancellations().length === 2 && cancellations().every((d) => d.status === "pending" && d.attempts >= 2), {
+    message: "both cancellation e-mails to fail while SMTP is down",
+    timeoutMs: 15_000
+  })
+  expect(contactOf(userId)!.bookings_closed_at).not.toBeNull()
+  expect(contactOf(userId)).toMatchObject({ full_name: "Zoe Leaving", email: address, erased_at: null })
+  expect(mailsTo(address)).toHaveLength(2)
+
+  await smtp.up()
+  await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased", timeoutMs: 30_000 })
+  const sent = mailsTo(address).filter((m) => m.data.includes("Subject: Your booking was cancelled"))
+  expect(sent).toHaveLength(2)
+  expect(sent.every((m) => textOf(m).includes("because your account was closed"))).toBe(true)
+  expect(sent.map((m) => (textOf(m).includes(a.bookingId) ? "a" : textOf(m).includes(b.bookingId) ? "b" : "?")).sort()).toEqual(["a", "b"])
+  // Erased after, and only after, every e-mail to the user went out.
+  const settled = deliveriesOf(userId)
+  expect(settled.every((d) => d.status === "sent")).toBe(true)
+  expect(contactOf(userId)!.erased_at!).toBeGreaterThanOrEqual(Math.max(...settled.map((d) => d.settled_at!)))
+  expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
+})
+
+test("an e-mail the server refuses for good is not retried and does not hold the erasure", async () => {
+  const userId = newId()
+  const address = "nobody-here@example.com"
+  smtp.rejected.add(address)
+  const booking = { bookingId: newId(), screeningId: newId() }
+  await send("UserRegistered", { userId, fullName: "Ned Bounced", email: address, role: "customer" })
+  await send("UserUnregistered", { userId })
+  await send("TicketCancelled", { ...booking, userId, tickets: seat("T1"), reason: "user_unregistered" })
+  await send("UserBookingsClosed", { userId, bookingIds: [booking.bookingId] })
+  await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased", timeoutMs: 15_000 })
+  const [delivery] = deliveriesOf(userId)
+  expect(delivery).toMatchObject({ kind: "cancelled", status: "failed", attempts: 1 })
+  expect(delivery!.last_error).toContain("refused permanently")
+  expect(delivery!.last_error).toContain("550")
+  expect(mailsTo(address)).toHaveLength(0)
 })

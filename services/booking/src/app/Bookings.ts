@@ -1,6 +1,6 @@
 // The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
 // transaction: the guarded state change and the events it causes commit together or not at all.
-import { toIso, type BookingApi, type Envelope, type EventData, type EventType } from "@bat/contracts"
+import { toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventType } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -72,9 +72,9 @@ const make = Effect.gen(function* () {
 
   const ticketsData = (tickets: ReadonlyArray<TicketRow>) => tickets as EventData<"TicketBooked">["tickets"]
 
-  /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op for any other state. */
-  const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number) => {
-    if (!repo.markCancelled(b.booking_id, reason, now)) return
+  /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op (false) for any other state. */
+  const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number): boolean => {
+    if (!repo.markCancelled(b.booking_id, reason, now)) return false
     repo.moveLiveTickets(b.booking_id, "cancelled", now)
     emit(
       "TicketCancelled",
@@ -88,6 +88,7 @@ const make = Effect.gen(function* () {
       b.booking_id,
       causationId
     )
+    return true
   }
 
   /** Inserts the booking as `pending` with TicketBookingAttempted; the consumer decides later. */
@@ -304,7 +305,14 @@ const make = Effect.gen(function* () {
     )
   })
 
-  /** UserUnregistered: remembered, and the user's reserved (unpaid) bookings cancelled; booked ones stay valid. */
+  /**
+   * UserUnregistered: remembered, and every open booking of the user ended at once: a reserved
+   * (unpaid) one is cancelled, a pending one fails as its decision would have (`user_unregistered`
+   * comes first); booked ones stay valid. Then UserBookingsClosed lists the ended bookings, so
+   * notifications knows which notices it owes the user before it erases their address. Only the
+   * first UserUnregistered of a user does this: a repeat finds nothing open and emits nothing, so
+   * the list is never replaced by an empty one.
+   */
   const unregisterUser = Effect.fn("Bookings.unregisterUser")(function* (
     data: EventData<"UserUnregistered">,
     delivery: Delivery
@@ -312,10 +320,38 @@ const make = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     return yield* store.transaction(
       Effect.sync(() => {
-        repo.recordUnregistered(data.userId, now)
-        for (const b of repo.reservedBookingsOfUser(data.userId)) {
-          cancel(b, "user_unregistered", delivery.envelope.id, now)
+        if (!repo.recordUnregistered(data.userId, now)) return
+        const causationId = delivery.envelope.id
+        const closed: Array<BookingId> = []
+        for (const b of repo.openBookingsOfUser(data.userId)) {
+          if (b.status === "reserved") {
+            if (cancel(b, "user_unregistered", causationId, now)) closed.push(b.booking_id as BookingId)
+          } else if (repo.markFailed(b.booking_id, "pending", "user_unregistered", now)) {
+            emit(
+              "TicketReservingFailed",
+              {
+                ...({ bookingId: b.booking_id, userId: b.user_id, screeningId: b.screening_id } as Pick<
+                  EventData<"TicketReservingFailed">,
+                  "bookingId" | "userId" | "screeningId"
+                >),
+                seatNumbers: JSON.parse(b.seat_numbers) as Array<string>,
+                reason: "user_unregistered",
+                unavailableSeats: []
+              } as EventData<"TicketReservingFailed">,
+              b.booking_id,
+              causationId
+            )
+            closed.push(b.booking_id as BookingId)
+          }
         }
+        store.appendOutbox([
+          eventMessage(
+            PRODUCER,
+            "UserBookingsClosed",
+            { userId: data.userId, bookingIds: closed },
+            { correlationId: delivery.envelope.correlationId, causationId }
+          )
+        ])
       })
     )
   })

@@ -150,8 +150,8 @@ export const makeBookingRepo = (db: Db) => {
     liveBookingsOfScreening: db.prepare(
       `SELECT * FROM bookings WHERE screening_id = ? AND status IN ${LIVE} ORDER BY booking_id`
     ),
-    reservedBookingsOfUser: db.prepare(
-      `SELECT * FROM bookings WHERE user_id = ? AND status = 'reserved' ORDER BY booking_id`
+    openBookingsOfUser: db.prepare(
+      `SELECT * FROM bookings WHERE user_id = ? AND status IN ('pending', 'reserved') ORDER BY booking_id`
     ),
     findKey: db.prepare(
       `SELECT request_hash, status_code, response, created_at FROM idempotency_keys
@@ -196,9 +196,8 @@ export const makeBookingRepo = (db: Db) => {
     },
 
     isUnregistered: (userId: string): boolean => s.isUnregistered.get(userId) !== undefined,
-    recordUnregistered: (userId: string, now: number): void => {
-      s.recordUnregistered.run(userId, now)
-    },
+    /** True the first time the user is recorded as unregistered; false for a repeat. */
+    recordUnregistered: (userId: string, now: number): boolean => s.recordUnregistered.run(userId, now).changes === 1,
 
     /** Requested seats the screening's hall does not have, in request order. */
     unknownSeats: (screeningId: string, seatsJson: string) => s.unknownSeats.all(seatsJson, screeningId) as Array<string>,
@@ -221,7 +220,8 @@ export const makeBookingRepo = (db: Db) => {
     moveLiveTickets: (bookingId: string, to: TicketStatus, now: number): number =>
       s.moveTickets.run({ bookingId, to, now }).changes,
     liveBookingsOfScreening: (screeningId: string) => s.liveBookingsOfScreening.all(screeningId) as Array<BookingRow>,
-    reservedBookingsOfUser: (userId: string) => s.reservedBookingsOfUser.all(userId) as Array<BookingRow>,
+    /** The user's bookings not yet decided or paid (pending or reserved), oldest first. */
+    openBookingsOfUser: (userId: string) => s.openBookingsOfUser.all(userId) as Array<BookingRow>,
 
     findIdempotencyKey: (userId: string, route: string, key: string) =>
       s.findKey.get(userId, route, key) as IdempotencyRow | undefined,

@@ -1,14 +1,16 @@
 // Sends the committed delivery rows at least once: woken after each commit, and polling as a fallback.
 import type { Effect } from "effect"
 import { emailText } from "../domain/outcome.ts"
-import type { Mailer } from "../mail/Mailer.ts"
-import { Notifications } from "./Notifications.ts"
+import { isPermanentMailFailure, type Mailer } from "../mail/Mailer.ts"
+import { Notifications, type DeliveryResult } from "./Notifications.ts"
 
 export interface DeliveryRelayOptions {
   readonly mailer: Mailer
   /** Runs a use case synchronously through the process's runtime. */
   readonly runSync: <A, E>(effect: Effect.Effect<A, E, Notifications>) => A
   readonly pollMs: number
+  /** A delivery still failing this long after its notification was made fails for good. */
+  readonly giveUpAfterMs: number
   readonly batchSize?: number
   readonly log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void
 }
@@ -20,6 +22,8 @@ export class DeliveryRelay {
   private stopped = false
   sent = 0
   failed = 0
+  /** Deliveries that ended `failed` (refused for good, or given up). */
+  abandoned = 0
 
   constructor(private readonly opts: DeliveryRelayOptions) {}
 
@@ -68,7 +72,7 @@ export class DeliveryRelay {
     for (const d of due) {
       if (this.stopped) return false
       if (d.email === null) {
-        runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased")))
+        this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased"))))
         continue
       }
       try {
@@ -81,18 +85,35 @@ export class DeliveryRelay {
         })
       } catch (e) {
         this.failed++
+        if (this.stopped) continue
+        const failure = {
+          attempts: d.attempts + 1,
+          error: String(e),
+          permanent: isPermanentMailFailure(e),
+          createdAt: d.createdAt
+        }
+        const result = runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, failure, this.opts.giveUpAfterMs)))
         // The address is not logged: only which notification and why.
-        this.opts.log("warn", "e-mail delivery failed; will retry", {
-          notificationId: d.notificationId,
-          attempt: d.attempts + 1,
-          error: e instanceof Error ? e.message : String(e)
-        })
-        if (!this.stopped) runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, d.attempts + 1, String(e))))
+        const fields = { notificationId: d.notificationId, attempt: failure.attempts, error: e instanceof Error ? e.message : String(e) }
+        if (result.status === "pending") this.opts.log("warn", "e-mail delivery failed; will retry", fields)
+        else {
+          this.abandoned++
+          this.opts.log("error", failure.permanent ? "e-mail refused permanently; not retried" : "e-mail delivery given up", fields)
+        }
+        this.erased(result)
         continue
       }
       this.sent++
-      if (!this.stopped) runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "sent", null)))
+      if (!this.stopped) this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "sent", null))))
     }
     return due.length === limit
+  }
+
+  private erased(result: DeliveryResult): void {
+    if (result.erasedContactOf !== undefined) {
+      this.opts.log("info", "contact data erased: the user was told everything their unregistering caused", {
+        userId: result.erasedContactOf
+      })
+    }
   }
 }

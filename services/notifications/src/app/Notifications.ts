@@ -1,12 +1,31 @@
-// The notifications use cases: contact projection, one notification per booking outcome, listing, delivery bookkeeping.
+// The notifications use cases: contact projection and its erasure, one notification per booking outcome,
+// listing, delivery bookkeeping.
 import { decodeCursor, encodeCursor, newId, toIso, type EventData, type NotificationsApi } from "@bat/contracts"
+import { Store } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { CursorInvalid } from "../domain/errors.ts"
 import { noticeOf, type Outcome } from "../domain/outcome.ts"
-import { NotificationRepo, type NotificationRow } from "../store/NotificationRepo.ts"
+import { NotificationRepo, type DeliverySettlement, type NotificationRow } from "../store/NotificationRepo.ts"
 import { NotificationFeed } from "./NotificationFeed.ts"
 
 export type RecordResult = "recorded" | "duplicate" | "stale"
+
+/** What became of a delivery after an attempt, and whose contact data that let us erase. */
+export interface DeliveryResult {
+  /** `pending` while it will be tried again; unchanged if an earlier pass had settled it already. */
+  readonly status: "pending" | DeliverySettlement
+  readonly erasedContactOf: string | undefined
+}
+
+/** A failed attempt to send a delivery's e-mail. */
+export interface DeliveryFailure {
+  readonly attempts: number
+  readonly error: string
+  /** The mail server refused for good (an SMTP 5xx reply): trying again cannot help. */
+  readonly permanent: boolean
+  /** When the notification was made; a delivery still failing `giveUpAfterMs` later fails for good. */
+  readonly createdAt: string
+}
 
 export const toNotification = (r: NotificationRow): NotificationsApi.Notification => ({
   notificationId: r.notification_id,
@@ -27,6 +46,7 @@ const SEQUENCE = /^\d{1,15}$/
 export const deliveryBackoffMs = (attempts: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 6)))
 
 const make = Effect.gen(function* () {
+  const store = yield* Store
   const repo = yield* NotificationRepo
   const feed = yield* NotificationFeed
 
@@ -36,19 +56,63 @@ const make = Effect.gen(function* () {
   })
 
   /**
-   * UserUnregistered: the contact is only marked. Its name and address stay for the grace period,
-   * so that the cancellations booking emits in response can still be e-mailed; the sweeper erases them.
+   * UserUnregistered: the contact becomes a tombstone (a late UserRegistered never revives it), but
+   * its name and address stay: booking answers the same event by ending the user's open bookings,
+   * and those notices are still to be e-mailed. Erasure waits for booking's UserBookingsClosed.
    */
   const unregisterContact = Effect.fn("Notifications.unregisterContact")(function* (userId: string) {
     const now = yield* Clock.currentTimeMillis
     yield* repo.markUnregistered(userId, now)
   })
 
-  /** Erases name and e-mail of contacts unregistered more than `graceMs` ago. */
-  const eraseExpiredContacts = Effect.fn("Notifications.eraseExpiredContacts")(function* (graceMs: number) {
+  /**
+   * UserBookingsClosed: the list of bookings the unregistering ended. The contact is erased now if
+   * each already has its final notice and no e-mail to the user is pending, else when the last one
+   * settles. It may overtake a TicketCancelled that is being retried: that booking simply stays
+   * awaited. Returns whether the contact was erased now.
+   */
+  const userBookingsClosed = Effect.fn("Notifications.userBookingsClosed")(function* (
+    data: EventData<"UserBookingsClosed">
+  ) {
     const now = yield* Clock.currentTimeMillis
-    return yield* repo.eraseUnregisteredBefore(now - graceMs, now)
+    // Booking only sends this after UserUnregistered, which may still be on its way here.
+    yield* repo.markUnregistered(data.userId, now)
+    const contact = yield* repo.contact(data.userId)
+    if (contact === undefined || contact.erasedAt !== null) return false
+    yield* repo.awaitBookingsClosed(data.userId, data.bookingIds, now)
+    return yield* repo.eraseIfTold(data.userId, now)
   })
+
+  /**
+   * The safety sweep: applies the same erasure rule to every contact still waiting. Every change
+   * that can make the rule hold checks it in its own transaction already; this only covers what no
+   * event will touch again (contacts unregistered before the rule existed).
+   */
+  const eraseToldContacts = Effect.fn("Notifications.eraseToldContacts")(function* (limit = 500) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const erased: Array<string> = []
+        for (const userId of yield* repo.awaitingErasure(limit)) {
+          if (yield* repo.eraseIfTold(userId, now)) erased.push(userId)
+        }
+        return erased
+      })
+    )
+  })
+
+  /** Settles the delivery and, in the same transaction, erases its user's contact if that was the last thing owed. */
+  const settle = (notificationId: string, status: DeliverySettlement, note: string | null, now: number) =>
+    store.transaction(
+      Effect.gen(function* () {
+        if (!(yield* repo.settleDelivery(notificationId, status, now, note))) {
+          return { status, erasedContactOf: undefined } as DeliveryResult
+        }
+        const userId = yield* repo.userOfNotification(notificationId)
+        const erased = userId !== undefined && (yield* repo.eraseIfTold(userId, now))
+        return { status, erasedContactOf: erased ? userId : undefined } as DeliveryResult
+      })
+    )
 
   /**
    * One notification per (booking, kind), with the user's next sequence number and, when the
@@ -111,22 +175,34 @@ const make = Effect.gen(function* () {
     note: string | null
   ) {
     const now = yield* Clock.currentTimeMillis
-    return yield* repo.settleDelivery(notificationId, status, now, note)
+    return yield* settle(notificationId, status, note, now)
   })
 
+  /**
+   * A failed attempt: retried with backoff, or settled `failed` when the server refused for good or
+   * the notification is older than `giveUpAfterMs` (so an address is never kept forever for an
+   * e-mail that cannot go out).
+   */
   const deliveryFailed = Effect.fn("Notifications.deliveryFailed")(function* (
     notificationId: string,
-    attempts: number,
-    error: string
+    failure: DeliveryFailure,
+    giveUpAfterMs: number
   ) {
     const now = yield* Clock.currentTimeMillis
-    return yield* repo.retryDelivery(notificationId, now + deliveryBackoffMs(attempts), error)
+    const age = now - Date.parse(failure.createdAt)
+    if (failure.permanent || age >= giveUpAfterMs) {
+      const why = failure.permanent ? "refused permanently" : `given up after ${failure.attempts} attempt(s)`
+      return yield* settle(notificationId, "failed", `${why}: ${failure.error}`.slice(0, 1_000), now)
+    }
+    yield* repo.retryDelivery(notificationId, now + deliveryBackoffMs(failure.attempts), failure.error)
+    return { status: "pending", erasedContactOf: undefined } as DeliveryResult
   })
 
   return {
     registerContact,
     unregisterContact,
-    eraseExpiredContacts,
+    userBookingsClosed,
+    eraseToldContacts,
     record,
     list,
     since,

@@ -27,6 +27,13 @@ const messageOf = (from: string, mail: OutgoingMail) => ({
   messageId: `<${mail.id}@notifications.bookaticket>`
 })
 
+/**
+ * True when the mail server refused the message for good: nodemailer sets `permanent` from the SMTP
+ * reply (5xx except 503, RFC 5321 §4.2.1). Connection failures and 4xx replies are temporary.
+ */
+export const isPermanentMailFailure = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && (e as { permanent?: unknown }).permanent === true
+
 export const smtpMailer = (smtpUrl: string, from: string): Mailer => {
   const transport = nodemailer.createTransport(smtpUrl)
   return {

@@ -2,7 +2,7 @@
 import type { NotificationsApi } from "@bat/contracts"
 import type { Db } from "@bat/store"
 import { Context, Effect, Layer } from "effect"
-import type { Notice } from "../domain/outcome.ts"
+import { terminalKinds, type Notice } from "../domain/outcome.ts"
 
 export interface NotificationRow {
   readonly notification_id: string
@@ -24,7 +24,11 @@ export interface Contact {
   readonly fullName: string | null
   readonly email: string | null
   readonly unregisteredAt: number | null
+  readonly erasedAt: number | null
 }
+
+/** How a delivery ended: sent, skipped (nobody to send to), or failed for good. */
+export type DeliverySettlement = "sent" | "skipped" | "failed"
 
 export interface DueDelivery {
   readonly notificationId: string
@@ -43,6 +47,22 @@ export interface NewNotification extends Notice {
   readonly createdAt: string
 }
 
+const TERMINAL = `(${terminalKinds.map((k) => `'${k}'`).join(", ")})`
+
+/**
+ * The erasure rule (DESIGN §3.1 "Erasure after telling"), for the contact `@userId`: booking's
+ * UserBookingsClosed has been handled, every booking it listed has its final notice, and no e-mail
+ * to the user is still pending (each one was sent, skipped or failed for good).
+ */
+const TOLD_EVERYTHING = `
+  bookings_closed_at IS NOT NULL AND erased_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM erasure_bookings w WHERE w.user_id = @userId
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = w.booking_id AND n.kind IN ${TERMINAL}))
+  AND NOT EXISTS (
+    SELECT 1 FROM notifications n JOIN deliveries d ON d.notification_id = n.notification_id
+    WHERE n.user_id = @userId AND d.status = 'pending')`
+
 const makeRepo = (db: Db) => {
   const q = {
     insertContact: db.prepare(
@@ -52,15 +72,23 @@ const makeRepo = (db: Db) => {
       `INSERT INTO contacts (user_id, full_name, email, unregistered_at, erased_at) VALUES (?, NULL, NULL, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET unregistered_at = excluded.unregistered_at WHERE unregistered_at IS NULL`
     ),
-    contact: db.prepare("SELECT user_id, full_name, email, unregistered_at FROM contacts WHERE user_id = ?"),
-    eraseDue: db.prepare(
-      `UPDATE contacts SET full_name = NULL, email = NULL, erased_at = ?
-       WHERE unregistered_at IS NOT NULL AND erased_at IS NULL AND unregistered_at <= ?`
+    contact: db.prepare("SELECT user_id, full_name, email, unregistered_at, erased_at FROM contacts WHERE user_id = ?"),
+    markBookingsClosed: db.prepare(
+      "UPDATE contacts SET bookings_closed_at = ? WHERE user_id = ? AND bookings_closed_at IS NULL"
     ),
+    awaitBooking: db.prepare("INSERT INTO erasure_bookings (user_id, booking_id) VALUES (?, ?) ON CONFLICT DO NOTHING"),
+    eraseIfTold: db.prepare(
+      `UPDATE contacts SET full_name = NULL, email = NULL, erased_at = @now WHERE user_id = @userId AND ${TOLD_EVERYTHING}`
+    ),
+    forgetAwaited: db.prepare("DELETE FROM erasure_bookings WHERE user_id = ?"),
+    awaitingErasure: db.prepare(
+      `SELECT user_id FROM contacts WHERE bookings_closed_at IS NOT NULL AND erased_at IS NULL
+       ORDER BY bookings_closed_at LIMIT ?`
+    ).pluck(),
+    userOfNotification: db.prepare("SELECT user_id FROM notifications WHERE notification_id = ?"),
     hasKind: db.prepare("SELECT 1 FROM notifications WHERE booking_id = ? AND kind = ?"),
     endedKind: db.prepare(
-      `SELECT kind FROM notifications WHERE booking_id = ?
-       AND kind IN ('reservation_failed', 'booked', 'booking_failed', 'cancelled') LIMIT 1`
+      `SELECT kind FROM notifications WHERE booking_id = ? AND kind IN ${TERMINAL} LIMIT 1`
     ),
     latestOfBooking: db.prepare(
       `SELECT screening_id, ticket_ids, seat_numbers FROM notifications
@@ -83,8 +111,11 @@ const makeRepo = (db: Db) => {
        LEFT JOIN contacts c ON c.user_id = n.user_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`
     ),
+    // A failed settlement ends with a failed attempt: it counts, as a retried one does.
     settle: db.prepare(
-      "UPDATE deliveries SET status = ?, settled_at = ?, last_error = ? WHERE notification_id = ? AND status = 'pending'"
+      `UPDATE deliveries SET status = @status, settled_at = @now, last_error = @note,
+         attempts = attempts + (CASE WHEN @status = 'failed' THEN 1 ELSE 0 END)
+       WHERE notification_id = @notificationId AND status = 'pending'`
     ),
     retryLater: db.prepare(
       `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
@@ -102,12 +133,30 @@ const makeRepo = (db: Db) => {
     contact: (userId: string) =>
       Effect.sync((): Contact | undefined => {
         const r = q.contact.get(userId) as
-          | { user_id: string; full_name: string | null; email: string | null; unregistered_at: number | null }
+          | { user_id: string; full_name: string | null; email: string | null; unregistered_at: number | null; erased_at: number | null }
           | undefined
-        return r && { userId: r.user_id, fullName: r.full_name, email: r.email, unregisteredAt: r.unregistered_at }
+        return r && { userId: r.user_id, fullName: r.full_name, email: r.email, unregisteredAt: r.unregistered_at, erasedAt: r.erased_at }
       }),
-    /** Erases name and e-mail of contacts unregistered at or before `cutoff`; returns how many. */
-    eraseUnregisteredBefore: (cutoff: number, now: number) => Effect.sync(() => q.eraseDue.run(now, cutoff).changes),
+    /**
+     * Records booking's list of the bookings the user's unregistering ended; the contact is erased
+     * once each has its final notice. Lists are merged, so a repeated list never shortens the wait.
+     */
+    awaitBookingsClosed: (userId: string, bookingIds: ReadonlyArray<string>, now: number) =>
+      Effect.sync(() => {
+        q.markBookingsClosed.run(now, userId)
+        for (const bookingId of bookingIds) q.awaitBooking.run(userId, bookingId)
+      }),
+    /** Erases the contact's name and e-mail if the erasure rule holds now; true when it did. */
+    eraseIfTold: (userId: string, now: number) =>
+      Effect.sync(() => {
+        if (q.eraseIfTold.run({ userId, now }).changes === 0) return false
+        q.forgetAwaited.run(userId)
+        return true
+      }),
+    /** Contacts whose erasure waits on notices or e-mails, the longest waiting first. */
+    awaitingErasure: (limit: number) => Effect.sync(() => q.awaitingErasure.all(limit) as Array<string>),
+    userOfNotification: (notificationId: string) =>
+      Effect.sync(() => (q.userOfNotification.get(notificationId) as { user_id: string } | undefined)?.user_id),
     hasNotification: (bookingId: string, kind: string) => Effect.sync(() => q.hasKind.get(bookingId, kind) !== undefined),
     /** The terminal kind the booking already reached, if any. */
     endedAs: (bookingId: string) =>
@@ -179,8 +228,8 @@ const makeRepo = (db: Db) => {
           })
         )
       ),
-    settleDelivery: (notificationId: string, status: "sent" | "skipped", now: number, note: string | null) =>
-      Effect.sync(() => q.settle.run(status, now, note, notificationId).changes > 0),
+    settleDelivery: (notificationId: string, status: DeliverySettlement, now: number, note: string | null) =>
+      Effect.sync(() => q.settle.run({ status, now, note, notificationId }).changes > 0),
     retryDelivery: (notificationId: string, at: number, error: string) =>
       Effect.sync(() => q.retryLater.run(at, error.slice(0, 1_000), notificationId).changes > 0),
     nextDeliveryDue: Effect.sync(() => (q.nextDue.get() as { at: number | null }).at)

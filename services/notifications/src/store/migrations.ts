@@ -46,5 +46,42 @@ export const migrations: ReadonlyArray<Migration> = [
     ) WITHOUT ROWID;
     CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
     `
+  },
+  {
+    version: 2,
+    name: "erasure after telling; deliveries that fail permanently",
+    sql: `
+    -- When booking's UserBookingsClosed was handled: from then on the contact is erased as soon as
+    -- every booking it listed has its final notice and no e-mail to the user is still pending.
+    ALTER TABLE contacts ADD COLUMN bookings_closed_at INTEGER;
+    -- Contacts unregistered under the former timer rule get no UserBookingsClosed (it did not exist):
+    -- they wait only for the e-mail still pending to them.
+    UPDATE contacts SET bookings_closed_at = unregistered_at WHERE unregistered_at IS NOT NULL AND erased_at IS NULL;
+    DROP INDEX contacts_erase_due;
+    CREATE INDEX contacts_awaiting_erasure ON contacts(bookings_closed_at)
+      WHERE bookings_closed_at IS NOT NULL AND erased_at IS NULL;
+
+    -- The bookings a UserBookingsClosed listed, kept until the contact is erased.
+    CREATE TABLE erasure_bookings (
+      user_id TEXT NOT NULL,
+      booking_id TEXT NOT NULL,
+      PRIMARY KEY (user_id, booking_id)
+    ) WITHOUT ROWID;
+
+    -- A delivery can now end 'failed' (permanent SMTP rejection, or retried past its lifetime).
+    CREATE TABLE deliveries_v2 (
+      notification_id TEXT PRIMARY KEY REFERENCES notifications(notification_id),
+      status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'skipped', 'failed')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL,
+      last_error TEXT,
+      settled_at INTEGER
+    ) WITHOUT ROWID;
+    INSERT INTO deliveries_v2 (notification_id, status, attempts, next_attempt_at, last_error, settled_at)
+      SELECT notification_id, status, attempts, next_attempt_at, last_error, settled_at FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_v2 RENAME TO deliveries;
+    CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+    `
   }
 ]

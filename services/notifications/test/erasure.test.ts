@@ -1,0 +1,114 @@
+// The erasure rule and delivery give-up, through the use cases on a real SQLite file (no broker needed).
+import { afterEach, describe, expect, test } from "bun:test"
+import { Booking, newId, type EventData } from "@bat/contracts"
+import { Store, makeStore, migrate, openDatabase, type StoreShape } from "@bat/store"
+import { tempDir } from "@bat/testing"
+import { Effect, Layer, Schema } from "effect"
+import { join } from "node:path"
+import { FeedRegistry, NotificationFeedLive } from "../src/app/NotificationFeed.ts"
+import { Notifications, NotificationsLive } from "../src/app/Notifications.ts"
+import { migrations } from "../src/store/migrations.ts"
+import { NotificationRepoLive } from "../src/store/NotificationRepo.ts"
+
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c()
+})
+
+const open = (file?: string) => {
+  const dir = tempDir("bat-notifications-erasure")
+  const store = makeStore(openDatabase({ service: "notifications", file: file ?? join(dir.dir, "notifications.db"), migrations }))
+  cleanups.push(() => {
+    store.db.close()
+    dir.remove()
+  })
+  return store
+}
+
+const useCases = (store: StoreShape) => {
+  const layer = NotificationsLive.pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        NotificationRepoLive(store.db),
+        NotificationFeedLive(new FeedRegistry(() => store.db.inTransaction)),
+        Layer.succeed(Store, store)
+      )
+    )
+  )
+  return <A, E>(f: (n: Notifications["Service"]) => Effect.Effect<A, E>) =>
+    Effect.runSync(Notifications.use(f).pipe(Effect.provide(layer)) as Effect.Effect<A, E>)
+}
+
+const contactOf = (store: StoreShape, userId: string) =>
+  store.db.prepare("SELECT email, erased_at FROM contacts WHERE user_id = ?").get(userId) as
+    | { email: string | null; erased_at: number | null }
+    | undefined
+
+const cancelled = (userId: string, bookingId = newId()) =>
+  ({ kind: "cancelled", bookingId, userId, screeningId: newId(), tickets: [{ ticketId: newId(), seatNumber: "A1" }], reason: "user_unregistered" }) as const
+
+describe("delivery give-up", () => {
+  test("a delivery still failing DELIVERY_GIVE_UP_MS after its notice was made fails for good and stops holding the erasure", () => {
+    const store = open()
+    const run = useCases(store)
+    const userId = newId()
+    const booking = cancelled(userId)
+    run((n) => n.registerContact({ userId, fullName: "Kim Late", email: "kim@example.com", role: "customer" } as EventData<"UserRegistered">))
+    run((n) => n.unregisterContact(userId))
+    run((n) => n.record(booking))
+    const closed = Schema.decodeUnknownSync(Booking.UserBookingsClosed)({ userId, bookingIds: [booking.bookingId] })
+    expect(run((n) => n.userBookingsClosed(closed))).toBe(false)
+    const [due] = run((n) => n.dueDeliveries(10))
+    const giveUpAfterMs = 60_000
+
+    const young = run((n) =>
+      n.deliveryFailed(due!.notificationId, { attempts: 1, error: "ECONNREFUSED", permanent: false, createdAt: new Date().toISOString() }, giveUpAfterMs)
+    )
+    expect(young).toEqual({ status: "pending", erasedContactOf: undefined })
+    expect(contactOf(store, userId)).toEqual({ email: "kim@example.com", erased_at: null })
+
+    const old = new Date(Date.now() - giveUpAfterMs - 1).toISOString()
+    const given = run((n) =>
+      n.deliveryFailed(due!.notificationId, { attempts: 2, error: "ECONNREFUSED", permanent: false, createdAt: old }, giveUpAfterMs)
+    )
+    expect(given).toEqual({ status: "failed", erasedContactOf: userId })
+    expect(store.db.prepare("SELECT status, attempts, last_error FROM deliveries").get()).toEqual({
+      status: "failed",
+      attempts: 2,
+      last_error: "given up after 2 attempt(s): ECONNREFUSED"
+    })
+    expect(contactOf(store, userId)!.email).toBeNull()
+  })
+})
+
+describe("upgrading from the timer rule", () => {
+  test("contacts unregistered before the rule existed are erased by the sweep once no e-mail to them is pending", () => {
+    const dir = tempDir("bat-notifications-upgrade")
+    const file = join(dir.dir, "notifications.db")
+    const before = openDatabase({ service: "notifications", file, migrations: migrations.filter((m) => m.version === 1) })
+    const [idle, owed] = [newId(), newId()]
+    const insertContact = before.prepare("INSERT INTO contacts (user_id, full_name, email, unregistered_at) VALUES (?, ?, ?, ?)")
+    insertContact.run(idle, "Lee Idle", "lee@example.com", 1)
+    insertContact.run(owed, "Max Owed", "max@example.com", 1)
+    before
+      .prepare(
+        `INSERT INTO notifications (notification_id, user_id, sequence, kind, booking_id, screening_id, ticket_ids, seat_numbers,
+           subject, message, channel, created_at) VALUES ('n1', ?, 1, 'cancelled', ?, NULL, '[]', '[]', 's', 'm', 'email', ?)`
+      )
+      .run(owed, newId(), new Date().toISOString())
+    before.prepare("INSERT INTO deliveries (notification_id, status, next_attempt_at) VALUES ('n1', 'pending', ?)").run(Date.now() + 3_600_000)
+    before.close()
+    cleanups.push(dir.remove)
+
+    const store = open(file)
+    const run = useCases(store)
+    expect(run((n) => n.eraseToldContacts())).toEqual([idle])
+    expect(contactOf(store, idle)!.email).toBeNull()
+    expect(contactOf(store, owed)).toEqual({ email: "max@example.com", erased_at: null })
+    // The delivery table kept its rows through the rebuild that allows `failed`.
+    expect(store.db.prepare("SELECT notification_id, status FROM deliveries").all()).toEqual([{ notification_id: "n1", status: "pending" }])
+    run((n) => n.deliverySettled("n1", "sent", null))
+    expect(contactOf(store, owed)!.email).toBeNull()
+    migrate(store.db, migrations) // applied once: a second run changes nothing
+  })
+})
