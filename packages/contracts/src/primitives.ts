@@ -23,8 +23,9 @@ export type PaymentId = typeof PaymentId.Type
 /** A new time-ordered id. */
 export const newId = (): string => Bun.randomUUIDv7()
 
+// Patterns carry the `u` flag: Effect exports a RegExp to JSON Schema (OpenAPI, AsyncAPI) only then.
 export const Currency = Schema.String.check(
-  Schema.isPattern(/^[A-Z]{3}$/, { message: "Expected an ISO-4217 currency code such as EUR" })
+  Schema.isPattern(/^[A-Z]{3}$/u, { message: "Expected an ISO-4217 currency code such as EUR" })
 )
 /** Money in integer minor units (cents) with its currency. */
 export const Money = Schema.Struct({
@@ -33,7 +34,7 @@ export const Money = Schema.Struct({
 })
 export type Money = typeof Money.Type
 
-export const SEAT_NUMBER = /^[A-Z]{1,2}[1-9][0-9]{0,2}$/
+export const SEAT_NUMBER = /^[A-Z]{1,2}[1-9][0-9]{0,2}$/u
 export const SeatNumber = Schema.String.check(
   Schema.isPattern(SEAT_NUMBER, { message: "Expected a seat number such as A7" })
 )
@@ -41,7 +42,7 @@ export type SeatNumber = typeof SeatNumber.Type
 
 /** A row of a hall: its label (`A`..`ZZ`) and how many seats it has. */
 export const RowLayout = Schema.Struct({
-  label: Schema.String.check(Schema.isPattern(/^[A-Z]{1,2}$/, { message: "Expected a row label such as A" })),
+  label: Schema.String.check(Schema.isPattern(/^[A-Z]{1,2}$/u, { message: "Expected a row label such as A" })),
   seats: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 999 }))
 })
 export type RowLayout = typeof RowLayout.Type
@@ -55,7 +56,9 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[
 /** An ISO-8601 timestamp that carries an explicit offset (`Z` or `+02:00`). */
 export const IsoDateTime = Schema.String.check(
   Schema.makeFilter((s: string) => ISO_WITH_OFFSET.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: "Expected an ISO-8601 date-time with an explicit offset, e.g. 2026-12-01T18:30:00Z"
+    message: "Expected an ISO-8601 date-time with an explicit offset, e.g. 2026-12-01T18:30:00Z",
+    // JSON Schema gets the shape; the calendar check (no 2026-02-31) stays with the decoder.
+    toJsonSchema: () => [{ pattern: ISO_WITH_OFFSET.source }, true]
   })
 )
 export const toIso = (ms: number): string => new Date(ms).toISOString()
