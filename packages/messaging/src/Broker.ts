@@ -368,15 +368,23 @@ export class Broker {
    */
   async withOwnConnection<A>(f: (ch: Channel) => Promise<A>): Promise<A> {
     const conn = await amqp.connect(this.opts.url)
-    conn.on("error", () => {})
-    conn.on("close", () => {})
+    // A pending operation is not always settled when its connection dies (a frame it cannot decode):
+    // the work fails as soon as the connection goes.
+    const lost = new Promise<never>((_, reject) => {
+      conn.on("error", (err: Error) => reject(new Error(`operator connection failed: ${err.message}`)))
+      conn.on("close", () => reject(new Error("operator connection closed")))
+    })
+    lost.catch(() => {})
     try {
-      const ch = await conn.createChannel()
+      const ch = await Promise.race([conn.createChannel(), lost])
       ch.on("error", () => {})
       ch.on("close", () => {})
-      return await f(ch)
+      const result = await Promise.race([f(ch), lost])
+      // Closing the channel first lets the broker apply its acks before the connection goes.
+      await Promise.race([ch.close().catch(() => {}), lost.catch(() => {})])
+      return result
     } finally {
-      await conn.close().catch(() => {})
+      await Promise.race([conn.close().catch(() => {}), Bun.sleep(2_000)])
     }
   }
 
