@@ -19,6 +19,7 @@ const statusTitles: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  405: "Method Not Allowed",
   409: "Conflict",
   422: "Unprocessable Content",
   500: "Internal Server Error",
@@ -34,6 +35,8 @@ export class HttpProblem extends Error {
   readonly title: string
   readonly detail: string
   readonly errors: ReadonlyArray<FieldError> | undefined
+  /** Response headers the status calls for, such as a 405's `Allow`. */
+  readonly headers: Readonly<Record<string, string>>
 
   constructor(opts: {
     status: number
@@ -41,6 +44,7 @@ export class HttpProblem extends Error {
     title?: string
     detail?: string
     errors?: ReadonlyArray<FieldError>
+    headers?: Readonly<Record<string, string>>
     cause?: unknown
   }) {
     const title = opts.title ?? titleForStatus(opts.status)
@@ -51,6 +55,7 @@ export class HttpProblem extends Error {
     this.title = title
     this.detail = detail
     this.errors = opts.errors
+    this.headers = opts.headers ?? {}
   }
 
   toJSON(): ProblemBody {
@@ -66,7 +71,7 @@ export class HttpProblem extends Error {
   }
 
   toResponse(): Response {
-    const headers: Record<string, string> = { "content-type": "application/problem+json" }
+    const headers: Record<string, string> = { ...this.headers, "content-type": "application/problem+json" }
     if (this.status === 401) headers["www-authenticate"] = "Bearer"
     return new Response(JSON.stringify(this.toJSON()), { status: this.status, headers })
   }

@@ -1,6 +1,7 @@
 // The Elysia app every service starts from: problem+json errors, health, readiness, OpenAPI.
 import { openapi } from "@elysiajs/openapi"
 import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
+import { makeAllowedMethods } from "./allowedMethods.ts"
 import { HttpProblem, internalError, problemFromTable, type FieldError, type ProblemTable } from "./HttpProblem.ts"
 import { UnexpectedFailure } from "./runner.ts"
 
@@ -39,6 +40,7 @@ const statusCodes: Record<number, string> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
+  405: "method_not_allowed",
   409: "conflict",
   422: "invalid_input",
 }
@@ -59,11 +61,38 @@ const fieldErrors = (error: ValidationError): FieldError[] =>
     return { path, message: quotesInput ? "Invalid value" : message }
   })
 
+/**
+ * What a request no route answers gets: 405 with `Allow` when the path is known under other methods,
+ * else 404. `allowed` lists the methods the app answers at a path.
+ */
+const noRoute = (request: Request, allowed: (pathname: string) => ReadonlyArray<string>): HttpProblem => {
+  const methods = allowed(new URL(request.url).pathname)
+  if (methods.length === 0 || methods.includes(request.method.toUpperCase())) {
+    return new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
+  }
+  return new HttpProblem({
+    status: 405,
+    code: "method_not_allowed",
+    detail: `${request.method.toUpperCase()} is not allowed here; allowed: ${methods.join(", ")}.`,
+    headers: { allow: methods.join(", ") },
+  })
+}
+
 /** The problem for an error, or undefined when it is unexpected (a 500 to log). */
-const knownProblem = (code: unknown, error: unknown, problems: ProblemTable): HttpProblem | undefined => {
+const knownProblem = (
+  code: unknown,
+  error: unknown,
+  problems: ProblemTable,
+  request: Request,
+  allowed: (pathname: string) => ReadonlyArray<string>,
+): HttpProblem | undefined => {
   if (error instanceof HttpProblem) return error
   if (error instanceof ValidationError) {
     if (error.type === "response") return undefined // our own output is wrong: a bug, not bad input
+    // A path whose parameter does not fit names no resource: 404 like an unknown id, never 422 (DESIGN §5).
+    // Routes take ids as any string so that the use case answers with the entity's own code; this is
+    // the answer for a route that does constrain its parameters.
+    if (error.type === "params") return new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
     return new HttpProblem({
       status: 422,
       code: "invalid_input",
@@ -75,7 +104,7 @@ const knownProblem = (code: unknown, error: unknown, problems: ProblemTable): Ht
     case "PARSE":
       return new HttpProblem({ status: 400, code: "malformed_json", detail: "The request body could not be parsed." })
     case "NOT_FOUND":
-      return new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
+      return noRoute(request, allowed)
     case "INVALID_COOKIE_SIGNATURE":
       return new HttpProblem({ status: 400, code: "bad_request" })
     case "INVALID_FILE_TYPE":
@@ -107,11 +136,15 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
     }
   }
 
+  const app = new Elysia()
+  // Read when a request finds no route, so routes `use`d into the app later count too.
+  const allowed = makeAllowedMethods(() => app.routes)
+
   return (
-    new Elysia()
+    app
       // First, so that it covers every route registered after it (routes before it are not covered).
       .onError({ as: "global" }, ({ code, error, request }) => {
-        const problem = knownProblem(code, error, problems)
+        const problem = knownProblem(code, error, problems, request, allowed)
         if (problem === undefined || problem.status >= 500) {
           // Never the body or query: they may hold passwords or card numbers.
           log({

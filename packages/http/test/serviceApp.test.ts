@@ -28,6 +28,9 @@ const makeApp = (readiness: () => Promise<Readiness> = async () => ({ ok: true, 
       params: schema(ScreeningParams),
       query: schema(Page),
     })
+    .patch("/:userId/unregister", ({ params }) => ({ userId: params.userId }))
+    .delete("/:userId/unregister", ({ params }) => ({ userId: params.userId }))
+    .get("/.well-known/jwks.json", () => ({ keys: [] }))
     .get("/gone", () => {
       throw new HttpProblem({ status: 404, code: "user_not_found", detail: "No user with that id." })
     })
@@ -55,7 +58,8 @@ const send = (app: { handle: (r: Request) => Promise<Response> }, method: string
 const problemOf = async (res: Response) => {
   expect(res.headers.get("content-type")).toBe("application/problem+json")
   const body = (await res.json()) as Record<string, unknown>
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), detail: expect.any(String) })
+  // A copy: Bun 1.4.5's toMatchObject writes its asymmetric matchers into the object it checks.
+  expect(structuredClone(body)).toMatchObject({ type: expect.any(String), title: expect.any(String), detail: expect.any(String) })
   expect(body.status).toBe(res.status)
   return body
 }
@@ -106,7 +110,7 @@ describe("service app errors", () => {
     expect(text).not.toContain("4242")
   })
 
-  test("an invalid query string or path parameter is a 422 invalid_input problem", async () => {
+  test("an invalid query string is a 422 invalid_input problem", async () => {
     const { app } = makeApp()
     const good = "0196b5e6-6a3e-7c3a-9a51-3c1f0d6f7a10"
     const ok = await send(app, "GET", `/users/screenings/${good}?limit=20`)
@@ -115,24 +119,75 @@ describe("service app errors", () => {
     const badQuery = await send(app, "GET", `/users/screenings/${good}?limit=500`)
     expect(badQuery.status).toBe(422)
     expect(await problemOf(badQuery)).toMatchObject({ code: "invalid_input", errors: [{ path: "limit" }] })
+  })
 
+  test("a path parameter that does not fit the route's schema names nothing: 404 not_found, not 422", async () => {
+    const { app } = makeApp()
     const badParam = await send(app, "GET", "/users/screenings/not-a-uuid?limit=20")
-    expect(badParam.status).toBe(422)
-    expect(await problemOf(badParam)).toMatchObject({ code: "invalid_input", errors: [{ path: "id" }] })
+    expect(badParam.status).toBe(404)
+    const problem = await problemOf(badParam)
+    expect(problem.code).toBe("not_found")
+    expect(problem.errors).toBeUndefined()
   })
 
   test("an unknown route is a 404 not_found problem", async () => {
     const { app } = makeApp()
-    const res = await send(app, "GET", "/users/nowhere")
-    expect(res.status).toBe(404)
-    expect((await problemOf(res)).code).toBe("not_found")
+    for (const path of ["/users/nowhere", "/nowhere", "/users/gone/further", "/users/screenings", "/users//unregister"]) {
+      const res = await send(app, "GET", path)
+      expect({ path, status: res.status }).toEqual({ path, status: 404 })
+      expect((await problemOf(res)).code).toBe("not_found")
+      expect(res.headers.get("allow")).toBeNull()
+    }
   })
 
-  test("a known path with the wrong method is a 404 not_found problem", async () => {
+  test("a known path with the wrong method is a 405 method_not_allowed problem whose Allow lists the methods", async () => {
     const { app } = makeApp()
-    const res = await send(app, "DELETE", "/users/register")
-    expect(res.status).toBe(404)
-    expect((await problemOf(res)).code).toBe("not_found")
+    const cases: Array<[method: string, path: string, allow: string]> = [
+      ["DELETE", "/users/register", "POST"],
+      ["GET", "/users/register", "POST"],
+      ["HEAD", "/users/register", "POST"],
+      ["POST", "/health", "GET, HEAD"],
+      ["OPTIONS", "/ready", "GET, HEAD"],
+      // A path with a parameter, and the two methods registered for it.
+      ["GET", "/users/0196b5e6-6a3e-7c3a-9a51-3c1f0d6f7a10/unregister", "PATCH, DELETE"],
+      ["PUT", "/users/anything/unregister", "PATCH, DELETE"],
+      ["POST", "/users/screenings/any-id", "GET, HEAD"],
+      // The dotted path, and a trailing slash, which Elysia ignores.
+      ["POST", "/users/.well-known/jwks.json", "GET, HEAD"],
+      ["PUT", "/users/register/", "POST"],
+      // The OpenAPI routes the app adds itself.
+      ["DELETE", "/users/openapi/json", "GET, HEAD"],
+    ]
+    for (const [method, path, allow] of cases) {
+      const res = await send(app, method, path)
+      expect({ method, path, status: res.status, allow: res.headers.get("allow") }).toEqual({ method, path, status: 405, allow })
+      if (method === "HEAD") continue // no body
+      const problem = await problemOf(res)
+      expect(problem.code).toBe("method_not_allowed")
+      expect(String(problem.detail)).toContain(allow)
+    }
+  })
+
+  test("every method an Allow header lists is one the app answers, HEAD included", async () => {
+    const { app } = makeApp()
+    for (const path of ["/health", "/users/.well-known/jwks.json", "/users/screenings/0196b5e6-6a3e-7c3a-9a51-3c1f0d6f7a10?limit=1"]) {
+      const allow = (await send(app, "PUT", path)).headers.get("allow")
+      expect(allow).toBe("GET, HEAD")
+      const head = await send(app, "HEAD", path)
+      expect({ path, status: head.status }).toEqual({ path, status: 200 })
+    }
+  })
+
+  test("routes added to the app after it was made count for 405, and unknown paths beside them stay 404", async () => {
+    const { app } = makeApp()
+    app.use(new Elysia({ prefix: "/late" }).get("/items/:itemId", () => "item").put("/items/:itemId", () => "put"))
+    const wrong = await send(app, "POST", "/late/items/42")
+    expect(wrong.status).toBe(405)
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD, PUT")
+    expect((await problemOf(wrong)).code).toBe("method_not_allowed")
+    const unknown = await send(app, "POST", "/late/elsewhere")
+    expect(unknown.status).toBe(404)
+    expect((await problemOf(unknown)).code).toBe("not_found")
   })
 
   test("an HttpProblem thrown by a route is rendered as it is", async () => {
