@@ -3,7 +3,20 @@ export { createTestVhost, managementRequest, pollUntil, startTcpProxy } from "./
 export type { PollOptions, TcpProxy, TestVhost, TestVhostOptions } from "./broker.ts";
 export { DEFAULT_RESTART_POLICY, discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
 export type { Env, Fleet, FleetOptions, RestartPolicy, ServiceManifest, SupervisionEvent } from "./fleet.ts";
-export { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir } from "./serviceHarness.ts";
+export {
+  BAD_CURSORS,
+  bearer,
+  expectBadCursorsRefused,
+  expectInvalidCursor,
+  expectMalformedIdsLikeUnknown,
+  expectMethodNotAllowed,
+  expectProblem,
+  json,
+  MALFORMED_IDS,
+  startTokenMint,
+  tapExchange,
+  tempDir
+} from "./serviceHarness.ts";
 export type { EventTap, TokenMint } from "./serviceHarness.ts";
 export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";

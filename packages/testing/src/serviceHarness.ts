@@ -84,6 +84,75 @@ export const expectProblem = async (res: Response, status: number, code: string)
   return body
 }
 
+/** Ids that name nothing because of their shape, as they go into a path. */
+export const MALFORMED_IDS: ReadonlyArray<string> = [
+  "not-a-uuid",
+  "42",
+  "x".repeat(300),
+  "0196b5e6-6a3e-7c3a-9a51-3c1f0d6f7a1", // one digit short
+  "0196b5e6-6a3e-7c3a-9a51-3c1f0d6f7a10z",
+  "%C3%A9t%C3%A9",
+  "a%20b",
+  "a%2Fb",
+  "%25"
+]
+
+const problemSummary = async (res: Response) => {
+  const text = await res.text()
+  let code: unknown
+  try {
+    code = (JSON.parse(text) as { code?: unknown }).code
+  } catch {
+    code = text.slice(0, 80)
+  }
+  return { status: res.status, contentType: res.headers.get("content-type"), code }
+}
+
+/**
+ * DESIGN §5: a malformed id in a path gets the 404 an unknown one gets. `request` sends one request
+ * naming `id`; an unknown well-formed id and every malformed one must be answered 404 `code`.
+ */
+export const expectMalformedIdsLikeUnknown = async (request: (id: string) => Promise<Response>, code: string) => {
+  const expected = { status: 404, contentType: "application/problem+json", code }
+  const unknown = crypto.randomUUID()
+  expect({ id: unknown, ...(await problemSummary(await request(unknown))) }).toEqual({ id: unknown, ...expected })
+  for (const id of MALFORMED_IDS) {
+    expect({ id, ...(await problemSummary(await request(id))) }).toEqual({ id, ...expected })
+  }
+}
+
+/** Cursors no list hands out: not base64url, base64url of something else, too long, the bare-key format. */
+export const BAD_CURSORS: ReadonlyArray<string> = [
+  "garbage",
+  "!!!",
+  "bm90LWFuLWlk", // base64url of "not-an-id"
+  Buffer.from(crypto.randomUUID()).toString("base64url"),
+  Buffer.from(JSON.stringify(["elsewhere", crypto.randomUUID()])).toString("base64url"),
+  "A".repeat(600)
+]
+
+/** Asserts a 422 `invalid_cursor` problem with its field error on `cursor`. */
+export const expectInvalidCursor = async (res: Response) => {
+  const body = await expectProblem(res, 422, "invalid_cursor")
+  expect(structuredClone(body.errors)).toEqual([{ path: "cursor", message: expect.any(String) }])
+  return body
+}
+
+/** DESIGN §5: every cursor in BAD_CURSORS sent to a list (`request` sends `?cursor=`, URL-encoded) is a 422 `invalid_cursor`. */
+export const expectBadCursorsRefused = async (request: (encodedCursor: string) => Promise<Response>) => {
+  for (const cursor of BAD_CURSORS) {
+    const res = await request(encodeURIComponent(cursor))
+    expect({ cursor, status: res.status }).toEqual({ cursor, status: 422 })
+    await expectInvalidCursor(res)
+  }
+}
+
+/** Asserts DESIGN §5's answer to a known path with a wrong method: 405 `method_not_allowed` with `Allow`. */
+export const expectMethodNotAllowed = async (res: Response, allow: string) => {
+  expect({ status: res.status, allow: res.headers.get("allow") }).toEqual({ status: 405, allow })
+  return expectProblem(res, 405, "method_not_allowed")
+}
+
 export interface TokenMint {
   /** JWKS_URL for the service under test. */
   readonly jwksUrl: string
