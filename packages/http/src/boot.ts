@@ -1,6 +1,6 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
-import { dlqOf } from "@bat/contracts"
+import { DEFAULT_LIMIT, dlqOf, Limit } from "@bat/contracts"
 import { startMessaging, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { Elysia } from "elysia"
@@ -98,7 +98,7 @@ export interface RunningService {
 }
 
 const ReplayBody = Schema.Struct({ messageIds: Schema.optional(Schema.Array(Schema.String)) })
-const ParkedQuery = Schema.Struct({ limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))) })
+const ParkedQuery = Schema.Struct({ limit: Schema.optional(Limit) })
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
@@ -153,7 +153,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
       async ({ headers, query }) => {
         requireRole(await auth.authenticate(headers), "staff")
         if (!consumes) return { items: [], count: 0 }
-        const items = await messaging.listParked(query.limit ?? 50)
+        const items = await messaging.listParked(query.limit ?? DEFAULT_LIMIT)
         return { items, count: await messaging.parkedCount() }
       },
       { query: schema(ParkedQuery) }

@@ -1,6 +1,7 @@
 // The /tickets HTTP API: idempotency keys, who may see what, listing, validation, and no 5xx for any input.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
+import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectMethodNotAllowed } from "@bat/testing"
 import fc from "fast-check"
 import { book, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
@@ -126,7 +127,21 @@ describe("reading bookings", () => {
     await problem(await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: newId() }), 404, "booking_not_found")
     await problem(await h.call("GET", `/tickets/bookings/${newId()}`, { userId: owner }), 404, "booking_not_found")
     await problem(await h.call("GET", `/tickets/bookings/${bookingId}`), 401, "unauthorized")
-    await problem(await h.call("GET", "/tickets/bookings/nope", { userId: owner }), 422, "invalid_input")
+    await problem(await h.call("GET", "/tickets/bookings/nope", { userId: owner }), 404, "booking_not_found")
+  })
+
+  test("a malformed booking id gets the same 404 booking_not_found as an unknown one, for customers and staff", async () => {
+    await expectMalformedIdsLikeUnknown((id) => h.call("GET", `/tickets/bookings/${id}`, { userId: newId() }), "booking_not_found")
+    await expectMalformedIdsLikeUnknown(
+      (id) => h.call("GET", `/tickets/bookings/${id}`, { userId: newId(), role: "staff" }),
+      "booking_not_found"
+    )
+  })
+
+  test("a cursor the list did not hand out is 422 invalid_cursor with a field error on cursor", async () => {
+    const user = newId()
+    await book(h, user, screeningId, ["E1"])
+    await expectBadCursorsRefused((cursor) => h.call("GET", `/tickets?limit=1&cursor=${cursor}`, { userId: user }))
   })
 
   test("GET /tickets lists only the caller's bookings, newest first, page by page", async () => {
@@ -148,10 +163,16 @@ describe("reading bookings", () => {
     const all = (await (await h.call("GET", "/tickets", { userId: user })).json()) as { items: Array<unknown>; nextCursor: null }
     expect(all.items.length).toBe(5)
     expect(all.nextCursor).toBeNull()
-    await problem(await h.call("GET", "/tickets?cursor=bm90LWFuLWlk", { userId: user }), 422, "invalid_input")
+    await problem(await h.call("GET", "/tickets?cursor=bm90LWFuLWlk", { userId: user }), 422, "invalid_cursor")
     await problem(await h.call("GET", "/tickets?limit=0", { userId: user }), 422, "invalid_input")
     await problem(await h.call("GET", "/tickets?limit=201", { userId: user }), 422, "invalid_input")
     await problem(await h.call("GET", "/tickets"), 401, "unauthorized")
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    await expectMethodNotAllowed(await h.call("GET", "/tickets/book", { userId: newId() }), "POST")
+    await expectMethodNotAllowed(await h.call("DELETE", `/tickets/bookings/${newId()}`, { userId: newId() }), "GET, HEAD")
+    await expectMethodNotAllowed(await h.call("POST", "/tickets", { userId: newId() }), "GET, HEAD")
   })
 
   test("unknown routes are 404 not_found problems and the OpenAPI document lists the routes", async () => {

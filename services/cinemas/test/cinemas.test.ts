@@ -4,7 +4,19 @@ import { createTestVhost, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { cinemasService } from "../src/service.ts"
-import { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir, type EventTap, type TokenMint } from "@bat/testing"
+import {
+  bearer,
+  expectBadCursorsRefused,
+  expectMalformedIdsLikeUnknown,
+  expectMethodNotAllowed,
+  expectProblem,
+  json,
+  startTokenMint,
+  tapExchange,
+  tempDir,
+  type EventTap,
+  type TokenMint
+} from "@bat/testing"
 
 let vhost: TestVhost
 let data: ReturnType<typeof tempDir>
@@ -87,6 +99,26 @@ describe("cinemas", () => {
     await expectProblem(await call("/cinemas/not-an-id"), 404, "cinema_not_found")
   })
 
+  test("a malformed cinema id gets the same 404 cinema_not_found as an unknown one on every route that takes one", async () => {
+    const hall = { name: "H", rows: [{ label: "A", seats: 2 }] }
+    await expectMalformedIdsLikeUnknown((id) => call(`/cinemas/${id}`), "cinema_not_found")
+    await expectMalformedIdsLikeUnknown((id) => send("PATCH", `/cinemas/${id}`, { name: "X" }), "cinema_not_found")
+    await expectMalformedIdsLikeUnknown((id) => call(`/cinemas/${id}`, { method: "DELETE", headers: staff }), "cinema_not_found")
+    await expectMalformedIdsLikeUnknown((id) => send("POST", `/cinemas/${id}/halls`, hall), "cinema_not_found")
+  })
+
+  test("a cursor the list did not hand out is 422 invalid_cursor, not a silent page", async () => {
+    await createCinema()
+    await expectBadCursorsRefused((cursor) => call(`/cinemas?limit=1&cursor=${cursor}`))
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    await expectMethodNotAllowed(await call("/cinemas", { method: "DELETE", headers: staff }), "GET, HEAD, POST")
+    await expectMethodNotAllowed(await call(`/cinemas/${crypto.randomUUID()}`, { method: "PUT", headers: staff }), "GET, HEAD, PATCH, DELETE")
+    await expectMethodNotAllowed(await call("/cinemas/x/halls"), "POST")
+    await expectProblem(await call("/cinemas/x/halls/y"), 404, "not_found")
+  })
+
   test("staff updates a cinema: each PATCH is 200 and raises the revision by one, announced with CinemaUpdated", async () => {
     const cinema = await createCinema()
     const first = await send("PATCH", `/cinemas/${cinema.cinemaId}`, { name: "Renamed" })
@@ -155,6 +187,9 @@ describe("cinemas", () => {
     await expectProblem(await call("/cinemas?limit=0"), 422, "invalid_input")
     await expectProblem(await call("/cinemas?limit=201"), 422, "invalid_input")
     await expectProblem(await call("/cinemas?limit=abc"), 422, "invalid_input")
+    await expectProblem(await call("/cinemas?limit=1e1"), 422, "invalid_input")
+    await expectProblem(await call("/cinemas?limit=2.5"), 422, "invalid_input")
+    expect((await call("/cinemas?limit=200")).status).toBe(200)
   })
 })
 

@@ -4,7 +4,19 @@ import { createTestVhost, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { moviesService } from "../src/service.ts"
-import { bearer, expectProblem, json, startTokenMint, tapExchange, tempDir, type EventTap, type TokenMint } from "@bat/testing"
+import {
+  bearer,
+  expectBadCursorsRefused,
+  expectMalformedIdsLikeUnknown,
+  expectMethodNotAllowed,
+  expectProblem,
+  json,
+  startTokenMint,
+  tapExchange,
+  tempDir,
+  type EventTap,
+  type TokenMint
+} from "@bat/testing"
 
 let vhost: TestVhost
 let data: ReturnType<typeof tempDir>
@@ -89,6 +101,23 @@ describe("movies", () => {
   test("an unknown or malformed movie id is 404 movie_not_found", async () => {
     await expectProblem(await call(`/movies/${crypto.randomUUID()}`), 404, "movie_not_found")
     await expectProblem(await call("/movies/nope"), 404, "movie_not_found")
+  })
+
+  test("a malformed movie id gets the same 404 movie_not_found as an unknown one on every route that takes one", async () => {
+    await expectMalformedIdsLikeUnknown((id) => call(`/movies/${id}`), "movie_not_found")
+    await expectMalformedIdsLikeUnknown((id) => send("PATCH", `/movies/${id}`, { title: "X" }), "movie_not_found")
+    await expectMalformedIdsLikeUnknown((id) => call(`/movies/${id}`, { method: "DELETE", headers: staff }), "movie_not_found")
+  })
+
+  test("a cursor the list did not hand out is 422 invalid_cursor, not a silent page", async () => {
+    await addMovie()
+    await expectBadCursorsRefused((cursor) => call(`/movies?limit=1&cursor=${cursor}`))
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    await expectMethodNotAllowed(await call("/movies", { method: "PUT", headers: staff }), "GET, HEAD, POST")
+    await expectMethodNotAllowed(await call(`/movies/${crypto.randomUUID()}`, { method: "POST", headers: staff }), "GET, HEAD, PATCH, DELETE")
+    await expectProblem(await call("/movies/x/y"), 404, "not_found")
   })
 
   test("staff updates a movie: each PATCH is 200 and raises the revision by one, announced with MovieUpdated", async () => {

@@ -85,9 +85,6 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
     handlers: () => handlers,
     routes: (ctx) =>
       notificationRoutes(ctx, { feed: feedOf(() => ctx.store.db.inTransaction), heartbeatMs: settingsOf(ctx.config).heartbeatMs }),
-    problems: {
-      CursorInvalid: { status: 422, code: "invalid_cursor" }
-    },
     ready: () => ({ streams: feed?.subscribers ?? 0 }),
     background: (ctx) => {
       const settings = settingsOf(ctx.config)

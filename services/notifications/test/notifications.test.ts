@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
 import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { createTestVhost, expectBadCursorsRefused, expectMethodNotAllowed, pollUntil, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
 import fc from "fast-check"
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose"
@@ -179,6 +179,15 @@ describe("authentication", () => {
   })
 })
 
+describe("routes", () => {
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    const headers = { authorization: `Bearer ${await tokenFor(newId())}` }
+    await expectMethodNotAllowed(await fetch(`${svc.url}/notifications`, { method: "POST", headers }), "GET, HEAD")
+    await expectMethodNotAllowed(await fetch(`${svc.url}/notifications/stream`, { method: "DELETE", headers }), "GET, HEAD")
+    await expectMethodNotAllowed(await fetch(`${svc.url}/notifications/_ops/dlq`, { method: "POST", headers }), "GET, HEAD")
+  })
+})
+
 describe("notifications of booking outcomes", () => {
   test("every outcome kind yields one notification with a readable message, newest first", async () => {
     const userId = newId()
@@ -328,6 +337,7 @@ describe("notifications of booking outcomes", () => {
     const foreign = await get("/notifications?cursor=bm90LWEtbnVtYmVy", token)
     expect(foreign.status).toBe(422)
     expect(((await foreign.json()) as { code: string }).code).toBe("invalid_cursor")
+    await expectBadCursorsRefused((cursor) => get(`/notifications?limit=1&cursor=${cursor}`, token))
     const badLimit = await get("/notifications?limit=0", token)
     expect(badLimit.status).toBe(422)
     expect(((await badLimit.json()) as { code: string }).code).toBe("invalid_input")

@@ -1,6 +1,6 @@
 import { newId } from "@bat/contracts"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { pollUntil } from "@bat/testing"
+import { expectMalformedIdsLikeUnknown, expectMethodNotAllowed, pollUntil } from "@bat/testing"
 import {
   DECLINED_CARD,
   INSUFFICIENT_CARD,
@@ -159,6 +159,21 @@ describe("the conflicts of POST /payments", () => {
     const unknown = await h.get(`/payments/${newId()}`, await h.token(userId))
     expect(unknown.status).toBe(404)
     expect(unknown.body.code).toBe("payment_not_found")
+  })
+
+  test("a malformed payment id gets the same 404 payment_not_found as an unknown one, for customers and staff", async () => {
+    for (const token of [await h.token(newId()), await h.token(newId(), "staff")]) {
+      await expectMalformedIdsLikeUnknown(
+        (id) => fetch(`${h.url}/payments/${id}`, { headers: { authorization: `Bearer ${token}` } }),
+        "payment_not_found"
+      )
+    }
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    const headers = { authorization: `Bearer ${await h.token(newId())}` }
+    await expectMethodNotAllowed(await fetch(`${h.url}/payments`, { headers }), "POST")
+    await expectMethodNotAllowed(await fetch(`${h.url}/payments/${newId()}`, { method: "DELETE", headers }), "GET, HEAD")
   })
 
   test("without a token paying is 401", async () => {

@@ -1,5 +1,6 @@
 // Scheduling over HTTP: each endpoint's success and refusal paths, and the events it emits.
 import { newId } from "@bat/contracts"
+import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectMethodNotAllowed, expectProblem as expectProblemResponse } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { inMinutes, seedCatalog, startHarness, type Harness, type Reply } from "./harness.ts"
 
@@ -162,8 +163,27 @@ describe("GET /screenings/{id}", () => {
     expectProblem(await h.api("GET", `/screenings/${newId()}/seats`), 404, "screening_not_found")
   })
 
+  test("a malformed id gets the same 404 screening_not_found as an unknown one on every route that takes one", async () => {
+    const staff = { authorization: `Bearer ${h.staff}`, "content-type": "application/json" }
+    const call = (path: string, init: RequestInit = {}) => fetch(`${h.url}${path}`, init)
+    await expectMalformedIdsLikeUnknown((id) => call(`/screenings/${id}`), "screening_not_found")
+    await expectMalformedIdsLikeUnknown((id) => call(`/screenings/${id}/seats`), "screening_not_found")
+    await expectMalformedIdsLikeUnknown(
+      (id) => call(`/screenings/${id}`, { method: "PATCH", headers: staff, body: JSON.stringify({ price: EUR(1) }) }),
+      "screening_not_found"
+    )
+    await expectMalformedIdsLikeUnknown((id) => call(`/screenings/${id}`, { method: "DELETE", headers: staff }), "screening_not_found")
+  })
+
   test("an unknown route is a 404 problem too", async () => {
     expectProblem(await h.api("GET", "/screenings/a/b/c"), 404, "not_found")
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    await expectMethodNotAllowed(await fetch(`${h.url}/screenings/${newId()}/seats`, { method: "POST" }), "GET, HEAD")
+    await expectMethodNotAllowed(await fetch(`${h.url}/screenings`, { method: "PUT" }), "GET, HEAD, POST")
+    await expectMethodNotAllowed(await fetch(`${h.url}/screenings/${newId()}`, { method: "POST" }), "GET, HEAD, PATCH, DELETE")
+    await expectProblemResponse(await fetch(`${h.url}/screenings/${newId()}/seats/A1`), 404, "not_found")
   })
 })
 
@@ -219,6 +239,11 @@ describe("GET /screenings", () => {
     expectProblem(await h.api("GET", "/screenings?limit=201"), 422, "invalid_input")
     expectProblem(await h.api("GET", "/screenings?from=2030-01-01"), 422, "invalid_input")
     expectProblem(await h.api("GET", "/screenings?cursor=bm9wZQ"), 422, "invalid_cursor")
+    expectProblem(await h.api("GET", "/screenings?limit=1e1"), 422, "invalid_input")
+  })
+
+  test("a cursor the list did not hand out is 422 invalid_cursor with a field error on cursor", async () => {
+    await expectBadCursorsRefused((cursor) => fetch(`${h.url}/screenings?limit=1&cursor=${cursor}`))
   })
 })
 

@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
 import { usersService } from "../src/service.ts"
-import { bearer, expectProblem, json, tapExchange, tempDir, type EventTap } from "@bat/testing"
+import {
+  bearer,
+  expectMalformedIdsLikeUnknown,
+  expectMethodNotAllowed,
+  expectProblem,
+  json,
+  MALFORMED_IDS,
+  tapExchange,
+  tempDir,
+  type EventTap
+} from "@bat/testing"
 
 const ADMIN = { email: "boss@cinema.test", password: "correct horse battery" }
 
@@ -172,6 +182,20 @@ describe("unregistering", () => {
     await expectProblem(await call(`/users/${crypto.randomUUID()}/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
     await expectProblem(await call(`/users/not-a-uuid/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
   })
+
+  test("a malformed user id gets what an unknown one gets: 404 user_not_found for staff, 403 for a customer", async () => {
+    const { token: staffToken } = await login(ADMIN.email, ADMIN.password)
+    await expectMalformedIdsLikeUnknown(
+      (id) => call(`/users/${id}/unregister`, { method: "DELETE", headers: bearer(staffToken) }),
+      "user_not_found"
+    )
+    // A customer learns nothing about which ids exist, whatever their shape.
+    const ann = await register()
+    const { token } = await login(ann.email, ann.password)
+    for (const id of [crypto.randomUUID(), ...MALFORMED_IDS]) {
+      await expectProblem(await call(`/users/${id}/unregister`, { method: "DELETE", headers: bearer(token) }), 403, "forbidden")
+    }
+  })
 })
 
 describe("operations", () => {
@@ -182,6 +206,14 @@ describe("operations", () => {
 
   test("an unknown route is a problem+json 404", async () => {
     await expectProblem(await call("/users/nowhere"), 404, "not_found")
+  })
+
+  test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
+    await expectMethodNotAllowed(await call("/users/register"), "POST")
+    await expectMethodNotAllowed(await call("/users/me", { method: "PUT" }), "GET, HEAD")
+    await expectMethodNotAllowed(await call("/users/.well-known/jwks.json", { method: "POST" }), "GET, HEAD")
+    await expectMethodNotAllowed(await call(`/users/${crypto.randomUUID()}/unregister`), "DELETE")
+    await expectMethodNotAllowed(await call("/health", { method: "POST" }), "GET, HEAD")
   })
 })
 

@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { BookingFailureReason, Ticket } from "../booking.ts"
 import { Currency, IsoDateTime, SeatNumber, Uuid } from "../primitives.ts"
-import { Page, PageQuery } from "./common.ts"
+import { Page, PageQuery, PathId } from "./common.ts"
 
 export const MAX_SEATS_PER_BOOKING = 10
 
@@ -53,7 +53,8 @@ export const BookingView = Schema.Struct({
 })
 export type BookingView = typeof BookingView.Type
 
-export const BookingParams = Schema.Struct({ bookingId: Uuid })
+/** Any string: an unknown or malformed id is a 404 `booking_not_found`, not a 422. */
+export const BookingParams = Schema.Struct({ bookingId: PathId })
 
 export const BookingListQuery = PageQuery
 export const BookingList = Page(BookingView)

@@ -1,6 +1,7 @@
 // HTTP request and response bodies of the cinemas service.
 import { Schema } from "effect"
 import { Layout, NonEmptyText, Uuid } from "../primitives.ts"
+import { PathId } from "./common.ts"
 
 const atLeastOneField = Schema.makeFilter((o: object) => Object.keys(o).length > 0 || "At least one field is required")
 
@@ -35,5 +36,5 @@ export const Cinema = Schema.Struct({
 })
 export type Cinema = typeof Cinema.Type
 
-/** Path parameters; any string, so an unknown or malformed id is a 404. */
-export const CinemaParams = Schema.Struct({ id: Schema.String.check(Schema.isMaxLength(200)) })
+/** Path parameters; any string, so an unknown or malformed id is a 404 `cinema_not_found`. */
+export const CinemaParams = Schema.Struct({ id: PathId })

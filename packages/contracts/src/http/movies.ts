@@ -1,6 +1,7 @@
 // HTTP request and response bodies of the movies service.
 import { Schema } from "effect"
 import { NonEmptyText, Uuid } from "../primitives.ts"
+import { PathId } from "./common.ts"
 
 const atLeastOneField = Schema.makeFilter((o: object) => Object.keys(o).length > 0 || "At least one field is required")
 
@@ -29,5 +30,5 @@ export const Movie = Schema.Struct({
 })
 export type Movie = typeof Movie.Type
 
-/** Path parameters; any string, so an unknown or malformed id is a 404. */
-export const MovieParams = Schema.Struct({ id: Schema.String.check(Schema.isMaxLength(200)) })
+/** Path parameters; any string, so an unknown or malformed id is a 404 `movie_not_found`. */
+export const MovieParams = Schema.Struct({ id: PathId })

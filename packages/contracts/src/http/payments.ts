@@ -1,6 +1,7 @@
 // HTTP request and response bodies of the payments service.
 import { Schema } from "effect"
 import { Currency, Uuid } from "../primitives.ts"
+import { PathId } from "./common.ts"
 
 /** The Luhn (mod 10) check digit test every card number passes. */
 export const luhnValid = (digits: string): boolean => {
@@ -72,5 +73,5 @@ export const Payment = Schema.Struct({
 })
 export type Payment = typeof Payment.Type
 
-/** Any string: an unknown or malformed id is a 404, not a 422. */
-export const PaymentParams = Schema.Struct({ paymentId: Schema.String.check(Schema.isMaxLength(200)) })
+/** Any string: an unknown or malformed id is a 404 `payment_not_found`, not a 422. */
+export const PaymentParams = Schema.Struct({ paymentId: PathId })

@@ -1,7 +1,7 @@
 // HTTP request and response bodies of the screenings service.
 import { Schema } from "effect"
 import { CinemaId, Currency, HallId, IsoDateTime, MovieId, ScreeningId, SeatNumber, Uuid } from "../primitives.ts"
-import { Page, PageQuery } from "./common.ts"
+import { Page, PageQuery, PathId } from "./common.ts"
 
 /** A ticket price: integer minor units, bounded so it stays an exact integer everywhere. */
 export const Price = Schema.Struct({
@@ -43,7 +43,8 @@ export const UpdateScreeningBody = Schema.Struct({
 })
 export type UpdateScreeningBody = typeof UpdateScreeningBody.Type
 
-export const ScreeningParams = Schema.Struct({ id: Uuid })
+/** Any string: an unknown or malformed id is a 404 `screening_not_found`, not a 422. */
+export const ScreeningParams = Schema.Struct({ id: PathId })
 
 /** `GET /screenings`: active screenings, optionally of one movie or cinema, starting within [from, to). */
 export const ScreeningsQuery = Schema.Struct({

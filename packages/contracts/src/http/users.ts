@@ -2,6 +2,7 @@
 import { Schema } from "effect"
 import { Uuid } from "../primitives.ts"
 import { Role } from "../users.ts"
+import { PathId } from "./common.ts"
 
 /** An e-mail address; the service stores it lower-cased. */
 export const Email = Schema.String.check(
@@ -33,5 +34,5 @@ export type User = typeof User.Type
 export const LoginResponse = Schema.Struct({ token: Schema.String, user: User })
 export type LoginResponse = typeof LoginResponse.Type
 
-/** Path parameters of `/users/:userId/...`; any string, so an unknown or malformed id is a 404. */
-export const UserParams = Schema.Struct({ userId: Schema.String.check(Schema.isMaxLength(200)) })
+/** Path parameters of `/users/:userId/...`; any string, so an unknown or malformed id is a 404 `user_not_found`. */
+export const UserParams = Schema.Struct({ userId: PathId })

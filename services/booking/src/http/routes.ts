@@ -1,23 +1,17 @@
 // The /tickets routes: authenticate, decode, call a use case, encode.
-import { BookingApi, DEFAULT_LIMIT, Uuid, decodeCursor, encodeCursor } from "@bat/contracts"
-import { HttpProblem, schema, type ServiceContext } from "@bat/http"
+import { BookingApi, Uuid } from "@bat/contracts"
+import { HttpProblem, makeCursor, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Schema } from "effect"
 import { Bookings } from "../app/Bookings.ts"
 
-const isUuid = Schema.is(Uuid)
 const isIdempotencyKey = Schema.is(BookingApi.IdempotencyKey)
 
-const invalid = (path: string, message: string) =>
-  new HttpProblem({ status: 422, code: "invalid_input", detail: `The request ${path === "cursor" ? "query" : "headers"} is invalid.`, errors: [{ path, message }] })
+const invalidHeader = (path: string, message: string) =>
+  new HttpProblem({ status: 422, code: "invalid_input", detail: "The request headers are invalid.", errors: [{ path, message }] })
 
-/** A cursor is the last booking id of the previous page, base64url-encoded. */
-const lastIdOf = (cursor: string | undefined): string | undefined => {
-  if (cursor === undefined) return undefined
-  const id = decodeCursor(cursor)
-  if (id === undefined || !isUuid(id)) throw invalid("cursor", "Expected a cursor returned by a previous page")
-  return id
-}
+/** Continues after the last booking id of a page. */
+const cursor = makeCursor("bookings", Uuid)
 
 const bearer = { security: [{ bearer: [] }] }
 
@@ -30,7 +24,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
         const principal = await ctx.auth.authenticate(headers)
         const key = headers["idempotency-key"]
         if (key !== undefined && !isIdempotencyKey(key)) {
-          throw invalid("idempotency-key", "Expected 1 to 255 printable ASCII characters")
+          throw invalidHeader("idempotency-key", "Expected 1 to 255 printable ASCII characters")
         }
         const outcome = await ctx.run(
           Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key }))
@@ -64,10 +58,9 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       "/",
       async ({ headers, query }) => {
         const principal = await ctx.auth.authenticate(headers)
-        const limit = query.limit ?? DEFAULT_LIMIT
-        const before = lastIdOf(query.cursor)
-        const page = await ctx.run(Bookings.use((b) => b.listOfUser(principal.userId, before, limit)))
-        return { items: page.items, nextCursor: page.nextLastId === null ? null : encodeCursor(page.nextLastId) }
+        const { limit, after } = cursor.request(query)
+        const page = await ctx.run(Bookings.use((b) => b.listOfUser(principal.userId, after, limit)))
+        return cursor.page({ items: page.items, next: page.nextLastId })
       },
       {
         query: schema(BookingApi.BookingListQuery),

@@ -1,5 +1,5 @@
 // Cinema and hall use cases: list, show, create, update, delete (tombstone), add a hall.
-import { CinemasApi, decodeCursor, DEFAULT_LIMIT, encodeCursor, newId, type PageQuery } from "@bat/contracts"
+import { CinemasApi, newId } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import type { StoreError, StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -11,7 +11,11 @@ type Cinema = CinemasApi.Cinema
 type Hall = CinemasApi.Hall
 
 export interface CinemaCatalogShape {
-  readonly list: (query: PageQuery) => Effect.Effect<{ items: Array<Cinema>; nextCursor: string | null }>
+  /** Live cinemas in id order, `limit` of them after the cinema id `after`; `next` continues after this page. */
+  readonly list: (page: {
+    readonly limit: number
+    readonly after: string | undefined
+  }) => Effect.Effect<{ items: Array<Cinema>; next: string | null }>
   readonly get: (cinemaId: string) => Effect.Effect<Cinema, CinemaNotFound>
   readonly create: (input: CinemasApi.CreateCinemaRequest, requestId: string) => Effect.Effect<Cinema, StoreError>
   readonly update: (
@@ -49,15 +53,14 @@ export const CinemaCatalogLive = (store: StoreShape) =>
   Layer.sync(CinemaCatalog, () => {
     const repo = makeCinemaRepo(store.db)
 
-    const list = Effect.fn("CinemaCatalog.list")(function* (query: PageQuery) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const rows = repo.page(decodeCursor(query.cursor) ?? "", limit + 1)
+    const list = Effect.fn("CinemaCatalog.list")(function* ({ limit, after }: { readonly limit: number; readonly after: string | undefined }) {
+      const rows = repo.page(after ?? "", limit + 1)
       const page = rows.slice(0, limit)
       const halls = repo.hallsOf(page.map((c) => c.cinemaId))
       const last = page.at(-1)
       return {
         items: page.map((c) => withHalls(c, halls)),
-        nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.cinemaId) : null
+        next: rows.length > limit && last !== undefined ? last.cinemaId : null
       }
     })
 

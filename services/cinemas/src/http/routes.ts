@@ -1,15 +1,18 @@
 // HTTP routes of the cinemas service: decode, call a use case, encode.
-import { CinemasApi, newId, Page, PageQuery } from "@bat/contracts"
-import { requireRole, schema, type ServiceContext } from "@bat/http"
+import { CinemasApi, newId, Page, PageQuery, Uuid } from "@bat/contracts"
+import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { CinemaCatalog } from "../app/CinemaCatalog.ts"
 
 const staffOnly = { tags: ["cinemas"], security: [{ bearer: [] }] }
 
+/** Continues after the last cinema id of a page. */
+const cursor = makeCursor("cinemas", Uuid)
+
 export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
   const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/cinemas" })
-    .get("", ({ query }) => ctx.run(CinemaCatalog.use((c) => c.list(query))), {
+    .get("", async ({ query }) => cursor.page(await ctx.run(CinemaCatalog.use((c) => c.list(cursor.request(query))))), {
       query: schema(PageQuery),
       response: { 200: schema(Page(CinemasApi.Cinema)) },
       detail: { summary: "List cinemas with their halls", tags: ["cinemas"] }

@@ -1,5 +1,5 @@
 // Movie use cases: list, show, add, update, remove (tombstone).
-import { decodeCursor, DEFAULT_LIMIT, encodeCursor, MoviesApi, newId, type PageQuery } from "@bat/contracts"
+import { MoviesApi, newId } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import type { StoreError, StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -9,7 +9,11 @@ import { makeMovieRepo, type MovieRecord } from "../store/MovieRepo.ts"
 type Movie = MoviesApi.Movie
 
 export interface MovieCatalogShape {
-  readonly list: (query: PageQuery) => Effect.Effect<{ items: Array<Movie>; nextCursor: string | null }>
+  /** Live movies in id order, `limit` of them after the movie id `after`; `next` continues after this page. */
+  readonly list: (page: {
+    readonly limit: number
+    readonly after: string | undefined
+  }) => Effect.Effect<{ items: Array<Movie>; next: string | null }>
   readonly get: (movieId: string) => Effect.Effect<Movie, MovieNotFound>
   readonly add: (input: MoviesApi.AddMovieRequest, requestId: string) => Effect.Effect<Movie, StoreError>
   readonly update: (
@@ -30,14 +34,13 @@ export const MovieCatalogLive = (store: StoreShape) =>
   Layer.sync(MovieCatalog, () => {
     const repo = makeMovieRepo(store.db)
 
-    const list = Effect.fn("MovieCatalog.list")(function* (query: PageQuery) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const rows = repo.page(decodeCursor(query.cursor) ?? "", limit + 1)
+    const list = Effect.fn("MovieCatalog.list")(function* ({ limit, after }: { readonly limit: number; readonly after: string | undefined }) {
+      const rows = repo.page(after ?? "", limit + 1)
       const page = rows.slice(0, limit)
       const last = page.at(-1)
       return {
         items: page.map(toMovie),
-        nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.movieId) : null
+        next: rows.length > limit && last !== undefined ? last.movieId : null
       }
     })
 

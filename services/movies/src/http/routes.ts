@@ -1,15 +1,18 @@
 // HTTP routes of the movies service: decode, call a use case, encode.
-import { MoviesApi, newId, Page, PageQuery } from "@bat/contracts"
-import { requireRole, schema, type ServiceContext } from "@bat/http"
+import { MoviesApi, newId, Page, PageQuery, Uuid } from "@bat/contracts"
+import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { MovieCatalog } from "../app/MovieCatalog.ts"
 
 const staffOnly = { tags: ["movies"], security: [{ bearer: [] }] }
 
+/** Continues after the last movie id of a page. */
+const cursor = makeCursor("movies", Uuid)
+
 export const routes = (ctx: ServiceContext<MovieCatalog>) => {
   const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/movies" })
-    .get("", ({ query }) => ctx.run(MovieCatalog.use((m) => m.list(query))), {
+    .get("", async ({ query }) => cursor.page(await ctx.run(MovieCatalog.use((m) => m.list(cursor.request(query))))), {
       query: schema(PageQuery),
       response: { 200: schema(Page(MoviesApi.Movie)) },
       detail: { summary: "List movies", tags: ["movies"] }

@@ -1,9 +1,8 @@
 // The notifications use cases: contact projection and its erasure, one notification per booking outcome,
 // listing, delivery bookkeeping.
-import { decodeCursor, encodeCursor, newId, toIso, type EventData, type NotificationsApi } from "@bat/contracts"
+import { newId, toIso, type EventData, type NotificationsApi } from "@bat/contracts"
 import { Store } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
-import { CursorInvalid } from "../domain/errors.ts"
 import { noticeOf, type Outcome } from "../domain/outcome.ts"
 import { NotificationRepo, type DeliverySettlement, type NotificationRow } from "../store/NotificationRepo.ts"
 import { NotificationFeed } from "./NotificationFeed.ts"
@@ -39,8 +38,6 @@ export const toNotification = (r: NotificationRow): NotificationsApi.Notificatio
   createdAt: r.created_at,
   sequence: r.sequence
 })
-
-const SEQUENCE = /^\d{1,15}$/
 
 /** Delivery retry delay after `attempts` failures (1, 2, ...): 1 s doubling to at most 60 s; never given up. */
 export const deliveryBackoffMs = (attempts: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 6)))
@@ -140,22 +137,21 @@ const make = Effect.gen(function* () {
     return "recorded" as RecordResult
   })
 
-  /** The user's notifications, newest first. */
+  /**
+   * The user's notifications, newest first: `limit` of them with a sequence below `after` (from the
+   * newest without one); `next` continues after this page.
+   */
   const list = Effect.fn("Notifications.list")(function* (
     userId: string,
-    page: { readonly limit: number; readonly cursor?: string | undefined }
+    page: { readonly limit: number; readonly after: number | undefined }
   ) {
-    const key = decodeCursor(page.cursor)
-    if (key !== undefined && !SEQUENCE.test(key)) {
-      return yield* new CursorInvalid({ message: "The cursor is not one this service handed out." })
-    }
-    const before = key === undefined ? Number.MAX_SAFE_INTEGER : Number(key)
+    const before = page.after ?? Number.MAX_SAFE_INTEGER
     const rows = yield* repo.page(userId, before, page.limit + 1)
     const items = rows.slice(0, page.limit).map(toNotification)
     const last = items.at(-1)
     return {
       items,
-      nextCursor: rows.length > page.limit && last ? encodeCursor(String(last.sequence)) : null
+      next: rows.length > page.limit && last ? last.sequence : null
     }
   })
 

@@ -1,7 +1,8 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
-import { DEFAULT_LIMIT, NotificationsApi } from "@bat/contracts"
-import { HttpProblem, schema, type ServiceContext } from "@bat/http"
+import { NotificationsApi } from "@bat/contracts"
+import { HttpProblem, makeCursor, schema, type ServiceContext } from "@bat/http"
 import { Elysia, sse } from "elysia"
+import { Schema } from "effect"
 import { Notifications } from "../app/Notifications.ts"
 import type { FeedRegistry } from "../app/NotificationFeed.ts"
 import type { NotificationRepo } from "../store/NotificationRepo.ts"
@@ -22,6 +23,9 @@ const comment = (text: string, retryMs?: number) => ({
 })
 
 const REPLAY_BATCH = 100
+
+/** Continues below the sequence of the last (oldest) notification of a page. */
+const cursor = makeCursor("notifications", Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })))
 
 /** Waits for a wake-up or a time-out; a wake-up that came while nobody waited is not lost. */
 class Waker {
@@ -80,9 +84,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
       "",
       async ({ headers, query }) => {
         const me = await ctx.auth.authenticate(headers)
-        return ctx.run(
-          Notifications.use((n) => n.list(me.userId, { limit: query.limit ?? DEFAULT_LIMIT, cursor: query.cursor }))
-        )
+        const page = cursor.request(query)
+        return cursor.page(await ctx.run(Notifications.use((n) => n.list(me.userId, page))))
       },
       {
         query: schema(NotificationsApi.ListNotificationsQuery),

@@ -1,11 +1,10 @@
 // Use cases of the screenings service, called by both the HTTP routes and the event handlers.
-import { decodeCursor, DEFAULT_LIMIT, encodeCursor, newId, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
+import { newId, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
 import type { ScreeningsApi } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import type { StoreError, StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import {
-  CursorInvalid,
   HallBusy,
   HallUnknown,
   MovieUnknown,
@@ -53,11 +52,20 @@ export const toScreening = (r: ScreeningRow): Screening =>
     status: r.status
   }) as Screening
 
-const parseCursor = (cursor: string | undefined) => {
-  const raw = decodeCursor(cursor)
-  if (raw === undefined) return null
-  const m = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(raw)
-  return m ? { startsAt: Number(m[1]), screeningId: m[2]! } : undefined
+/** Where a page of the active screenings continues: after this (startsAt, screeningId). */
+export interface ScreeningsPosition {
+  readonly startsAt: number
+  readonly screeningId: string
+}
+
+/** `GET /screenings` as the use case takes it: the filters, and the page. */
+export interface ScreeningsListRequest {
+  readonly movieId?: string | undefined
+  readonly cinemaId?: string | undefined
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly limit: number
+  readonly after: ScreeningsPosition | undefined
 }
 
 export interface ScreeningsShape {
@@ -79,8 +87,8 @@ export interface ScreeningsShape {
   ) => Effect.Effect<void, ScreeningNotFound | ScreeningStarted | StoreError>
   readonly get: (screeningId: string) => Effect.Effect<Screening, ScreeningNotFound>
   readonly list: (
-    query: ScreeningsApi.ScreeningsQuery
-  ) => Effect.Effect<{ items: Array<Screening>; nextCursor: string | null }, CursorInvalid>
+    request: ScreeningsListRequest
+  ) => Effect.Effect<{ items: Array<Screening>; next: ScreeningsPosition | null }>
   readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMap, ScreeningNotFound>
   readonly recordHall: (hall: EventData<"HallCreated">) => Effect.Effect<void, StoreError>
   readonly deleteCinema: (cinemaId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
@@ -240,25 +248,23 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     return toScreening(row)
   })
 
-  const list = Effect.fn("Screenings.list")(function* (query: ScreeningsApi.ScreeningsQuery) {
+  const list = Effect.fn("Screenings.list")(function* (query: ScreeningsListRequest) {
     const now = yield* Clock.currentTimeMillis
-    const after = parseCursor(query.cursor)
-    if (after === undefined) return yield* new CursorInvalid({})
-    const limit = query.limit ?? DEFAULT_LIMIT
+    const limit = query.limit
     const rows = repo.listActive({
       now,
       movieId: query.movieId ?? null,
       cinemaId: query.cinemaId ?? null,
       from: query.from === undefined ? null : Date.parse(query.from),
       to: query.to === undefined ? null : Date.parse(query.to),
-      after,
+      after: query.after ?? null,
       limit: limit + 1
     })
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     return {
       items: page.map(toScreening),
-      nextCursor: rows.length > limit && last ? encodeCursor(`${last.startsAt}:${last.screeningId}`) : null
+      next: rows.length > limit && last ? { startsAt: last.startsAt, screeningId: last.screeningId } : null
     }
   })
 

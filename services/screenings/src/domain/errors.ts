@@ -35,5 +35,3 @@ export class StartTimeInPast extends Schema.TaggedError<StartTimeInPast>()("Star
 export class StartTimeTooFar extends Schema.TaggedError<StartTimeTooFar>()("StartTimeTooFar", {
   startsAt: Schema.String
 }) {}
-
-export class CursorInvalid extends Schema.TaggedError<CursorInvalid>()("CursorInvalid", {}) {}

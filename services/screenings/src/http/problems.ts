@@ -14,6 +14,5 @@ export const problems: ProblemTable = {
   ScreeningStarted: { status: 409, code: "screening_started", detail: () => "The screening has already begun." },
   ScreeningAlreadyCancelled: { status: 409, code: "screening_cancelled", detail: () => "The screening was cancelled." },
   StartTimeInPast: { status: 422, code: "starts_at_in_past", detail: () => "startsAt must lie in the future." },
-  StartTimeTooFar: { status: 422, code: "starts_at_too_far", detail: () => "startsAt lies too far in the future." },
-  CursorInvalid: { status: 422, code: "invalid_cursor", detail: () => "The cursor is not one this service issued." }
+  StartTimeTooFar: { status: 422, code: "starts_at_too_far", detail: () => "startsAt lies too far in the future." }
 }

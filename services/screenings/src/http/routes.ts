@@ -1,8 +1,8 @@
 // HTTP routes of the screenings service: decode, authorize, call a use case, encode.
-import { newId, ScreeningsApi } from "@bat/contracts"
-import { requireRole, schema, type ServiceContext } from "@bat/http"
+import { newId, ScreeningsApi, Uuid } from "@bat/contracts"
+import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { ScreeningNotFound } from "../domain/errors.ts"
 import { Screenings } from "../app/Screenings.ts"
 
@@ -11,6 +11,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** A malformed id names no screening: 404, like any other unknown id. */
 const screeningId = (id: string) =>
   UUID.test(id) ? Effect.succeed(id.toLowerCase()) : Effect.fail(new ScreeningNotFound({ screeningId: id }))
+
+/** Continues after the (startsAt, screeningId) of the last screening of a page. */
+const cursor = makeCursor(
+  "screenings",
+  Schema.Struct({ startsAt: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), screeningId: Uuid })
+)
 
 const docs = (summary: string, staff = false) => ({
   summary,
@@ -26,7 +32,11 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
   const publicRoutes = new Elysia({ prefix: "/screenings" })
     .get(
       "",
-      ({ query }) => run(Screenings.use((s) => s.list(query))),
+      async ({ query }) => {
+        const { limit, after } = cursor.request(query)
+        const filters = { movieId: query.movieId, cinemaId: query.cinemaId, from: query.from, to: query.to }
+        return cursor.page(await run(Screenings.use((s) => s.list({ ...filters, limit, after }))))
+      },
       {
         query: schema(ScreeningsApi.ScreeningsQuery),
         response: { 200: schema(ScreeningsApi.ScreeningPage) },
@@ -36,12 +46,20 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
     .get(
       "/:id",
       ({ params }) => run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.get(id)))),
-      { response: { 200: schema(ScreeningsApi.Screening) }, detail: docs("One screening, cancelled ones included") }
+      {
+        params: schema(ScreeningsApi.ScreeningParams),
+        response: { 200: schema(ScreeningsApi.Screening) },
+        detail: docs("One screening, cancelled ones included")
+      }
     )
     .get(
       "/:id/seats",
       ({ params }) => run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.seatMap(id)))),
-      { response: { 200: schema(ScreeningsApi.SeatMap) }, detail: docs("The seat map (advisory; booking decides)") }
+      {
+        params: schema(ScreeningsApi.ScreeningParams),
+        response: { 200: schema(ScreeningsApi.SeatMap) },
+        detail: docs("The seat map (advisory; booking decides)")
+      }
     )
 
   // Staff only. The token is checked while transforming, before the body is validated,
