@@ -22,11 +22,19 @@ const stripHopByHop = (headers: Headers): Headers => {
 };
 
 // Same shape and type URNs as the services' errors (packages/http), without pulling in Elysia.
-const problem = (status: number, code: string, title: string, detail: string): Response =>
+const problem = (status: number, code: string, title: string, detail: string, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify({ type: `urn:bookaticket:problem:${code}`, title, status, detail, code }), {
     status,
-    headers: { "content-type": "application/problem+json" },
+    headers: { ...headers, "content-type": "application/problem+json" },
   });
+
+/** The gateway's own `/health` and `/ready` answer GET and HEAD; any other method is a 405, as in the services. */
+const own = (req: Request, body: unknown): Response =>
+  req.method === "GET" || req.method === "HEAD"
+    ? json(body)
+    : problem(405, "method_not_allowed", "Method Not Allowed", `${req.method} is not allowed here; allowed: GET, HEAD.`, {
+        allow: "GET, HEAD",
+      });
 
 const json = (body: unknown): Response =>
   new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
@@ -101,8 +109,8 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     idleTimeout: 60,
     fetch(req, server) {
       const url = new URL(req.url);
-      if (url.pathname === "/health") return json({ status: "ok" });
-      if (url.pathname === "/ready") return json({ status: "ready" });
+      if (url.pathname === "/health") return own(req, { status: "ok" });
+      if (url.pathname === "/ready") return own(req, { status: "ready" });
       const route = matchRoute(options.routes, url.pathname);
       if (route === undefined) {
         return problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`);

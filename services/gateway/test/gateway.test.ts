@@ -142,6 +142,16 @@ describe("gateway", () => {
     }
   });
 
+  test("answers a wrong method on its own /health and /ready with a 405 problem listing GET and HEAD", async () => {
+    for (const path of ["/health", "/ready"]) {
+      expect((await fetch(`${base}${path}`, { method: "HEAD" })).status).toBe(200);
+      const res = await fetch(`${base}${path}`, { method: "POST" });
+      expect({ path, status: res.status, allow: res.headers.get("allow") }).toEqual({ path, status: 405, allow: "GET, HEAD" });
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ status: 405, code: "method_not_allowed" });
+    }
+  });
+
   test("answers a service that is down with a 502 problem", async () => {
     const res = await fetch(`${base}/movies`);
     expect(res.status).toBe(502);
