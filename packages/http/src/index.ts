@@ -12,3 +12,5 @@ export { TOKEN_AUDIENCE, TOKEN_ISSUER, bootService, loadConfig, log, runServiceM
 export type { BootOptions, RunningService, ServiceConfig, ServiceContext } from "./boot.ts"
 export { invalidCursor, makeCursor } from "./cursor.ts"
 export type { Cursor, PageRequest } from "./cursor.ts"
+export { OPERATION_DOC_KEY, operation, wireJsonSchema } from "./openapiDoc.ts"
+export type { OperationAuth, OperationDoc, OperationDocData, ProblemStatus, RequestHeaderDoc } from "./openapiDoc.ts"

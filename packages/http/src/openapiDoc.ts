@@ -1,0 +1,89 @@
+// What a route tells the OpenAPI document: summary, who may call it, its success and its problems.
+import type { Schema } from "effect"
+import { schema } from "./schema.ts"
+
+/** Statuses a route may list problem codes under. */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 422 | 503
+
+/** Who may call an operation. */
+export type OperationAuth = "none" | "user" | "staff" | "owner"
+
+export interface RequestHeaderDoc {
+  readonly name: string
+  readonly description: string
+  readonly required?: boolean
+  /** A JSON Schema for the value; a string by default. */
+  readonly schema?: Record<string, unknown>
+}
+
+export interface OperationDoc {
+  readonly summary: string
+  readonly description?: string
+  /** The service's own tag (its name) when left out. */
+  readonly tags?: ReadonlyArray<string>
+  /** Derived from the method and path when left out. */
+  readonly operationId?: string
+  /** "none" (public), "user" (any logged-in user), "staff" (staff only), "owner" (user; 404 for others' resources) */
+  readonly auth: OperationAuth
+  readonly ok: {
+    readonly status: 200 | 201 | 202 | 204
+    /** The success body (its encoded, on-the-wire form). None for 204. */
+    readonly schema?: Schema.Top
+    readonly description?: string
+    readonly contentType?: "application/json" | "text/event-stream"
+  }
+  /** Problem codes this operation can answer, by status, besides the automatic ones. */
+  readonly problems?: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
+  /** Request headers the route reads (e.g. `Idempotency-Key`, `Last-Event-ID`). */
+  readonly requestHeaders?: ReadonlyArray<RequestHeaderDoc>
+}
+
+/** The key under which an operation's doc travels through Elysia's `detail` to the document builder. */
+export const OPERATION_DOC_KEY = "x-bat"
+
+/** What the document builder reads back from `detail[OPERATION_DOC_KEY]`. */
+export interface OperationDocData {
+  readonly auth: OperationAuth
+  readonly ok: {
+    readonly status: 200 | 201 | 202 | 204
+    readonly jsonSchema?: Record<string, unknown>
+    readonly description?: string
+    readonly contentType: "application/json" | "text/event-stream"
+  }
+  readonly problems: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
+  readonly requestHeaders: ReadonlyArray<RequestHeaderDoc>
+}
+
+/** The JSON Schema (draft 2020-12) of a schema's encoded side: what travels on the wire. */
+export const wireJsonSchema = (s: Schema.Top): Record<string, unknown> => {
+  const standard = schema(s as Schema.Codec<unknown, unknown>)
+  return standard["~standard"].jsonSchema.input({ target: "draft-2020-12" }) as Record<string, unknown>
+}
+
+/**
+ * Route options for the document: spread into the route's options,
+ * `{ body: schema(X), ...operation({ summary, auth: "staff", ok: { status: 201, schema: Y } }) }`.
+ */
+export const operation = (doc: OperationDoc): { detail: Record<string, unknown> } => {
+  const data: OperationDocData = {
+    auth: doc.auth,
+    ok: {
+      status: doc.ok.status,
+      ...(doc.ok.schema === undefined ? {} : { jsonSchema: wireJsonSchema(doc.ok.schema) }),
+      ...(doc.ok.description === undefined ? {} : { description: doc.ok.description }),
+      contentType: doc.ok.contentType ?? "application/json",
+    },
+    problems: doc.problems ?? {},
+    requestHeaders: doc.requestHeaders ?? [],
+  }
+  return {
+    detail: {
+      summary: doc.summary,
+      ...(doc.description === undefined ? {} : { description: doc.description }),
+      ...(doc.tags === undefined ? {} : { tags: [...doc.tags] }),
+      ...(doc.operationId === undefined ? {} : { operationId: doc.operationId }),
+      ...(doc.auth === "none" ? {} : { security: [{ bearer: [] }] }),
+      [OPERATION_DOC_KEY]: data,
+    },
+  }
+}
