@@ -1,7 +1,7 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
 import { DEFAULT_LIMIT, dlqOf, Limit } from "@bat/contracts"
-import { startMessaging, type Handlers, type Messaging } from "@bat/messaging"
+import { startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
@@ -118,6 +118,12 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth }
 
   const handlers = opts.handlers?.(ctx)
+  const mismatch = handlers && subscriptionMismatch(opts.service, Object.keys(handlers), opts.holdTimer ? ["HoldTimerElapsed"] : [])
+  if (mismatch) {
+    await runtime.dispose().catch(() => {})
+    store.db.close()
+    throw new Error(`subscriptions and handlers disagree: ${mismatch}`)
+  }
   const messaging = await startMessaging<R | Store>({
     service: opts.service,
     url: config.amqpUrl,

@@ -98,6 +98,29 @@ export const topologyFor = (service: ServiceName | string, opts: TopologyOptions
   }
 }
 
+/**
+ * Subscriptions are written once, in packages/contracts; a service's handler map must cover exactly
+ * them (plus the types that reach it through `extraTypes`, e.g. payments' hold timer). Returns what
+ * differs, or undefined.
+ */
+export const subscriptionMismatch = (
+  service: string,
+  handled: ReadonlyArray<string>,
+  extraTypes: ReadonlyArray<string> = []
+): string | undefined => {
+  const bound = new Set<string>(bindingsOf(service as ServiceName).map((b) => b.routingKey))
+  const handledSet = new Set(handled)
+  const unhandled = [...bound].filter((t) => !handledSet.has(t))
+  const unbound = handled.filter((t) => !bound.has(t) && !extraTypes.includes(t))
+  if (unhandled.length === 0 && unbound.length === 0) return undefined
+  return [
+    unhandled.length > 0 ? `${inboxOf(service)} is bound to ${unhandled.join(", ")} but ${service} has no handler for them` : "",
+    unbound.length > 0 ? `${service} handles ${unbound.join(", ")} but its inbox is not bound to them (packages/contracts subscriptions)` : ""
+  ]
+    .filter(Boolean)
+    .join("; ")
+}
+
 /** The whole system's layout, with the default hold TTL and delivery limit. */
 export const systemTopology = (holdTtlMs = 900_000): TopologySpec => {
   const parts = services.map((s) => topologyFor(s, s === "payments" ? { holdTtlMs } : {}))

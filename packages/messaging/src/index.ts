@@ -4,4 +4,4 @@ export { Consumer, type ConsumerOptions, type Handler, type HandlerContext, type
 export { startMessaging, type Messaging, type MessagingOptions } from "./Messaging.ts"
 export { OutboxRelay, eventMessage, holdTimerMessage, type RelayOptions } from "./Outbox.ts"
 export { listParked, parkedCount, replayParked, type ParkedMessage } from "./Parked.ts"
-export { declareTopology, systemTopology, toDefinitions, topologyFor, type TopologySpec } from "./Topology.ts"
+export { declareTopology, subscriptionMismatch, systemTopology, toDefinitions, topologyFor, type TopologySpec } from "./Topology.ts"

@@ -352,3 +352,16 @@ describe("faults the messaging layer survives", () => {
     await pollUntil(() => m.broker.returned === 1, { timeoutMs: 2_000, message: "the return to be counted" })
   })
 })
+
+describe("subscriptions written once", () => {
+  test("a handler map must cover exactly its service's subscriptions", async () => {
+    const { subscriptionMismatch } = await import("../src/index.ts")
+    const { subscriptions } = await import("@bat/contracts")
+    for (const [service, types] of Object.entries(subscriptions)) {
+      expect(subscriptionMismatch(service, [...types!])).toBeUndefined()
+    }
+    expect(subscriptionMismatch("payments", ["TicketReserved"])).toContain("no handler for them")
+    expect(subscriptionMismatch("payments", ["TicketReserved", "TicketCancelled", "MovieAdded"])).toContain("not bound to them")
+    expect(subscriptionMismatch("payments", ["TicketReserved", "TicketCancelled", "HoldTimerElapsed"], ["HoldTimerElapsed"])).toBeUndefined()
+  })
+})
