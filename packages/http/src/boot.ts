@@ -9,6 +9,7 @@ import { makeAuth, requireRole, type Auth } from "./auth.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
+import { intSetting } from "./settings.ts"
 import { makeServiceApp } from "./serviceApp.ts"
 
 export const TOKEN_ISSUER = "bookaticket/users"
@@ -29,23 +30,16 @@ export interface ServiceConfig {
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
-const intFrom = (v: string | undefined, fallback: number, name: string): number => {
-  if (v === undefined || v === "") return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
-  return n
-}
-
 export const loadConfig = (service: string, defaultPort: number, env = process.env): ServiceConfig => {
-  const usersPort = intFrom(env.USERS_PORT, 3001, "USERS_PORT")
+  const usersPort = intSetting(env, "USERS_PORT", 3001)
   return {
     service,
-    port: intFrom(env.PORT ?? env[`${service.toUpperCase()}_PORT`], defaultPort, "PORT"),
+    port: intSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
     dataDir: env.DATA_DIR ?? "./data",
     amqpUrl: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
-    holdTtlMs: intFrom(env.HOLD_TTL_MS, 900_000, "HOLD_TTL_MS"),
-    readyOutboxMaxAgeMs: intFrom(env.READY_OUTBOX_MAX_AGE_MS, 30_000, "READY_OUTBOX_MAX_AGE_MS"),
-    inboxDeliveryLimit: intFrom(env.INBOX_DELIVERY_LIMIT, 50, "INBOX_DELIVERY_LIMIT"),
+    holdTtlMs: intSetting(env, "HOLD_TTL_MS", 900_000, 1),
+    readyOutboxMaxAgeMs: intSetting(env, "READY_OUTBOX_MAX_AGE_MS", 30_000),
+    inboxDeliveryLimit: intSetting(env, "INBOX_DELIVERY_LIMIT", 50, 1),
     jwksUrl: env.JWKS_URL ?? `http://127.0.0.1:${usersPort}/users/.well-known/jwks.json`,
     production: env.NODE_ENV === "production",
     env

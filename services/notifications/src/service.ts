@@ -1,5 +1,5 @@
 // The notifications service: its configuration, layers, subscriptions, routes and background work.
-import { log, type BootOptions, type ServiceConfig } from "@bat/http"
+import { intSetting, log, type BootOptions, type ServiceConfig } from "@bat/http"
 import type { Handlers } from "@bat/messaging"
 import type { Store } from "@bat/store"
 import { Layer } from "effect"
@@ -35,22 +35,15 @@ export interface NotificationsSettings {
   readonly mailFrom: string
 }
 
-const intFrom = (env: ServiceConfig["env"], name: string, fallback: number): number => {
-  const v = env[name]
-  if (v === undefined || v === "") return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
-  return n
-}
 
 export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
-  const eraseSweepMs = intFrom(config.env, "CONTACT_ERASE_SWEEP_MS", 60_000)
+  const eraseSweepMs = intSetting(config.env, "CONTACT_ERASE_SWEEP_MS", 60_000)
   return {
     eraseSweepMs: eraseSweepMs === 0 ? 0 : Math.max(100, eraseSweepMs),
     // Five days, as mail servers keep retrying a message (Postfix's maximal_queue_lifetime).
-    deliveryGiveUpMs: intFrom(config.env, "DELIVERY_GIVE_UP_MS", 5 * 86_400_000),
-    heartbeatMs: Math.max(100, intFrom(config.env, "SSE_HEARTBEAT_MS", 15_000)),
-    deliveryPollMs: Math.max(50, intFrom(config.env, "DELIVERY_POLL_MS", 1_000)),
+    deliveryGiveUpMs: intSetting(config.env, "DELIVERY_GIVE_UP_MS", 5 * 86_400_000),
+    heartbeatMs: Math.max(100, intSetting(config.env, "SSE_HEARTBEAT_MS", 15_000)),
+    deliveryPollMs: Math.max(50, intSetting(config.env, "DELIVERY_POLL_MS", 1_000)),
     smtpUrl: config.env.SMTP_URL || undefined,
     mailFrom: config.env.MAIL_FROM || "Book a Ticket <no-reply@bookaticket.local>"
   }

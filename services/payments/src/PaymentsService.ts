@@ -1,7 +1,7 @@
 // The payments service's wiring: database, layers, subscriptions, routes, error table and sweeper.
 import { Store, type StoreShape } from "@bat/store"
 import type { BootOptions, ProblemTable, ServiceConfig } from "@bat/http"
-import { log } from "@bat/http"
+import { intSetting, log } from "@bat/http"
 import { Clock, Effect, Layer, Logger } from "effect"
 import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "./app/CardGateway.ts"
@@ -49,13 +49,6 @@ export const problems: ProblemTable = {
   }
 }
 
-const nonNegativeInt = (env: ServiceConfig["env"], name: string, fallback: number): number => {
-  const v = env[name]
-  if (v === undefined || v === "") return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`)
-  return n
-}
 
 export interface PaymentsServiceOptions {
   /** The card provider; the simulated one (ledger in DATA_DIR/gateway-sim.db) by default. */
@@ -80,8 +73,8 @@ export const simulatedGateway = (config: ServiceConfig): Layer.Layer<CardGateway
 export const paymentsSettingsFrom = (config: ServiceConfig) =>
   PaymentsSettings.of({
     holdTtlMs: config.holdTtlMs,
-    clockSkewGraceMs: nonNegativeInt(config.env, "CLOCK_SKEW_GRACE_MS", 30_000),
-    chargingSettleMs: nonNegativeInt(config.env, "CHARGING_SETTLE_MS", 60_000)
+    clockSkewGraceMs: intSetting(config.env, "CLOCK_SKEW_GRACE_MS", 30_000),
+    chargingSettleMs: intSetting(config.env, "CHARGING_SETTLE_MS", 60_000)
   })
 
 const appLayer = (
@@ -116,7 +109,7 @@ export const paymentsService = (opts: PaymentsServiceOptions = {}): BootOptions<
   problems,
   background: ({ runtime, config }) =>
     startSweeper(runtime, {
-      intervalMs: nonNegativeInt(config.env, "SWEEP_INTERVAL_MS", 1_000),
+      intervalMs: intSetting(config.env, "SWEEP_INTERVAL_MS", 1_000),
       log: (level, msg, fields) => log("payments", level, msg, fields)
     }),
   ...(opts.env ? { env: opts.env } : {})

@@ -1,6 +1,6 @@
 // The booking service's settings (from the environment) and its id source, as services so tests can pin them.
 import { newId } from "@bat/contracts"
-import type { ServiceConfig } from "@bat/http"
+import { intSetting, type ServiceConfig } from "@bat/http"
 import { Context, Layer } from "effect"
 
 export interface BookingSettingsShape {
@@ -16,18 +16,11 @@ export class BookingSettings extends Context.Service<BookingSettings, BookingSet
   "booking/app/BookingSettings"
 ) {}
 
-const positiveInt = (env: ServiceConfig["env"], name: string, fallback: number): number => {
-  const raw = env[name]
-  if (raw === undefined || raw === "") return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
-  return n
-}
 
 export const settingsFrom = (config: ServiceConfig): BookingSettingsShape => ({
   holdTtlMs: config.holdTtlMs,
-  maxSeatsPerUser: positiveInt(config.env, "MAX_SEATS_PER_USER", 10),
-  unknownScreeningAttempts: positiveInt(config.env, "UNKNOWN_SCREENING_ATTEMPTS", 4)
+  maxSeatsPerUser: intSetting(config.env, "MAX_SEATS_PER_USER", 10, 1),
+  unknownScreeningAttempts: intSetting(config.env, "UNKNOWN_SCREENING_ATTEMPTS", 4, 1)
 })
 
 /** Where new booking and ticket ids come from (UUIDv7 in production). */
