@@ -1,7 +1,7 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
 import { DEFAULT_LIMIT, dlqOf, Limit } from "@bat/contracts"
-import { startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
+import { jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
@@ -46,11 +46,9 @@ export const loadConfig = (service: string, defaultPort: number, env = process.e
   }
 }
 
-export const log = (service: string, level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), service, msg, ...fields })
-  if (level === "error") console.error(line)
-  else console.log(line)
-}
+/** A JSON log line of `service` (the one shape every process writes). */
+export const log = (service: string, level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) =>
+  jsonLog(service, level, msg, fields)
 
 /** What a service's route and handler factories get. */
 export interface ServiceContext<R> {

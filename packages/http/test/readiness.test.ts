@@ -1,7 +1,7 @@
 // A service keeps serving HTTP whatever the broker does, and `/ready` tells the truth about its
 // messaging (DESIGN §3.1): a real broker behind a cuttable proxy, channels closed by the broker.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test"
-import { newId } from "@bat/contracts"
+import { newId, subscriptions } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { createTestVhost, pollUntil, startTcpProxy, type TestVhost } from "@bat/testing"
 import type * as amqp from "amqplib"
@@ -35,7 +35,8 @@ const boot = async (amqpUrl: string, env: Record<string, string> = {}): Promise<
     defaultPort: 0,
     prefix: "/screenings",
     migrations: [],
-    handlers: () => ({ HallCreated: () => Effect.void }),
+    // A handler for every subscription, as boot requires; none of them does anything here.
+    handlers: () => Object.fromEntries((subscriptions.screenings ?? []).map((type) => [type, () => Effect.void])),
     routes: () => new Elysia().get("/screenings/ping", () => ({ pong: true })),
     env: {
       PORT: "0",

@@ -3,6 +3,7 @@
 // (DESIGN §3.1). Every connection and channel gets its error and close listeners before it is used.
 import * as amqp from "amqplib"
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from "amqplib"
+import { jsonLog, type LogLevel } from "./log.ts"
 import { declareTopology, type TopologySpec } from "./Topology.ts"
 
 export interface OutgoingMessage {
@@ -19,7 +20,6 @@ export interface ConsumerRegistration {
   readonly onMessage: (msg: ConsumeMessage, channel: Channel) => void
 }
 
-export type LogLevel = "info" | "warn" | "error"
 
 export interface BrokerOptions {
   readonly url: string
@@ -397,8 +397,4 @@ export class Broker {
   }
 }
 
-const defaultLog = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields })
-  if (level === "error") console.error(line)
-  else console.log(line)
-}
+const defaultLog = (level: LogLevel, message: string, fields?: Record<string, unknown>) => jsonLog(undefined, level, message, fields)

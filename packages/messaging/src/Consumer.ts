@@ -15,6 +15,7 @@ import type { StoreShape } from "@bat/store"
 import type { Channel, ConsumeMessage, Options } from "amqplib"
 import { Cause, Effect, Exit, Schema } from "effect"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
+import { jsonLog } from "./log.ts"
 
 export interface HandlerContext {
   readonly envelope: Envelope
@@ -123,10 +124,7 @@ export class Consumer<R> {
   }
 
   private log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) {
-    if (this.opts.log) return this.opts.log(level, message, fields)
-    const line = JSON.stringify({ level, time: new Date().toISOString(), service: this.opts.service, msg: message, ...fields })
-    if (level === "error") console.error(line)
-    else console.log(line)
+    ;(this.opts.log ?? ((l, m, f) => jsonLog(this.opts.service, l, m, f)))(level, message, fields)
   }
 
   private async drain(): Promise<void> {

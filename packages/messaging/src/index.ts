@@ -5,3 +5,4 @@ export { startMessaging, type Messaging, type MessagingOptions } from "./Messagi
 export { OutboxRelay, eventMessage, holdTimerMessage, type RelayOptions } from "./Outbox.ts"
 export { listParked, parkedCount, replayParked, type ParkedMessage } from "./Parked.ts"
 export { declareTopology, subscriptionMismatch, systemTopology, toDefinitions, topologyFor, type TopologySpec } from "./Topology.ts"
+export { jsonLog, type LogLevel } from "./log.ts"
