@@ -37,6 +37,8 @@ export const catalog = {
 
 export type EventType = keyof typeof catalog
 export type EventData<T extends EventType> = (typeof catalog)[T]["schema"]["Type"]
+/** An event's data as written to the wire (ids as plain strings): what producers pass, checked field by field. */
+export type EventPayload<T extends EventType> = (typeof catalog)[T]["schema"]["Encoded"]
 export type Producer = (typeof catalog)[EventType]["producer"]
 
 export const isEventType = (t: string): t is EventType => Object.hasOwn(catalog, t)

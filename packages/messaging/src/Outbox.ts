@@ -5,7 +5,7 @@ import {
   makeEnvelope,
   subscriptions,
   type EnvelopeMeta,
-  type EventData,
+  type EventPayload,
   type EventType
 } from "@bat/contracts"
 import type { OutboxMessage, StoreShape } from "@bat/store"
@@ -15,7 +15,7 @@ import type { Broker, OutgoingMessage } from "./Broker.ts"
 export const eventMessage = <T extends EventType>(
   producer: string,
   type: T,
-  data: EventData<T>,
+  data: EventPayload<T>,
   meta: Omit<EnvelopeMeta, "source">
 ): OutboxMessage => {
   const env = makeEnvelope(type, data, { ...meta, source: producer })
@@ -25,7 +25,7 @@ export const eventMessage = <T extends EventType>(
 /** A hold-timer message: sent to the TTL queue, it comes back through `payments.hold-expired`. */
 export const holdTimerMessage = (
   ttlMs: number,
-  data: EventData<"HoldTimerElapsed">,
+  data: EventPayload<"HoldTimerElapsed">,
   meta: Omit<EnvelopeMeta, "source">
 ): OutboxMessage => {
   const env = makeEnvelope("HoldTimerElapsed", data, { ...meta, source: "payments" })

@@ -1,6 +1,6 @@
 // The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
 // transaction: the guarded state change and the events it causes commit together or not at all.
-import { toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventType } from "@bat/contracts"
+import { toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -67,10 +67,10 @@ const make = Effect.gen(function* () {
   const settings = yield* BookingSettings
   const ids = yield* Ids
 
-  const emit = <T extends EventType>(type: T, data: EventData<T>, bookingId: string, causationId: string | null) =>
+  const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
     store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
-  const ticketsData = (tickets: ReadonlyArray<TicketRow>) => tickets as EventData<"TicketBooked">["tickets"]
+  const ticketsData = (tickets: ReadonlyArray<TicketRow>): EventPayload<"TicketBooked">["tickets"] => tickets
 
   /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op (false) for any other state. */
   const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number): boolean => {
@@ -84,7 +84,7 @@ const make = Effect.gen(function* () {
         screeningId: b.screening_id,
         tickets: ticketsData(repo.ticketsOf(b.booking_id)),
         reason
-      } as EventData<"TicketCancelled">,
+      },
       b.booking_id,
       causationId
     )
@@ -110,7 +110,7 @@ const make = Effect.gen(function* () {
         repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
         emit(
           "TicketBookingAttempted",
-          { bookingId, userId: input.userId, screeningId, seatNumbers } as EventData<"TicketBookingAttempted">,
+          { bookingId, userId: input.userId, screeningId, seatNumbers },
           bookingId,
           null
         )
@@ -166,7 +166,7 @@ const make = Effect.gen(function* () {
             if (repo.markFailed(b.booking_id, "pending", decision.reason, now)) {
               emit(
                 "TicketReservingFailed",
-                { ...base, seatNumbers, reason: decision.reason, unavailableSeats: decision.unavailableSeats } as EventData<"TicketReservingFailed">,
+                { ...base, seatNumbers, reason: decision.reason, unavailableSeats: decision.unavailableSeats },
                 b.booking_id,
                 delivery.envelope.id
               )
@@ -185,7 +185,7 @@ const make = Effect.gen(function* () {
                 amount: decision.amount,
                 currency: decision.currency,
                 expiresAt: toIso(expiresAt)
-              } as EventData<"TicketReserved">,
+              },
               b.booking_id,
               delivery.envelope.id
             )
@@ -214,7 +214,7 @@ const make = Effect.gen(function* () {
             userId: b.user_id,
             screeningId: b.screening_id,
             tickets: ticketsData(repo.ticketsOf(b.booking_id))
-          } as EventData<"TicketBooked">,
+          },
           b.booking_id,
           delivery.envelope.id
         )
@@ -242,7 +242,7 @@ const make = Effect.gen(function* () {
             screeningId: b.screening_id,
             tickets: ticketsData(repo.ticketsOf(b.booking_id)),
             reason
-          } as EventData<"TicketBookingFailed">,
+          },
           b.booking_id,
           delivery.envelope.id
         )
@@ -337,7 +337,7 @@ const make = Effect.gen(function* () {
                 seatNumbers: JSON.parse(b.seat_numbers) as Array<string>,
                 reason: "user_unregistered",
                 unavailableSeats: []
-              } as EventData<"TicketReservingFailed">,
+              },
               b.booking_id,
               causationId
             )

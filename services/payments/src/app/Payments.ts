@@ -2,6 +2,7 @@
 import {
   newId,
   type EventData,
+  type EventPayload,
   type EventType,
   type PaymentsApi
 } from "@bat/contracts"
@@ -98,8 +99,8 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
       const fingerprintKey = repo.secret("idempotency-fingerprint")
 
       // Booking-scoped events carry the booking id as correlation id (DESIGN §3).
-      const emit = <T extends EventType>(type: T, data: unknown, bookingId: string, causationId: string | null) =>
-        store.appendOutbox([eventMessage(PRODUCER, type, data as EventData<T>, { correlationId: bookingId, causationId })])
+      const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
+        store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
       const emitExpired = (p: Payment, causationId: string | null) =>
         emit(
@@ -249,7 +250,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             const meta = { correlationId: data.bookingId, causationId }
             if (live) {
               store.appendOutbox([
-                holdTimerMessage(settings.holdTtlMs, { bookingId: data.bookingId, paymentId } as EventData<"HoldTimerElapsed">, meta)
+                holdTimerMessage(settings.holdTtlMs, { bookingId: data.bookingId, paymentId }, meta)
               ])
             } else {
               emit("PaymentFailed", { paymentId, bookingId: data.bookingId, userId: data.userId, reason: "expired" }, data.bookingId, causationId)

@@ -111,7 +111,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
 
   const cancelledEvents = (screeningIds: ReadonlyArray<string>, reason: string, origin: Origin) =>
     screeningIds.map((screeningId) =>
-      eventMessage(PRODUCER, "ScreeningCancelled", { screeningId, reason } as EventData<"ScreeningCancelled">, origin)
+      eventMessage(PRODUCER, "ScreeningCancelled", { screeningId, reason }, origin)
     )
 
   const ensureHallFree = (hallId: string, screeningId: string, startsAt: number, endsAt: number) => {
@@ -173,7 +173,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               endsAt: screening.endsAt,
               price: screening.price,
               seatNumbers: seatNumbersOf(hall.rows)
-            } as EventData<"ScreeningScheduled">,
+            },
             origin
           )
         ])
@@ -218,7 +218,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               startsAt: screening.startsAt,
               endsAt: screening.endsAt,
               price: screening.price
-            } as EventData<"ScreeningUpdated">,
+            },
             origin
           )
         ])
