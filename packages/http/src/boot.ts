@@ -7,6 +7,7 @@ import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
 import { makeAuth, requireRole, type Auth } from "./auth.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
+import { operation } from "./openapiDoc.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
 import { intSetting } from "./settings.ts"
@@ -91,6 +92,21 @@ export interface RunningService {
 
 const ReplayBody = Schema.Struct({ messageIds: Schema.optional(Schema.Array(Schema.String)) })
 const ParkedQuery = Schema.Struct({ limit: Schema.optional(Limit) })
+const ParkedMessage = Schema.Struct({
+  messageId: Schema.String,
+  type: Schema.String,
+  reason: Schema.String,
+  error: Schema.String,
+  attempts: Schema.Number,
+  originalQueue: Schema.String,
+  parkedAt: Schema.String,
+  body: Schema.String.annotate({ description: "The message as it was parked (its first 4 000 characters)" })
+})
+const ParkedList = Schema.Struct({
+  items: Schema.Array(ParkedMessage),
+  count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+})
+const Replayed = Schema.Struct({ replayed: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) })
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
@@ -154,7 +170,16 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
         const items = await messaging.listParked(query.limit ?? DEFAULT_LIMIT)
         return { items, count: await messaging.parkedCount() }
       },
-      { query: schema(ParkedQuery) }
+      {
+        query: schema(ParkedQuery),
+        ...operation({
+          summary: "Messages parked in the service's dead-letter queue",
+          description: "For operators: the oldest parked messages first (up to `limit`), and how many are parked in all.",
+          tags: ["operations"],
+          auth: "staff",
+          ok: { status: 200, schema: ParkedList }
+        })
+      }
     )
     .post(
       "/dlq/replay",
@@ -164,12 +189,22 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
         await refreshParked()
         return { replayed }
       },
-      { body: schema(ReplayBody) }
+      {
+        body: schema(ReplayBody),
+        ...operation({
+          summary: "Send parked messages back to the service's inbox",
+          description: "For operators: replays the parked messages with these ids, or all of them when `messageIds` is left out.",
+          tags: ["operations"],
+          auth: "staff",
+          ok: { status: 200, schema: Replayed }
+        })
+      }
     )
 
   const app = makeServiceApp({
     service: opts.service,
-    openapiPath: `${opts.prefix}/openapi`,
+    prefix: opts.prefix,
+    remoteAuth: opts.auth === undefined,
     ...(opts.problems ? { problems: opts.problems } : {}),
     readiness: async () => {
       const broker = messaging.broker.health()

@@ -13,5 +13,7 @@ export type { BootOptions, RunningService, ServiceConfig, ServiceContext } from 
 export { invalidCursor, makeCursor } from "./cursor.ts"
 export type { Cursor, PageRequest } from "./cursor.ts"
 export { OPERATION_DOC_KEY, operation, wireJsonSchema } from "./openapiDoc.ts"
-export type { OperationAuth, OperationDoc, OperationDocData, ProblemStatus, RequestHeaderDoc } from "./openapiDoc.ts"
+export type { OperationAuth, OperationDoc, OperationDocData, OtherResponseDoc, ProblemStatus, RequestHeaderDoc } from "./openapiDoc.ts"
 export { intSetting } from "./settings.ts"
+export { buildOpenApiDocument, problemSchema } from "./openapiDocument.ts"
+export type { DocumentOptions, DocumentTag, DocumentedRoute } from "./openapiDocument.ts"

@@ -36,6 +36,14 @@ export interface OperationDoc {
   readonly problems?: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
   /** Request headers the route reads (e.g. `Idempotency-Key`, `Last-Event-ID`). */
   readonly requestHeaders?: ReadonlyArray<RequestHeaderDoc>
+  /** Other answers that are not problems, by status (e.g. `/ready`'s 503 with its checks). */
+  readonly responses?: Readonly<Record<number, OtherResponseDoc>>
+}
+
+export interface OtherResponseDoc {
+  readonly description: string
+  readonly schema?: Schema.Top
+  readonly contentType?: string
 }
 
 /** The key under which an operation's doc travels through Elysia's `detail` to the document builder. */
@@ -52,6 +60,7 @@ export interface OperationDocData {
   }
   readonly problems: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
   readonly requestHeaders: ReadonlyArray<RequestHeaderDoc>
+  readonly responses?: Readonly<Record<number, { readonly description: string; readonly jsonSchema?: Record<string, unknown>; readonly contentType?: string }>>
 }
 
 /** The JSON Schema (draft 2020-12) of a schema's encoded side: what travels on the wire. */
@@ -75,6 +84,20 @@ export const operation = (doc: OperationDoc): { detail: Record<string, unknown> 
     },
     problems: doc.problems ?? {},
     requestHeaders: doc.requestHeaders ?? [],
+    ...(doc.responses === undefined
+      ? {}
+      : {
+          responses: Object.fromEntries(
+            Object.entries(doc.responses).map(([status, r]) => [
+              status,
+              {
+                description: r.description,
+                ...(r.schema === undefined ? {} : { jsonSchema: wireJsonSchema(r.schema) }),
+                ...(r.contentType === undefined ? {} : { contentType: r.contentType }),
+              },
+            ]),
+          ),
+        }),
   }
   return {
     detail: {

@@ -1,8 +1,11 @@
 // The Elysia app every service starts from: problem+json errors, health, readiness, OpenAPI.
-import { openapi } from "@elysiajs/openapi"
 import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
+import { Schema } from "effect"
 import { makeAllowedMethods } from "./allowedMethods.ts"
 import { HttpProblem, internalError, problemFromTable, type FieldError, type ProblemTable } from "./HttpProblem.ts"
+import { operation } from "./openapiDoc.ts"
+import { buildOpenApiDocument, type DocumentedRoute, type DocumentTag } from "./openapiDocument.ts"
+import { openapiAsset, openapiPage } from "./openapiUi.ts"
 import { UnexpectedFailure } from "./runner.ts"
 
 export interface Readiness {
@@ -24,8 +27,15 @@ export interface LogEntry {
 export interface ServiceAppOptions {
   readonly service: string
   readonly version?: string
-  /** Where the OpenAPI UI is served (its JSON at `<openapiPath>/json`), e.g. `/users/openapi`. */
+  /** The path prefix the front door routes to the service, e.g. `/users`. */
+  readonly prefix?: string
+  /** Where the OpenAPI UI is served (its JSON at `<openapiPath>/json`), `<prefix>/openapi` by default. */
   readonly openapiPath?: string
+  /** The OpenAPI document's description of the service, and of the tags its routes use. */
+  readonly description?: string
+  readonly tags?: ReadonlyArray<DocumentTag>
+  /** Whether tokens are verified with another service's keys (a protected route may then answer 503). */
+  readonly remoteAuth?: boolean
   readonly readiness: () => Promise<Readiness>
   /** Tagged errors thrown straight out of handlers, by `_tag`. */
   readonly problems?: ProblemTable
@@ -125,6 +135,16 @@ const describe = (error: unknown): string =>
       ? (error.stack ?? `${error.name}: ${error.message}`)
       : String(error)
 
+const Health = Schema.Struct({ status: Schema.Literal("ok"), service: Schema.String })
+const Checks = Schema.Record(Schema.String, Schema.Unknown)
+const Ready = Schema.Struct({ status: Schema.Literals(["ready", "degraded"]), checks: Checks })
+const NotReady = Schema.Struct({ status: Schema.Literal("not_ready"), checks: Checks })
+
+const OPERATIONS_TAG: DocumentTag = {
+  name: "operations",
+  description: "Liveness, readiness and the operator's dead-letter queue.",
+}
+
 export const makeServiceApp = (opts: ServiceAppOptions) => {
   const problems = opts.problems ?? {}
   const log = opts.log ?? logToStderr
@@ -139,6 +159,26 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
   const app = new Elysia()
   // Read when a request finds no route, so routes `use`d into the app later count too.
   const allowed = makeAllowedMethods(() => app.routes)
+
+  const prefix = opts.prefix ?? (opts.openapiPath === undefined ? "" : opts.openapiPath.replace(/\/openapi$/, ""))
+  const openapiPath = opts.openapiPath ?? `${prefix}/openapi`
+  const title = `${opts.service.charAt(0).toUpperCase()}${opts.service.slice(1)} API — Book a Ticket`
+  // Built on first request, when every route has been added; again only if routes are added later.
+  let cached: { readonly routes: number; readonly doc: Record<string, unknown> } | undefined
+  const document = () => {
+    if (cached?.routes !== app.routes.length) {
+      const doc = buildOpenApiDocument(app.routes as unknown as ReadonlyArray<DocumentedRoute>, {
+        service: opts.service,
+        prefix,
+        ...(opts.version === undefined ? {} : { version: opts.version }),
+        ...(opts.description === undefined ? {} : { description: opts.description }),
+        tags: [OPERATIONS_TAG, ...(opts.tags ?? [])],
+        ...(opts.remoteAuth === undefined ? {} : { remoteAuth: opts.remoteAuth }),
+      })
+      cached = { routes: app.routes.length, doc }
+    }
+    return cached.doc
+  }
 
   return (
     app
@@ -158,19 +198,24 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
         }
         return (problem ?? internalError()).toResponse()
       })
-      .use(
-        openapi({
-          path: opts.openapiPath ?? "/openapi",
-          // Keep paths with a dot, such as /users/.well-known/jwks.json, in the document.
-          exclude: { staticFile: false },
-          documentation: {
-            info: { title: `${opts.service} service`, version: opts.version ?? "0.0.0" },
-            components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-          },
-        }),
+      .get(openapiPath, () => openapiPage(openapiPath, `${title} (OpenAPI)`), { detail: { hide: true } })
+      .get(`${openapiPath}/json`, () => document(), { detail: { hide: true } })
+      .get(
+        `${openapiPath}/assets/:name`,
+        ({ params }) => {
+          const asset = openapiAsset(params.name)
+          if (asset === undefined) throw new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
+          return asset
+        },
+        { detail: { hide: true } },
       )
       .get("/health", () => ({ status: "ok" as const, service: opts.service }), {
-        detail: { summary: "Liveness", tags: ["operations"] },
+        ...operation({
+          summary: "Liveness: the process answers",
+          tags: ["operations"],
+          auth: "none",
+          ok: { status: 200, schema: Health },
+        }),
       })
       .get(
         "/ready",
@@ -183,7 +228,18 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
           set.status = 503
           return { status: readiness.status ?? ("not_ready" as const), checks: readiness.checks }
         },
-        { detail: { summary: "Readiness: database, broker, consumers", tags: ["operations"] } },
+        {
+          ...operation({
+            summary: "Readiness: database, broker, consumers",
+            description:
+              "200 while the service can do its work (`degraded` when it serves but an operator is needed, e.g. parked " +
+              "messages); 503 `not_ready` otherwise. `checks` says which part is not.",
+            tags: ["operations"],
+            auth: "none",
+            ok: { status: 200, schema: Ready },
+            responses: { 503: { description: "Not ready: a check failed", schema: NotReady } },
+          }),
+        },
       )
   )
 }

@@ -248,7 +248,7 @@ describe("service app operations", () => {
     const res = await send(app, "GET", "/users/openapi/json")
     expect(res.status).toBe(200)
     const doc = (await res.json()) as any
-    expect(doc.info).toMatchObject({ title: "users service", version: "1.2.3" })
+    expect(doc.info).toMatchObject({ title: "Users API — Book a Ticket", version: "1.2.3" })
     const body = doc.paths["/users/register"].post.requestBody.content["application/json"].schema
     expect(body.type).toBe("object")
     expect(Object.keys(body.properties).sort()).toEqual(["email", "password", "seats"])
