@@ -21,3 +21,4 @@ export type { EventTap, TokenMint } from "./serviceHarness.ts";
 export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";
 export { publishNestedHeaders, type PublishNestedHeadersOptions } from "./rawAmqp.ts";
+export { startPrivateBroker, type PrivateBroker } from "./privateBroker.ts";

@@ -1,0 +1,145 @@
+// The broker itself killed with -9 in the middle of a stream of bookings (a private node of this test,
+// never the shared one): the services keep serving HTTP and accepting bookings into their outboxes,
+// say they are not ready, and once the node is back every accepted booking reaches one terminal state
+// with I1 and I3 intact (DESIGN §3.1, §7 I7).
+import { afterAll, beforeAll, expect, test } from "bun:test"
+import { pollUntil, startFleet, startPrivateBroker, type Fleet, type PrivateBroker } from "@bat/testing"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+
+const HOLD_TTL_MS = 20_000
+const ADMIN = { email: "admin@brokerkill.test", password: "admin-brokerkill-password" }
+const TERMINAL = new Set(["booked", "failed", "cancelled"])
+
+let broker: PrivateBroker
+let dataDir: string
+let fleet: Fleet
+
+beforeAll(async () => {
+  broker = await startPrivateBroker({ name: "bat-kill" })
+  dataDir = mkdtempSync(join(tmpdir(), "bat-kill-"))
+  fleet = await startFleet({
+    ports: "free",
+    env: {
+      ...process.env,
+      AMQP_URL: broker.amqpUrl,
+      DATA_DIR: dataDir,
+      HOLD_TTL_MS: String(HOLD_TTL_MS),
+      CLOCK_SKEW_GRACE_MS: "0",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password
+    }
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await fleet?.stop()
+  await broker?.destroy()
+  rmSync(dataDir, { recursive: true, force: true })
+}, 60_000)
+
+const status = async (url: string) => {
+  const res = await fetch(url).catch(() => undefined)
+  await res?.body?.cancel()
+  return res?.status
+}
+
+test("kill -9 of the broker mid-stream: HTTP keeps serving, /ready says so, and no accepted booking is lost", async () => {
+  const api = new Api(fleet.urls.gateway!)
+  const staff = api.as((await api.post("/users/login", ADMIN)).body.token)
+  const rows = ["A", "B", "C", "D"]
+  const { screeningId } = await setupCatalog(staff, rows, 8) // 32 seats, contended
+  const customers = await Promise.all(Array.from({ length: 8 }, (_, i) => registerCustomer(api, `k${i}`)))
+  const seat = () => `${rows[Math.floor(Math.random() * rows.length)]}${1 + Math.floor(Math.random() * 8)}`
+  const accepted: Array<{ bookingId: string; who: Api; pay: boolean }> = []
+  const book = async (i: number) => {
+    const who = customers[i % customers.length]!
+    const r = await who.post("/tickets/book", { screeningId, seatNumbers: [...new Set([seat(), seat()])] })
+    expect(r.status).toBe(202)
+    accepted.push({ bookingId: r.body.bookingId, who, pay: i % 2 === 0 })
+  }
+  // The stream: 30 attempts 50 ms apart, with the broker killed after the tenth.
+  const pids = Object.fromEntries(fleet.services.map((s) => [s.name, fleet.pid(s.name)]))
+  for (let i = 0; i < 10; i++) {
+    await book(i)
+    await Bun.sleep(50)
+  }
+  const killedAt = performance.now()
+  await broker.kill9()
+  for (let i = 10; i < 30; i++) {
+    await book(i) // accepted into booking's own database and outbox while the broker is dead
+    await Bun.sleep(50)
+  }
+  // While it is down: every service answers HTTP, and the ones that use the broker are not ready.
+  for (const s of fleet.services) expect(await status(`${fleet.urls[s.name]}/health`)).toBe(200)
+  await pollUntil(async () => (await status(`${fleet.urls.booking}/ready`)) === 503, { timeoutMs: 5_000, message: "booking to report not ready" })
+  const downMs = performance.now() - killedAt
+
+  await broker.start()
+  const restartedAt = performance.now()
+  for (const s of fleet.services) {
+    await pollUntil(async () => (await status(`${fleet.urls[s.name]}/ready`)) === 200, {
+      timeoutMs: 15_000,
+      message: `${s.name} to be ready after the broker's return`
+    })
+  }
+  const readyMs = performance.now() - restartedAt
+
+  // Pay for half of what was reserved; the rest expire.
+  const paid = new Map<string, string>()
+  await Promise.all(
+    accepted.map(async (b) => {
+      const st = await pollUntil(
+        async () => ((s) => (s === "pending" ? undefined : s))((await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status),
+        { timeoutMs: 60_000, message: `booking ${b.bookingId} to be decided` }
+      )
+      if (st !== "reserved" || !b.pay) return
+      const r = await pollUntil(
+        async () => {
+          const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
+          return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
+        },
+        { timeoutMs: 30_000, intervalMs: 250, message: `the reservation of ${b.bookingId} to reach payments` }
+      )
+      if (r.status === 200) paid.set(b.bookingId, r.body.paymentId)
+    })
+  )
+  const finals = new Map<string, any>()
+  await pollUntil(
+    async () => {
+      for (const b of accepted) {
+        if (finals.has(b.bookingId)) continue
+        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
+        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
+      }
+      return finals.size === accepted.length
+    },
+    { timeoutMs: HOLD_TTL_MS + 40_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
+  )
+  const byStatus = [...finals.values()].reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {})
+  console.log(
+    `broker kill: ${accepted.length} accepted (20 while the broker was dead, ${downMs.toFixed(0)} ms down before restart); ` +
+      `every service ready ${readyMs.toFixed(0)} ms after the node was back; final ${JSON.stringify(byStatus)}; ${paid.size} paid`
+  )
+  expect(byStatus.booked ?? 0).toBeGreaterThan(0)
+  // I1 and I3.
+  const holders = new Map<string, string>()
+  for (const f of finals.values()) {
+    if (f.status !== "booked") continue
+    for (const t of f.tickets) {
+      expect(holders.get(t.seatNumber)).toBeUndefined()
+      holders.set(t.seatNumber, f.bookingId)
+    }
+    expect(paid.has(f.bookingId)).toBe(true)
+  }
+  for (const [bookingId, paymentId] of paid) {
+    const owner = accepted.find((b) => b.bookingId === bookingId)!.who
+    const p = (await owner.get(`/payments/${paymentId}`)).body
+    expect(p.status).toBe(finals.get(bookingId).status === "booked" ? "succeeded" : p.status)
+    if (finals.get(bookingId).status !== "booked") expect(["failed", "expired", "refunded"]).toContain(p.status)
+  }
+  // No service process died or was restarted.
+  for (const s of fleet.services) expect(fleet.pid(s.name)).toBe(pids[s.name])
+}, 240_000)
