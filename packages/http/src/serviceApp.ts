@@ -162,6 +162,7 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
 
   const prefix = opts.prefix ?? (opts.openapiPath === undefined ? "" : opts.openapiPath.replace(/\/openapi$/, ""))
   const openapiPath = opts.openapiPath ?? `${prefix}/openapi`
+  const serviceDesc = `<${openapiPath}/json>; rel="service-desc"`
   const title = `${opts.service.charAt(0).toUpperCase()}${opts.service.slice(1)} API — Book a Ticket`
   // Built on first request, when every route has been added; again only if routes are added later.
   let cached: { readonly routes: number; readonly doc: Record<string, unknown> } | undefined
@@ -197,6 +198,11 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
           })
         }
         return (problem ?? internalError()).toResponse()
+      })
+      // RFC 8631: every answer names the document that describes it (tools, and the suite's contract check,
+      // find the description of any response this way, directly or through the front door).
+      .onRequest(({ set }) => {
+        set.headers["link"] = serviceDesc
       })
       .get(openapiPath, () => openapiPage(openapiPath, `${title} (OpenAPI)`), { detail: { hide: true } })
       .get(`${openapiPath}/json`, () => document(), { detail: { hide: true } })

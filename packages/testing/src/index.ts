@@ -22,3 +22,5 @@ export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";
 export { publishNestedHeaders, type PublishNestedHeadersOptions } from "./rawAmqp.ts";
 export { startPrivateBroker, type PrivateBroker } from "./privateBroker.ts";
+export { formatViolation, makeContractChecker, serviceDescriptionUrl, uncheckedFetch } from "./contractCheck.ts";
+export type { ContractCheckResult, ContractChecker, ContractViolation, ObservedResponse } from "./contractCheck.ts";
