@@ -52,16 +52,41 @@ export const Layout = Schema.Array(RowLayout).check(Schema.isMinLength(1), Schem
 export const seatNumbersOf = (rows: ReadonlyArray<RowLayout>): Array<string> =>
   rows.flatMap((r) => Array.from({ length: r.seats }, (_, i) => `${r.label}${i + 1}`))
 
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
-/** An ISO-8601 timestamp that carries an explicit offset (`Z` or `+02:00`). */
+// Built from exact parts so that the pattern the documents carry is the whole rule: a real calendar day
+// (no 2026-02-31, 29 February only in leap years), hours 00–23, minutes and seconds 00–59.
+const LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+const CALENDAR_DAY =
+  "(?:[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)" +
+  `|${LEAP_YEAR}-02-29)`
+const HOUR_MINUTE = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+const OFFSET = `(?:Z|[+-]${HOUR_MINUTE})`
+
+/**
+ * An ISO-8601 date-time with an explicit offset (`Z` or `+02:00`); seconds and up to nine fraction
+ * digits are optional: `2026-12-01T18:30Z`, `2026-12-01T19:30:00.5+01:00`.
+ */
+export const ISO_DATE_TIME = new RegExp(`^${CALENDAR_DAY}T${HOUR_MINUTE}(?::[0-5][0-9](?:\\.[0-9]{1,9})?)?${OFFSET}$`, "u")
 export const IsoDateTime = Schema.String.check(
-  Schema.makeFilter((s: string) => ISO_WITH_OFFSET.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: "Expected an ISO-8601 date-time with an explicit offset, e.g. 2026-12-01T18:30:00Z",
-    // JSON Schema gets the shape; the calendar check (no 2026-02-31) stays with the decoder.
-    toJsonSchema: () => [{ pattern: ISO_WITH_OFFSET.source }, true]
+  Schema.isPattern(ISO_DATE_TIME, {
+    message: "Expected an ISO-8601 date-time with an explicit offset, e.g. 2026-12-01T18:30:00Z"
+  })
+).annotate({
+  description: "An ISO-8601 date-time with an explicit offset (Z or ±hh:mm); seconds and fractions optional."
+})
+
+/** A UTC time as the services write it (`toIso`): `2026-12-01T18:30:00.000Z`, an RFC 3339 `date-time`. */
+export const ISO_TIMESTAMP = new RegExp(`^${CALENDAR_DAY}T${HOUR_MINUTE}:[0-5][0-9]\\.[0-9]{3}Z$`, "u")
+export const IsoTimestamp = Schema.String.check(
+  Schema.makeFilter((s: string) => ISO_TIMESTAMP.test(s), {
+    message: "Expected a UTC timestamp such as 2026-12-01T18:30:00.000Z",
+    toJsonSchema: () => ({ pattern: ISO_TIMESTAMP.source, format: "date-time" })
   })
 )
 export const toIso = (ms: number): string => new Date(ms).toISOString()
 
+/**
+ * Text of 1 to `max` characters (Unicode code points, as JSON Schema counts them) with no surrounding
+ * whitespace.
+ */
 export const NonEmptyText = (max: number) =>
-  Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(max), Schema.isTrimmed())
+  Schema.String.check(Schema.isMinCodePoints(1), Schema.isMaxCodePoints(max), Schema.isTrimmed())

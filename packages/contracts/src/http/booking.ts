@@ -1,8 +1,10 @@
 // HTTP request and response bodies of the booking service (`/tickets`).
 import { Schema } from "effect"
 import { BookingFailureReason, Ticket } from "../booking.ts"
-import { Currency, IsoDateTime, SeatNumber, Uuid } from "../primitives.ts"
-import { Page, PageQuery, PathId } from "./common.ts"
+import { Currency, IsoTimestamp, SeatNumber, Uuid } from "../primitives.ts"
+import { IdempotencyKey, Page, PageQuery, PathId } from "./common.ts"
+
+export { IdempotencyKey } from "./common.ts"
 
 export const MAX_SEATS_PER_BOOKING = 10
 
@@ -13,18 +15,14 @@ export const BookRequest = Schema.Struct({
     Schema.isMinLength(1),
     Schema.isMaxLength(MAX_SEATS_PER_BOOKING),
     Schema.makeFilter((seats: ReadonlyArray<string>) => new Set(seats).size === seats.length, {
-      message: "Expected distinct seat numbers"
+      message: "Expected distinct seat numbers",
+      toJsonSchema: () => ({ uniqueItems: true })
     })
   )
 })
 export type BookRequest = typeof BookRequest.Type
 
-/** The `Idempotency-Key` header: printable ASCII, at most 255 characters. */
-export const IdempotencyKey = Schema.String.check(
-  Schema.isPattern(/^[\x21-\x7e]{1,255}$/, { message: "Expected 1 to 255 printable ASCII characters" })
-)
-
-export const BookHeaders = Schema.Struct({ "idempotency-key": Schema.optional(IdempotencyKey) })
+export const BookHeaders = Schema.Struct({ "idempotency-key": Schema.optionalKey(IdempotencyKey) })
 
 /** 202: the booking exists as `pending`; the decision follows asynchronously. */
 export const BookAccepted = Schema.Struct({ bookingId: Uuid, status: Schema.Literal("pending") })
@@ -45,11 +43,11 @@ export const BookingView = Schema.Struct({
   status: BookingStatus,
   seatNumbers: Schema.Array(SeatNumber),
   tickets: Schema.Array(Ticket),
-  amount: Schema.NullOr(Schema.Int),
+  amount: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   currency: Schema.NullOr(Currency),
-  expiresAt: Schema.optionalKey(IsoDateTime),
+  expiresAt: Schema.optionalKey(IsoTimestamp),
   reason: Schema.optionalKey(BookingFailureReason),
-  createdAt: IsoDateTime
+  createdAt: IsoTimestamp
 })
 export type BookingView = typeof BookingView.Type
 
@@ -57,5 +55,7 @@ export type BookingView = typeof BookingView.Type
 export const BookingParams = Schema.Struct({ bookingId: PathId })
 
 export const BookingListQuery = PageQuery
-export const BookingList = Page(BookingView)
-export type BookingList = typeof BookingList.Type
+
+/** `GET /tickets`: the caller's bookings, newest first. */
+export const BookingPage = Page(BookingView)
+export type BookingPage = typeof BookingPage.Type

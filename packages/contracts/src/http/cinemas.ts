@@ -1,23 +1,23 @@
 // HTTP request and response bodies of the cinemas service.
 import { Schema } from "effect"
 import { Layout, NonEmptyText, Uuid } from "../primitives.ts"
-import { PathId } from "./common.ts"
-
-const atLeastOneField = Schema.makeFilter((o: object) => Object.keys(o).length > 0 || "At least one field is required")
+import { hasAnyOf, Page, PathId } from "./common.ts"
 
 export const CreateCinemaRequest = Schema.Struct({ name: NonEmptyText(200), address: NonEmptyText(500) })
 export type CreateCinemaRequest = typeof CreateCinemaRequest.Type
 
+/** `PATCH /cinemas/{id}`: only the given fields change; at least one is given. */
 export const UpdateCinemaRequest = Schema.Struct({
   name: Schema.optionalKey(NonEmptyText(200)),
   address: Schema.optionalKey(NonEmptyText(500))
-}).check(atLeastOneField)
+}).check(hasAnyOf(["name", "address"]))
 export type UpdateCinemaRequest = typeof UpdateCinemaRequest.Type
 
 /** Row labels must be distinct; that rule lives in the service's domain (422 `duplicate_row_label`). */
 export const CreateHallRequest = Schema.Struct({ name: NonEmptyText(100), rows: Layout })
 export type CreateHallRequest = typeof CreateHallRequest.Type
 
+/** `POST /cinemas/{id}/halls` 201: the new hall. `capacity` is the number of seats of its layout. */
 export const Hall = Schema.Struct({
   hallId: Uuid,
   cinemaId: Uuid,
@@ -27,14 +27,23 @@ export const Hall = Schema.Struct({
 })
 export type Hall = typeof Hall.Type
 
+/** A hall as listed inside its cinema. */
+export const CinemaHall = Schema.Struct({ hallId: Uuid, name: Schema.String, rows: Layout, capacity: Schema.Int })
+export type CinemaHall = typeof CinemaHall.Type
+
+/** A cinema with its halls; `revision` goes up by one with every change. */
 export const Cinema = Schema.Struct({
   cinemaId: Uuid,
   name: Schema.String,
   address: Schema.String,
   revision: Schema.Int,
-  halls: Schema.Array(Schema.Struct({ hallId: Uuid, name: Schema.String, rows: Layout, capacity: Schema.Int }))
+  halls: Schema.Array(CinemaHall)
 })
 export type Cinema = typeof Cinema.Type
+
+/** `GET /cinemas`: live cinemas in creation order. */
+export const CinemaPage = Page(Cinema)
+export type CinemaPage = typeof CinemaPage.Type
 
 /** Path parameters; any string, so an unknown or malformed id is a 404 `cinema_not_found`. */
 export const CinemaParams = Schema.Struct({ id: PathId })

@@ -1,6 +1,6 @@
 // HTTP request and response bodies of the notifications service.
 import { Schema } from "effect"
-import { IsoDateTime, Uuid } from "../primitives.ts"
+import { IsoTimestamp, SeatNumber, Uuid } from "../primitives.ts"
 import { Page, PageQuery } from "./common.ts"
 
 /** What a notification tells the user about a booking (DESIGN §6 steps 6 and 9). */
@@ -18,6 +18,7 @@ export type NotificationKind = typeof NotificationKind.Type
 export const Channel = Schema.Literals(["email", "none"])
 export type Channel = typeof Channel.Type
 
+/** One notification about a booking's outcome; also the `data` of each `notification` event of the stream. */
 export const Notification = Schema.Struct({
   notificationId: Uuid,
   kind: NotificationKind,
@@ -25,31 +26,44 @@ export const Notification = Schema.Struct({
   /** Null only for a refund of a booking this service never heard of otherwise. */
   screeningId: Schema.NullOr(Uuid),
   ticketIds: Schema.Array(Uuid),
-  seatNumbers: Schema.Array(Schema.String),
+  seatNumbers: Schema.Array(SeatNumber),
   message: Schema.String,
   channel: Channel,
-  createdAt: IsoDateTime,
+  createdAt: IsoTimestamp,
   /** Increasing per user; the SSE event id. */
-  sequence: Schema.Int
+  sequence: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 })
 export type Notification = typeof Notification.Type
 
+/** `GET /notifications`: the caller's notifications, newest first. */
 export const NotificationPage = Page(Notification)
 export type NotificationPage = typeof NotificationPage.Type
 
 /** `GET /notifications`: newest first. */
 export const ListNotificationsQuery = PageQuery
 
+/** The id of the last event a client received: a notification sequence, 0 for none. */
+export const LAST_EVENT_ID = /^[0-9]{1,15}$/u
 const Sequence = Schema.String.check(
-  Schema.isPattern(/^\d{1,15}$/, { message: "Expected the id of the last event received, a non-negative integer" })
+  Schema.isPattern(LAST_EVENT_ID, { message: "Expected the id of the last event received, a non-negative integer" })
 )
+
+/**
+ * The `Last-Event-ID` header as the stream reads it: surrounding whitespace is ignored, and an empty
+ * value counts as absent (then `?lastEventId=` applies); anything else is a 422 `invalid_last_event_id`.
+ */
+export const LastEventIdHeader = Schema.String.check(Schema.isPattern(/^\s*(?:[0-9]{1,15})?\s*$/u))
 
 /**
  * `GET /notifications/stream`: `lastEventId` for clients that cannot set the `Last-Event-ID`
  * header, and `access_token` for EventSource clients that cannot set `Authorization`.
  */
 export const StreamQuery = Schema.Struct({
-  lastEventId: Schema.optional(Sequence),
-  access_token: Schema.optional(Schema.String.check(Schema.isMaxLength(8192)))
+  lastEventId: Schema.optionalKey(Sequence),
+  access_token: Schema.optionalKey(
+    Schema.String.check(Schema.isMaxCodePoints(8192)).annotate({
+      description: "The access token, for EventSource clients that cannot send `Authorization`; the header wins when both are sent."
+    })
+  )
 })
 export type StreamQuery = typeof StreamQuery.Type

@@ -1,6 +1,6 @@
 // HTTP request and response bodies of the screenings service.
 import { Schema } from "effect"
-import { CinemaId, Currency, HallId, IsoDateTime, MovieId, ScreeningId, SeatNumber, Uuid } from "../primitives.ts"
+import { CinemaId, Currency, HallId, IsoDateTime, IsoTimestamp, MovieId, ScreeningId, SeatNumber, Uuid } from "../primitives.ts"
 import { Page, PageQuery, PathId } from "./common.ts"
 
 /** A ticket price: integer minor units, bounded so it stays an exact integer everywhere. */
@@ -13,19 +13,22 @@ export type Price = typeof Price.Type
 export const ScreeningStatus = Schema.Literals(["scheduled", "cancelled"])
 export type ScreeningStatus = typeof ScreeningStatus.Type
 
+/** A screening; `endsAt` is `startsAt` plus the movie's running time, fixed when it was scheduled. */
 export const Screening = Schema.Struct({
   screeningId: ScreeningId,
   movieId: MovieId,
   cinemaId: CinemaId,
   hallId: HallId,
-  startsAt: IsoDateTime,
-  endsAt: IsoDateTime,
+  startsAt: IsoTimestamp,
+  endsAt: IsoTimestamp,
   price: Price,
   status: ScreeningStatus
 })
 export type Screening = typeof Screening.Type
 
+/** `GET /screenings`: active screenings, soonest first. */
 export const ScreeningPage = Page(Screening)
+export type ScreeningPage = typeof ScreeningPage.Type
 
 /** `POST /screenings` */
 export const ScheduleScreeningBody = Schema.Struct({
@@ -49,16 +52,19 @@ export const ScreeningParams = Schema.Struct({ id: PathId })
 /** `GET /screenings`: active screenings, optionally of one movie or cinema, starting within [from, to). */
 export const ScreeningsQuery = Schema.Struct({
   ...PageQuery.fields,
-  movieId: Schema.optional(Uuid),
-  cinemaId: Schema.optional(Uuid),
-  from: Schema.optional(IsoDateTime),
-  to: Schema.optional(IsoDateTime)
+  movieId: Schema.optionalKey(Uuid),
+  cinemaId: Schema.optionalKey(Uuid),
+  from: Schema.optionalKey(IsoDateTime),
+  to: Schema.optionalKey(IsoDateTime)
 })
 export type ScreeningsQuery = typeof ScreeningsQuery.Type
 
 export const SeatStatus = Schema.Literals(["available", "reserved", "booked"])
 export type SeatStatus = typeof SeatStatus.Type
 
+const SeatCount = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** `GET /screenings/{id}/seats`: every seat of the hall, row by row, with its status (advisory: booking decides). */
 export const SeatMap = Schema.Struct({
   screeningId: ScreeningId,
   hallId: HallId,
@@ -68,6 +74,6 @@ export const SeatMap = Schema.Struct({
       seats: Schema.Array(Schema.Struct({ seatNumber: SeatNumber, status: SeatStatus }))
     })
   ),
-  counts: Schema.Struct({ available: Schema.Int, reserved: Schema.Int, booked: Schema.Int })
+  counts: Schema.Struct({ available: SeatCount, reserved: SeatCount, booked: SeatCount })
 })
 export type SeatMap = typeof SeatMap.Type
