@@ -7,11 +7,11 @@ import { pollUntil, startFleet, startPrivateBroker, type Fleet, type PrivateBrok
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { awaitTerminal, countByStatus, decided, expectSeatsAndMoneyAgree, payOnceKnown } from "./invariants.ts"
 
 const HOLD_TTL_MS = 20_000
 const ADMIN = { email: "admin@brokerkill.test", password: "admin-brokerkill-password" }
-const TERMINAL = new Set(["booked", "failed", "cancelled"])
 
 let broker: PrivateBroker
 let dataDir: string
@@ -91,55 +91,19 @@ test("kill -9 of the broker mid-stream: HTTP keeps serving, /ready says so, and 
   const paid = new Map<string, string>()
   await Promise.all(
     accepted.map(async (b) => {
-      const st = await pollUntil(
-        async () => ((s) => (s === "pending" ? undefined : s))((await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status),
-        { timeoutMs: 60_000, message: `booking ${b.bookingId} to be decided` }
-      )
-      if (st !== "reserved" || !b.pay) return
-      const r = await pollUntil(
-        async () => {
-          const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
-          return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
-        },
-        { timeoutMs: 30_000, intervalMs: 250, message: `the reservation of ${b.bookingId} to reach payments` }
-      )
-      if (r.status === 200) paid.set(b.bookingId, r.body.paymentId)
+      if ((await decided(b, 60_000)) !== "reserved" || !b.pay) return
+      const paymentId = await payOnceKnown(b, 30_000)
+      if (paymentId) paid.set(b.bookingId, paymentId)
     })
   )
-  const finals = new Map<string, any>()
-  await pollUntil(
-    async () => {
-      for (const b of accepted) {
-        if (finals.has(b.bookingId)) continue
-        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
-        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
-      }
-      return finals.size === accepted.length
-    },
-    { timeoutMs: HOLD_TTL_MS + 40_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
-  )
-  const byStatus = [...finals.values()].reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {})
+  const finals = await awaitTerminal(accepted, HOLD_TTL_MS + 40_000)
+  const byStatus = countByStatus(finals)
   console.log(
     `broker kill: ${accepted.length} accepted (20 while the broker was dead, ${downMs.toFixed(0)} ms down before restart); ` +
       `every service ready ${readyMs.toFixed(0)} ms after the node was back; final ${JSON.stringify(byStatus)}; ${paid.size} paid`
   )
   expect(byStatus.booked ?? 0).toBeGreaterThan(0)
-  // I1 and I3.
-  const holders = new Map<string, string>()
-  for (const f of finals.values()) {
-    if (f.status !== "booked") continue
-    for (const t of f.tickets) {
-      expect(holders.get(t.seatNumber)).toBeUndefined()
-      holders.set(t.seatNumber, f.bookingId)
-    }
-    expect(paid.has(f.bookingId)).toBe(true)
-  }
-  for (const [bookingId, paymentId] of paid) {
-    const owner = accepted.find((b) => b.bookingId === bookingId)!.who
-    const p = (await owner.get(`/payments/${paymentId}`)).body
-    expect(p.status).toBe(finals.get(bookingId).status === "booked" ? "succeeded" : p.status)
-    if (finals.get(bookingId).status !== "booked") expect(["failed", "expired", "refunded"]).toContain(p.status)
-  }
+  await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
   // No service process died or was restarted.
   for (const s of fleet.services) expect(fleet.pid(s.name)).toBe(pids[s.name])
 }, 240_000)

@@ -6,12 +6,12 @@ import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { awaitTerminal, countByStatus, decided, expectSeatsAndMoneyAgree, payOnceKnown, type AcceptedBooking } from "./invariants.ts"
 
 const HOLD_TTL_MS = 20_000
 const FLAP_MS = Number(process.env.FLAP_MS ?? 60_000)
 const ADMIN = { email: "admin@flap.test", password: "admin-flap-password" }
-const TERMINAL = new Set(["booked", "failed", "cancelled"])
 
 let vh: TestVhost
 let proxy: TcpProxy
@@ -45,9 +45,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 }, 30_000)
 
-interface Attempt {
-  readonly bookingId: string
-  readonly who: Api
+interface Attempt extends AcceptedBooking {
   readonly pay: boolean
 }
 
@@ -87,14 +85,8 @@ const scenario = async () => {
   const paid = new Map<string, string>()
   /** Pays once the reservation reached payments; gives up quietly if it was refused or expired meanwhile. */
   const pay = async (b: Attempt, timeoutMs: number) => {
-    const r = await pollUntil(
-      async () => {
-        const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
-        return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
-      },
-      { timeoutMs, intervalMs: 250, message: `the reservation of ${b.bookingId} to reach payments` }
-    ).catch(() => undefined)
-    if (r?.status === 200) paid.set(b.bookingId, r.body.paymentId)
+    const paymentId = await payOnceKnown(b, timeoutMs).catch(() => undefined)
+    if (paymentId) paid.set(b.bookingId, paymentId)
   }
 
   // Before the weather turns: 16 attempts, decided and known to payments.
@@ -105,7 +97,7 @@ const scenario = async () => {
   })
   const firstWave = [...accepted]
 
-  const running = Object.fromEntries(fleet.services.map((s) => [s.name, fleet.isRunning(s.name)]))
+  const pids = Object.fromEntries(fleet.services.map((s) => [s.name, fleet.pid(s.name)]))
   proxy.flap({ minMs: 5, maxMs: 150 })
   const flapStarted = performance.now()
   // During the flapping: customers pay for half of the first wave, and 24 more attempts arrive.
@@ -122,70 +114,25 @@ const scenario = async () => {
   const cutLinks = proxy.flapped
   proxy.restore()
 
-  // No process died under the flapping.
-  for (const s of fleet.services) expect(fleet.isRunning(s.name)).toBe(running[s.name]!)
+  // No process died under the flapping (the same process ids as before it).
+  for (const s of fleet.services) expect(fleet.pid(s.name)).toBe(pids[s.name])
 
   // After: the second wave is decided; half of its reservations are paid, the rest expire.
   const secondWave = accepted.slice(firstWave.length)
   await Promise.all(
     secondWave.map(async (b) => {
-      const st = await pollUntil(async () => ((s) => (s === "pending" ? undefined : s))(await statusOf(b)), {
-        timeoutMs: 60_000,
-        message: `booking ${b.bookingId} to be decided`
-      })
-      if (st === "reserved" && b.pay) await pay(b, 30_000)
+      if ((await decided(b, 60_000)) === "reserved" && b.pay) await pay(b, 30_000)
     })
   )
 
-  // I2 + I4: every accepted booking reaches exactly one terminal state.
-  const finals = new Map<string, any>()
-  await pollUntil(
-    async () => {
-      for (const b of accepted) {
-        if (finals.has(b.bookingId)) continue
-        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
-        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
-      }
-      return finals.size === accepted.length
-    },
-    { timeoutMs: HOLD_TTL_MS + 60_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
-  )
-  const byStatus = [...finals.values()].reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {})
+  const finals = await awaitTerminal(accepted, HOLD_TTL_MS + 60_000)
+  const byStatus = countByStatus(finals)
   console.log(
     `flapping: ${cutLinks} links cut in ${FLAP_MS / 1000} s; ${accepted.length} accepted; final states ${JSON.stringify(byStatus)}; ${paid.size} paid`
   )
   expect(cutLinks).toBeGreaterThan(50)
   expect(byStatus.booked ?? 0).toBeGreaterThan(0)
-
-  // I1: no seat held by two booked bookings.
-  const holders = new Map<string, string>()
-  for (const f of finals.values()) {
-    if (f.status !== "booked") continue
-    for (const t of f.tickets) {
-      expect(holders.get(t.seatNumber)).toBeUndefined()
-      holders.set(t.seatNumber, f.bookingId)
-    }
-  }
-  // I3: booked if and only if a successful payment exists; other paid bookings hold no money.
-  for (const b of accepted) {
-    const f = finals.get(b.bookingId)
-    const paymentId = paid.get(b.bookingId)
-    if (f.status === "booked") {
-      expect(paymentId).toBeDefined()
-      expect((await b.who.get(`/payments/${paymentId}`)).body.status).toBe("succeeded")
-    } else if (paymentId) {
-      expect(["failed", "expired", "refunded"]).toContain((await b.who.get(`/payments/${paymentId}`)).body.status)
-    }
-  }
-  // The seat map agrees with booking once the events have drained.
-  await pollUntil(
-    async () => {
-      const map = await api.get(`/screenings/${screeningId}/seats`)
-      const booked = map.body.rows.flatMap((r: any) => r.seats).filter((s: any) => s.status === "booked").map((s: any) => s.seatNumber)
-      return booked.length === holders.size && booked.every((s: string) => holders.has(s))
-    },
-    { timeoutMs: 20_000, message: "the seat map to match booking" }
-  )
+  await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
   // Every service is ready again, and no process died at any point.
   for (const s of fleet.services) {
     expect(fleet.isRunning(s.name)).toBe(true)

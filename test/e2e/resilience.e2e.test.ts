@@ -6,7 +6,8 @@ import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
+import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { awaitTerminal, countByStatus, decided, expectSeatsAndMoneyAgree, payOnceKnown } from "./invariants.ts"
 
 const HOLD_TTL_MS = 4_000
 const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
@@ -43,7 +44,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 }, 30_000)
 
-const TERMINAL = new Set(["booked", "failed", "cancelled"])
 
 test("kill -9 of booking and payments and a cut broker link lose no accepted booking and break no invariant", async () => {
   const api = new Api(fleet.urls.gateway!)
@@ -96,75 +96,20 @@ test("kill -9 of booking and payments and a cut broker link lose no accepted boo
     accepted
       .filter((b) => b.pay)
       .map(async (b) => {
-        const status = await pollUntil(
-          async () => {
-            const st = (await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status
-            return st === "pending" ? undefined : st
-          },
-          { timeoutMs: 30_000, message: `booking ${b.bookingId} to be decided` }
-        )
-        if (status !== "reserved") return
-        const r = await pollUntil(
-          async () => {
-            const p = await b.who.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
-            return p.status === 409 && p.body.code === "reservation_not_found_yet" ? undefined : p
-          },
-          { timeoutMs: 30_000, message: "the reservation to reach payments" }
-        )
-        if (r.status === 200) paid.set(b.bookingId, r.body.paymentId)
+        if ((await decided(b, 30_000)) !== "reserved") return
+        const paymentId = await payOnceKnown(b, 30_000)
+        if (paymentId) paid.set(b.bookingId, paymentId)
       })
   )
 
   // I2 + I4: every accepted booking reaches exactly one terminal state, unpaid holds are released.
-  const finals = new Map<string, any>()
-  await pollUntil(
-    async () => {
-      for (const b of accepted) {
-        if (finals.has(b.bookingId)) continue
-        const r = await b.who.get(`/tickets/bookings/${b.bookingId}`)
-        if (TERMINAL.has(r.body?.status)) finals.set(b.bookingId, r.body)
-      }
-      return finals.size === accepted.length
-    },
-    { timeoutMs: HOLD_TTL_MS + 45_000, intervalMs: 500, message: "every accepted booking to reach a terminal state" }
-  )
-
-  const byStatus = [...finals.values()].reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {})
+  const finals = await awaitTerminal(accepted, HOLD_TTL_MS + 45_000)
+  const byStatus = countByStatus(finals)
   console.log(`resilience: ${accepted.length} accepted of ${total}; final states ${JSON.stringify(byStatus)}; ${paid.size} paid`)
   expect(byStatus.booked ?? 0).toBeGreaterThan(0)
   expect(byStatus.failed ?? 0).toBeGreaterThan(0)
-
-  // I1: no seat held by two live bookings.
-  const holders = new Map<string, string>()
-  for (const f of finals.values()) {
-    if (f.status !== "booked") continue
-    for (const t of f.tickets) {
-      expect(holders.get(t.seatNumber)).toBeUndefined()
-      holders.set(t.seatNumber, f.bookingId)
-    }
-  }
-  // I3: booked if and only if a successful payment exists for it.
-  for (const b of accepted) {
-    const f = finals.get(b.bookingId)
-    const paymentId = paid.get(b.bookingId)
-    if (f.status === "booked") {
-      expect(paymentId).toBeDefined()
-      const p = await b.who.get(`/payments/${paymentId}`)
-      expect(p.body.status).toBe("succeeded")
-    } else if (paymentId) {
-      const p = await b.who.get(`/payments/${paymentId}`)
-      expect(["failed", "expired", "refunded"]).toContain(p.body.status)
-    }
-  }
-  // The seat map agrees with booking once the events have drained.
-  await pollUntil(
-    async () => {
-      const map = await api.get(`/screenings/${screeningId}/seats`)
-      const booked = map.body.rows.flatMap((r: any) => r.seats).filter((s: any) => s.status === "booked").map((s: any) => s.seatNumber)
-      return booked.length === holders.size && booked.every((s: string) => holders.has(s))
-    },
-    { timeoutMs: 20_000, message: "the seat map to match booking" }
-  )
+  // I1, I3 and the seat map.
+  await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
   // I2: the customer is told the outcome.
   const sample = [...finals.values()].slice(0, 10)
   for (const f of sample) {
