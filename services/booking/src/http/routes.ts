@@ -1,11 +1,11 @@
 // The /tickets routes: authenticate, decode, call a use case, encode.
-import { BookingApi, Uuid } from "@bat/contracts"
-import { HttpProblem, makeCursor, schema, type ServiceContext } from "@bat/http"
+import { BookingApi, IdempotencyKey, Uuid } from "@bat/contracts"
+import { HttpProblem, makeCursor, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Schema } from "effect"
 import { Bookings } from "../app/Bookings.ts"
 
-const isIdempotencyKey = Schema.is(BookingApi.IdempotencyKey)
+const isIdempotencyKey = Schema.is(IdempotencyKey)
 
 const invalidHeader = (path: string, message: string) =>
   new HttpProblem({ status: 422, code: "invalid_input", detail: "The request headers are invalid.", errors: [{ path, message }] })
@@ -13,7 +13,9 @@ const invalidHeader = (path: string, message: string) =>
 /** Continues after the last booking id of a page. */
 const cursor = makeCursor("bookings", Uuid)
 
-const bearer = { security: [{ bearer: [] }] }
+const tags = ["tickets"]
+/** Every route verifies the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
   new Elysia({ prefix: "/tickets" })
@@ -34,13 +36,26 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       },
       {
         body: schema(BookingApi.BookRequest),
-        detail: {
+        response: { 202: schema(BookingApi.BookAccepted) },
+        ...operation({
           summary: "Request seats for a screening; the decision follows asynchronously",
           description:
-            "Answers 202 with the pending booking. An optional `Idempotency-Key` header (per user, kept 24 h) " +
-            "returns the first answer for a repeat, or 422 `idempotency_key_reused` for a different body.",
-          ...bearer
-        }
+            "Answers 202 with the pending booking; poll `GET /tickets/bookings/{bookingId}` or follow the notifications " +
+            "for the outcome (reserved, or failed with a reason). All seats or none; at most 10 live seats per user and " +
+            "screening. An `Idempotency-Key` (per user, kept 24 h) returns the first answer for a repeat, or 422 " +
+            "`idempotency_key_reused` for a different body.",
+          tags,
+          auth: "user",
+          ok: { status: 202, schema: BookingApi.BookAccepted, description: "The booking exists, `pending`." },
+          problems: { 422: ["idempotency_key_reused"], ...authUnavailable },
+          requestHeaders: [
+            {
+              name: "Idempotency-Key",
+              description: "Makes a retry safe: the same key with the same body answers as the first request did.",
+              schema: wireJsonSchema(IdempotencyKey)
+            }
+          ]
+        })
       }
     )
     .get(
@@ -51,11 +66,18 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       },
       {
         params: schema(BookingApi.BookingParams),
-        detail: { summary: "A booking, for its owner or staff (404 for anyone else)", ...bearer }
+        response: { 200: schema(BookingApi.BookingView) },
+        ...operation({
+          summary: "A booking, for its owner or staff (404 for anyone else)",
+          tags,
+          auth: "owner",
+          ok: { status: 200, schema: BookingApi.BookingView },
+          problems: { 404: ["booking_not_found"], ...authUnavailable }
+        })
       }
     )
     .get(
-      "/",
+      "",
       async ({ headers, query }) => {
         const principal = await ctx.auth.authenticate(headers)
         const { limit, after } = cursor.request(query)
@@ -64,6 +86,13 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       },
       {
         query: schema(BookingApi.BookingListQuery),
-        detail: { summary: "The caller's bookings, newest first", ...bearer }
+        response: { 200: schema(BookingApi.BookingPage) },
+        ...operation({
+          summary: "The caller's bookings, newest first",
+          tags,
+          auth: "user",
+          ok: { status: 200, schema: BookingApi.BookingPage },
+          problems: { 422: ["invalid_cursor"], ...authUnavailable }
+        })
       }
     )

@@ -1,10 +1,12 @@
 // HTTP routes of the cinemas service: decode, call a use case, encode.
-import { CinemasApi, newId, Page, PageQuery, Uuid } from "@bat/contracts"
-import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
+import { CinemasApi, newId, PageQuery, Uuid } from "@bat/contracts"
+import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { CinemaCatalog } from "../app/CinemaCatalog.ts"
 
-const staffOnly = { tags: ["cinemas"], security: [{ bearer: [] }] }
+const tags = ["cinemas"]
+/** Staff routes verify the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 /** Continues after the last cinema id of a page. */
 const cursor = makeCursor("cinemas", Uuid)
@@ -14,13 +16,25 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
   return new Elysia({ prefix: "/cinemas" })
     .get("", async ({ query }) => cursor.page(await ctx.run(CinemaCatalog.use((c) => c.list(cursor.request(query))))), {
       query: schema(PageQuery),
-      response: { 200: schema(Page(CinemasApi.Cinema)) },
-      detail: { summary: "List cinemas with their halls", tags: ["cinemas"] }
+      response: { 200: schema(CinemasApi.CinemaPage) },
+      ...operation({
+        summary: "List cinemas with their halls",
+        tags,
+        auth: "none",
+        ok: { status: 200, schema: CinemasApi.CinemaPage },
+        problems: { 422: ["invalid_cursor"] }
+      })
     })
     .get("/:id", ({ params }) => ctx.run(CinemaCatalog.use((c) => c.get(params.id))), {
       params: schema(CinemasApi.CinemaParams),
       response: { 200: schema(CinemasApi.Cinema) },
-      detail: { summary: "A cinema with its halls", tags: ["cinemas"] }
+      ...operation({
+        summary: "A cinema with its halls",
+        tags,
+        auth: "none",
+        ok: { status: 200, schema: CinemasApi.Cinema },
+        problems: { 404: ["cinema_not_found"] }
+      })
     })
     .post(
       "",
@@ -33,7 +47,13 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       {
         body: schema(CinemasApi.CreateCinemaRequest),
         response: { 201: schema(CinemasApi.Cinema) },
-        detail: { summary: "Create a cinema (staff)", ...staffOnly }
+        ...operation({
+          summary: "Create a cinema (staff)",
+          tags,
+          auth: "staff",
+          ok: { status: 201, schema: CinemasApi.Cinema, description: "The new cinema, without halls, at revision 1." },
+          problems: authUnavailable
+        })
       }
     )
     .patch(
@@ -46,7 +66,13 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
         params: schema(CinemasApi.CinemaParams),
         body: schema(CinemasApi.UpdateCinemaRequest),
         response: { 200: schema(CinemasApi.Cinema) },
-        detail: { summary: "Rename or move a cinema (staff); its revision goes up by one", ...staffOnly }
+        ...operation({
+          summary: "Rename or move a cinema (staff); its revision goes up by one",
+          tags,
+          auth: "staff",
+          ok: { status: 200, schema: CinemasApi.Cinema },
+          problems: { 404: ["cinema_not_found"], ...authUnavailable }
+        })
       }
     )
     .delete(
@@ -58,7 +84,14 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       },
       {
         params: schema(CinemasApi.CinemaParams),
-        detail: { summary: "Delete a cinema (staff); it stays deleted", ...staffOnly }
+        ...operation({
+          summary: "Delete a cinema (staff); it stays deleted",
+          description: "Its future screenings are cancelled, and their bookings with them.",
+          tags,
+          auth: "staff",
+          ok: { status: 204, description: "Deleted." },
+          problems: { 404: ["cinema_not_found"], ...authUnavailable }
+        })
       }
     )
     .post(
@@ -73,7 +106,19 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
         params: schema(CinemasApi.CinemaParams),
         body: schema(CinemasApi.CreateHallRequest),
         response: { 201: schema(CinemasApi.Hall) },
-        detail: { summary: "Add a hall with its seat layout (staff)", ...staffOnly }
+        ...operation({
+          summary: "Add a hall with its seat layout (staff)",
+          description: "Seats are numbered from 1 in each row: row `A` with 12 seats has A1 to A12. Row labels must be distinct.",
+          tags,
+          auth: "staff",
+          ok: { status: 201, schema: CinemasApi.Hall, description: "The new hall; `capacity` is its number of seats." },
+          problems: {
+            404: ["cinema_not_found"],
+            409: ["hall_name_taken"],
+            422: ["duplicate_row_label"],
+            ...authUnavailable
+          }
+        })
       }
     )
 }

@@ -1,10 +1,12 @@
 // HTTP routes of the movies service: decode, call a use case, encode.
-import { MoviesApi, newId, Page, PageQuery, Uuid } from "@bat/contracts"
-import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
+import { MoviesApi, newId, PageQuery, Uuid } from "@bat/contracts"
+import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { MovieCatalog } from "../app/MovieCatalog.ts"
 
-const staffOnly = { tags: ["movies"], security: [{ bearer: [] }] }
+const tags = ["movies"]
+/** Staff routes verify the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 /** Continues after the last movie id of a page. */
 const cursor = makeCursor("movies", Uuid)
@@ -14,13 +16,25 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
   return new Elysia({ prefix: "/movies" })
     .get("", async ({ query }) => cursor.page(await ctx.run(MovieCatalog.use((m) => m.list(cursor.request(query))))), {
       query: schema(PageQuery),
-      response: { 200: schema(Page(MoviesApi.Movie)) },
-      detail: { summary: "List movies", tags: ["movies"] }
+      response: { 200: schema(MoviesApi.MoviePage) },
+      ...operation({
+        summary: "List movies",
+        tags,
+        auth: "none",
+        ok: { status: 200, schema: MoviesApi.MoviePage },
+        problems: { 422: ["invalid_cursor"] }
+      })
     })
     .get("/:id", ({ params }) => ctx.run(MovieCatalog.use((m) => m.get(params.id))), {
       params: schema(MoviesApi.MovieParams),
       response: { 200: schema(MoviesApi.Movie) },
-      detail: { summary: "A movie", tags: ["movies"] }
+      ...operation({
+        summary: "A movie",
+        tags,
+        auth: "none",
+        ok: { status: 200, schema: MoviesApi.Movie },
+        problems: { 404: ["movie_not_found"] }
+      })
     })
     .post(
       "",
@@ -33,7 +47,13 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       {
         body: schema(MoviesApi.AddMovieRequest),
         response: { 201: schema(MoviesApi.Movie) },
-        detail: { summary: "Add a movie (staff)", ...staffOnly }
+        ...operation({
+          summary: "Add a movie (staff)",
+          tags,
+          auth: "staff",
+          ok: { status: 201, schema: MoviesApi.Movie, description: "The new movie, at revision 1." },
+          problems: authUnavailable
+        })
       }
     )
     .patch(
@@ -46,7 +66,14 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
         params: schema(MoviesApi.MovieParams),
         body: schema(MoviesApi.UpdateMovieRequest),
         response: { 200: schema(MoviesApi.Movie) },
-        detail: { summary: "Change a movie (staff); its revision goes up by one", ...staffOnly }
+        ...operation({
+          summary: "Change a movie (staff); its revision goes up by one",
+          description: "A new running time applies to screenings scheduled later; scheduled ones keep their end.",
+          tags,
+          auth: "staff",
+          ok: { status: 200, schema: MoviesApi.Movie },
+          problems: { 404: ["movie_not_found"], ...authUnavailable }
+        })
       }
     )
     .delete(
@@ -58,7 +85,14 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       },
       {
         params: schema(MoviesApi.MovieParams),
-        detail: { summary: "Remove a movie (staff); it stays removed", ...staffOnly }
+        ...operation({
+          summary: "Remove a movie (staff); it stays removed",
+          description: "Its future screenings are cancelled, and their bookings with them.",
+          tags,
+          auth: "staff",
+          ok: { status: 204, description: "Removed." },
+          problems: { 404: ["movie_not_found"], ...authUnavailable }
+        })
       }
     )
 }

@@ -1,6 +1,6 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { HttpProblem, makeCursor, schema, type ServiceContext } from "@bat/http"
+import { HttpProblem, makeCursor, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
 import { Notifications } from "../app/Notifications.ts"
@@ -23,6 +23,10 @@ const comment = (text: string, retryMs?: number) => ({
 })
 
 const REPLAY_BATCH = 100
+
+const tags = ["notifications"]
+/** Every route verifies the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 /** Continues below the sequence of the last (oldest) notification of a page. */
 const cursor = makeCursor("notifications", Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })))
@@ -89,11 +93,14 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
       },
       {
         query: schema(NotificationsApi.ListNotificationsQuery),
-        detail: {
+        response: { 200: schema(NotificationsApi.NotificationPage) },
+        ...operation({
           summary: "The caller's notifications, newest first",
-          tags: ["notifications"],
-          security: [{ bearer: [] }]
-        }
+          tags,
+          auth: "user",
+          ok: { status: 200, schema: NotificationsApi.NotificationPage },
+          problems: { 422: ["invalid_cursor"], ...authUnavailable }
+        })
       }
     )
     .get(
@@ -129,14 +136,30 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
       },
       {
         query: schema(NotificationsApi.StreamQuery),
-        detail: {
+        ...operation({
           summary: "The caller's notifications as they happen (Server-Sent Events)",
           description:
             "Each event is `event: notification`, `id: <sequence>`, `data: <notification JSON>`. " +
             "Send `Last-Event-ID` (or `?lastEventId=`) to resume after that sequence: the missed ones are replayed first. " +
             "Authenticate with `Authorization: Bearer`, or `?access_token=` for EventSource clients. A comment line is sent every 15 s.",
-          tags: ["notifications"],
-          security: [{ bearer: [] }]
-        }
+          tags,
+          auth: "user",
+          ok: {
+            status: 200,
+            schema: NotificationsApi.Notification,
+            contentType: "text/event-stream",
+            description: "A stream of `notification` events, each one's `data` a notification as JSON."
+          },
+          problems: { 422: ["invalid_last_event_id"], ...authUnavailable },
+          requestHeaders: [
+            {
+              name: "Last-Event-ID",
+              description:
+                "Resume after this sequence (what a reconnecting EventSource sends). Wins over `?lastEventId=`; " +
+                "surrounding whitespace is ignored and an empty value counts as absent.",
+              schema: wireJsonSchema(NotificationsApi.LastEventIdHeader)
+            }
+          ]
+        })
       }
     )

@@ -1,26 +1,32 @@
 // HTTP routes of the payments service: decode, call a use case, encode.
-import { PaymentsApi } from "@bat/contracts"
-import { HttpProblem, schema, type ServiceContext } from "@bat/http"
+import { IdempotencyKey, PaymentsApi } from "@bat/contracts"
+import { HttpProblem, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
+import { Schema } from "effect"
 import { Payments } from "../app/Payments.ts"
 import { cardExpired } from "../domain/card.ts"
 import type { PaymentsServices } from "../PaymentsService.ts"
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,200}$/
+const isIdempotencyKey = Schema.is(IdempotencyKey)
 
+// The same header rule as booking's (packages/contracts), answered the same way.
 const idempotencyKeyOf = (headers: Record<string, string | undefined>): string | undefined => {
   const key = headers["idempotency-key"]
   if (key === undefined) return undefined
-  if (!IDEMPOTENCY_KEY.test(key)) {
+  if (!isIdempotencyKey(key)) {
     throw new HttpProblem({
       status: 422,
       code: "invalid_input",
-      detail: "The Idempotency-Key header is invalid.",
-      errors: [{ path: "headers.idempotency-key", message: "Expected 1 to 200 visible ASCII characters" }]
+      detail: "The request headers are invalid.",
+      errors: [{ path: "idempotency-key", message: "Expected 1 to 255 printable ASCII characters" }]
     })
   }
   return key
 }
+
+const tags = ["payments"]
+/** Every route verifies the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
   new Elysia({ prefix: "/payments" })
@@ -42,11 +48,32 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
       {
         body: schema(PaymentsApi.PayRequest),
         response: { 200: schema(PaymentsApi.PayResponse) },
-        detail: {
+        ...operation({
           summary: "Pay for a reservation: charge the card once and answer with the outcome",
-          tags: ["payments"],
-          security: [{ bearer: [] }]
-        }
+          description:
+            "Charges the reservation's amount (never one from the client) to the card, once. A declined card is a 200 " +
+            "with `status: failed` and a `reason`; the seats are then released. Only the booking's owner may pay " +
+            "(404 `booking_not_found` for anyone else). 409 `reservation_not_found_yet` means the reservation has not " +
+            "reached payments yet: try again in a moment. An `Idempotency-Key` (per user, kept 24 h) returns the first " +
+            "answer for a repeat, or 422 `idempotency_key_reused` for a different body. 503 " +
+            "`payment_gateway_unavailable`: the card gateway could not be reached; the payment is settled automatically.",
+          tags,
+          auth: "owner",
+          ok: { status: 200, schema: PaymentsApi.PayResponse, description: "The outcome of the charge." },
+          problems: {
+            404: ["booking_not_found"],
+            409: ["reservation_expired", "already_paid", "payment_in_progress", "reservation_closed", "reservation_not_found_yet"],
+            422: ["idempotency_key_reused"],
+            503: ["payment_gateway_unavailable", "auth_unavailable"]
+          },
+          requestHeaders: [
+            {
+              name: "Idempotency-Key",
+              description: "Makes a retry safe: the same key with the same body answers as the first request did.",
+              schema: wireJsonSchema(IdempotencyKey)
+            }
+          ]
+        })
       }
     )
     .get(
@@ -58,6 +85,12 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
       {
         params: schema(PaymentsApi.PaymentParams),
         response: { 200: schema(PaymentsApi.Payment) },
-        detail: { summary: "A payment (its owner or staff)", tags: ["payments"], security: [{ bearer: [] }] }
+        ...operation({
+          summary: "A payment (its owner or staff)",
+          tags,
+          auth: "owner",
+          ok: { status: 200, schema: PaymentsApi.Payment },
+          problems: { 404: ["payment_not_found"], ...authUnavailable }
+        })
       }
     )

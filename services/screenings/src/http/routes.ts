@@ -1,6 +1,6 @@
 // HTTP routes of the screenings service: decode, authorize, call a use case, encode.
 import { newId, ScreeningsApi, Uuid } from "@bat/contracts"
-import { makeCursor, requireRole, schema, type ServiceContext } from "@bat/http"
+import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Effect, Schema } from "effect"
 import { ScreeningNotFound } from "../domain/errors.ts"
@@ -18,11 +18,9 @@ const cursor = makeCursor(
   Schema.Struct({ startsAt: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), screeningId: Uuid })
 )
 
-const docs = (summary: string, staff = false) => ({
-  summary,
-  tags: ["screenings"],
-  ...(staff ? { security: [{ bearer: [] }] } : {})
-})
+const tags = ["screenings"]
+/** Staff routes verify the token against the users service's keys, which may be out of reach. */
+const authUnavailable = { 503: ["auth_unavailable"] } as const
 
 export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
   const { run, auth } = ctx
@@ -40,7 +38,14 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       {
         query: schema(ScreeningsApi.ScreeningsQuery),
         response: { 200: schema(ScreeningsApi.ScreeningPage) },
-        detail: docs("Active screenings (scheduled, not started), soonest first")
+        ...operation({
+          summary: "Active screenings (scheduled, not started), soonest first",
+          description: "Optionally of one movie or cinema, starting at or after `from` and before `to`.",
+          tags,
+          auth: "none",
+          ok: { status: 200, schema: ScreeningsApi.ScreeningPage },
+          problems: { 422: ["invalid_cursor"] }
+        })
       }
     )
     .get(
@@ -49,7 +54,13 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       {
         params: schema(ScreeningsApi.ScreeningParams),
         response: { 200: schema(ScreeningsApi.Screening) },
-        detail: docs("One screening, cancelled ones included")
+        ...operation({
+          summary: "One screening, cancelled ones included",
+          tags,
+          auth: "none",
+          ok: { status: 200, schema: ScreeningsApi.Screening },
+          problems: { 404: ["screening_not_found"] }
+        })
       }
     )
     .get(
@@ -58,7 +69,13 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       {
         params: schema(ScreeningsApi.ScreeningParams),
         response: { 200: schema(ScreeningsApi.SeatMap) },
-        detail: docs("The seat map (advisory; booking decides)")
+        ...operation({
+          summary: "The seat map (advisory; booking decides)",
+          tags,
+          auth: "none",
+          ok: { status: 200, schema: ScreeningsApi.SeatMap },
+          problems: { 404: ["screening_not_found"] }
+        })
       }
     )
 
@@ -78,7 +95,21 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       {
         body: schema(ScreeningsApi.ScheduleScreeningBody),
         response: { 201: schema(ScreeningsApi.Screening) },
-        detail: docs("Schedule a screening", true)
+        ...operation({
+          summary: "Schedule a screening",
+          description:
+            "`endsAt` is `startsAt` plus the movie's running time. The hall is occupied until `endsAt` plus the " +
+            "cleaning gap; an overlap with another scheduled screening is 409 `hall_busy`. `startsAt` must lie in the " +
+            "future and at most five years ahead.",
+          tags,
+          auth: "staff",
+          ok: { status: 201, schema: ScreeningsApi.Screening },
+          problems: {
+            409: ["hall_busy"],
+            422: ["unknown_movie", "unknown_hall", "starts_at_in_past", "starts_at_too_far"],
+            ...authUnavailable
+          }
+        })
       }
     )
     .patch(
@@ -86,9 +117,24 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
       ({ params, body }) =>
         run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.update(id, body, requestOrigin())))),
       {
+        params: schema(ScreeningsApi.ScreeningParams),
         body: schema(ScreeningsApi.UpdateScreeningBody),
         response: { 200: schema(ScreeningsApi.Screening) },
-        detail: docs("Move a screening or change its price", true)
+        ...operation({
+          summary: "Move a screening or change its price",
+          description:
+            "A moved screening keeps its running time. A new price applies to later reservations only. " +
+            "Neither a cancelled screening nor one that has begun can change.",
+          tags,
+          auth: "staff",
+          ok: { status: 200, schema: ScreeningsApi.Screening },
+          problems: {
+            404: ["screening_not_found"],
+            409: ["screening_cancelled", "screening_started", "hall_busy"],
+            422: ["starts_at_in_past", "starts_at_too_far"],
+            ...authUnavailable
+          }
+        })
       }
     )
     .delete(
@@ -97,7 +143,17 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
         await run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.cancel(id, requestOrigin()))))
         return new Response(null, { status: 204 })
       },
-      { detail: docs("Cancel a screening that has not begun", true) }
+      {
+        params: schema(ScreeningsApi.ScreeningParams),
+        ...operation({
+          summary: "Cancel a screening that has not begun",
+          description: "Its bookings are cancelled (paid ones refunded). Cancelling a cancelled screening again changes nothing.",
+          tags,
+          auth: "staff",
+          ok: { status: 204, description: "Cancelled." },
+          problems: { 404: ["screening_not_found"], 409: ["screening_started"], ...authUnavailable }
+        })
+      }
     )
 
   return new Elysia().use(publicRoutes).use(staffRoutes)

@@ -1,11 +1,14 @@
 // HTTP routes of the users service: decode, call a use case, encode.
 import { newId, UsersApi } from "@bat/contracts"
-import { schema, type ServiceContext } from "@bat/http"
+import { operation, schema, type ServiceContext } from "@bat/http"
 import { Effect } from "effect"
 import { Elysia } from "elysia"
 import { Accounts } from "../app/Accounts.ts"
 import { TokenIssuer } from "../app/TokenIssuer.ts"
 
+const tags = ["users"]
+
+// The users service verifies tokens with its own keys, so no route here can answer 503 auth_unavailable.
 export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
   new Elysia({ prefix: "/users" })
     .post(
@@ -18,13 +21,27 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
       {
         body: schema(UsersApi.RegisterRequest),
         response: { 201: schema(UsersApi.User) },
-        detail: { summary: "Register a customer account", tags: ["users"] }
+        ...operation({
+          summary: "Register a customer account",
+          description: "The e-mail is stored lower-cased; one live account per address.",
+          tags,
+          auth: "none",
+          ok: { status: 201, schema: UsersApi.User, description: "The new account (role `customer`)." },
+          problems: { 409: ["email_taken"] }
+        })
       }
     )
     .post("/login", ({ body }) => ctx.run(Accounts.use((a) => a.login(body, newId()))), {
       body: schema(UsersApi.LoginRequest),
       response: { 200: schema(UsersApi.LoginResponse) },
-      detail: { summary: "Log in: a bearer token and the user", tags: ["users"] }
+      ...operation({
+        summary: "Log in: a bearer token and the user",
+        description: "A wrong e-mail and a wrong password get the same answer, 401 `invalid_credentials`.",
+        tags,
+        auth: "none",
+        ok: { status: 200, schema: UsersApi.LoginResponse, description: "An access token and the account it belongs to." },
+        problems: { 401: ["invalid_credentials"] }
+      })
     })
     .get(
       "/me",
@@ -34,7 +51,14 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
       },
       {
         response: { 200: schema(UsersApi.User) },
-        detail: { summary: "The caller's account", tags: ["users"], security: [{ bearer: [] }] }
+        ...operation({
+          summary: "The caller's account",
+          tags,
+          auth: "user",
+          ok: { status: 200, schema: UsersApi.User },
+          // A token that outlived its account (unregistered since it was issued).
+          problems: { 404: ["user_not_found"] }
+        })
       }
     )
     .delete(
@@ -46,14 +70,33 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
       },
       {
         params: schema(UsersApi.UserParams),
-        detail: { summary: "Unregister an account (yourself, or anyone as staff)", tags: ["users"], security: [{ bearer: [] }] }
+        ...operation({
+          summary: "Unregister an account (yourself, or anyone as staff)",
+          description:
+            "A customer may unregister only their own account (403 `forbidden` for another's, whether or not it exists); " +
+            "staff may unregister anyone. An unknown, malformed or already unregistered id is 404 `user_not_found`.",
+          tags,
+          auth: "user",
+          ok: { status: 204, description: "The account is unregistered; its open bookings are ended." },
+          problems: { 403: ["forbidden"], 404: ["user_not_found"] }
+        })
       }
     )
     .get(
       "/.well-known/jwks.json",
       async ({ set }) => {
         set.headers["cache-control"] = "public, max-age=300"
-        return ctx.run(TokenIssuer.use((t) => Effect.succeed(t.jwks)))
+        // jose types a key set loosely; the response schema checks each key is the Ed25519 one published.
+        return ctx.run(TokenIssuer.use((t) => Effect.succeed(t.jwks as UsersApi.Jwks)))
       },
-      { detail: { summary: "Public keys that verify access tokens", tags: ["users"] } }
+      {
+        response: { 200: schema(UsersApi.Jwks) },
+        ...operation({
+          summary: "Public keys that verify access tokens",
+          description: "A JSON Web Key Set (RFC 7517) of Ed25519 keys; cacheable for 5 minutes. Refetch on an unknown `kid`.",
+          tags,
+          auth: "none",
+          ok: { status: 200, schema: UsersApi.Jwks }
+        })
+      }
     )
