@@ -3,7 +3,7 @@
 import { ApiClient, DEFAULT_API, normaliseApi } from "../cli/src/ApiClient.ts"
 import { fetchAll } from "../cli/src/context.ts"
 import { CliError } from "../cli/src/errors.ts"
-import type { Cinema, Hall, Movie, Screening, User } from "../cli/src/shapes.ts"
+import type { Cinema, CinemaHall, Hall, Movie, Screening, User } from "../cli/src/shapes.ts"
 
 // The users service ensures this staff account at start; in development its defaults are these
 // (services/users/src/domain/accounts.ts). Set ADMIN_EMAIL / ADMIN_PASSWORD when you chose others.
@@ -46,9 +46,9 @@ const main = async (): Promise<void> => {
     say(`  created cinema ${cinema.name}`)
   } else say(`  cinema ${cinema.name} exists`)
 
-  const halls: Hall[] = []
+  const halls: CinemaHall[] = []
   for (const wanted of HALLS) {
-    let hall: Hall | undefined = cinema.halls.find((h) => h.name === wanted.name)
+    let hall: CinemaHall | undefined = cinema.halls.find((h) => h.name === wanted.name)
     if (hall === undefined) {
       hall = await api.request<Hall>("POST", `/cinemas/${cinema.cinemaId}/halls`, { body: wanted })
       say(`  created ${hall.name} (${hall.capacity} seats)`)

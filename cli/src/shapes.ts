@@ -1,94 +1,34 @@
-// Response bodies of the HTTP API as DESIGN §5 defines them; the CLI reads only these fields.
+// Response bodies of the HTTP API, as the services publish them: the types come from @bat/contracts,
+// the schemas the routes answer with, so the CLI cannot drift from the API.
+import type { BookingApi, CinemasApi, MoviesApi, NotificationsApi, PaymentsApi, ScreeningsApi, UsersApi } from "@bat/contracts"
 
-export interface User {
-  readonly userId: string
-  readonly fullName: string
-  readonly email: string
-  readonly role: "customer" | "staff"
-}
+export type User = UsersApi.User
+export type LoginResponse = UsersApi.LoginResponse
+export type RowLayout = CinemasApi.Hall["rows"][number]
+/** A new hall, as `POST /cinemas/{id}/halls` answers it. */
+export type Hall = CinemasApi.Hall
+/** A hall as listed inside its cinema. */
+export type CinemaHall = CinemasApi.CinemaHall
+export type Cinema = CinemasApi.Cinema
+export type CinemaPage = CinemasApi.CinemaPage
+export type Movie = MoviesApi.Movie
+export type MoviePage = MoviesApi.MoviePage
+export type Price = ScreeningsApi.Price
+export type Screening = ScreeningsApi.Screening
+export type ScreeningPage = ScreeningsApi.ScreeningPage
+export type SeatMap = ScreeningsApi.SeatMap
+export type BookAccepted = BookingApi.BookAccepted
+export type BookingStatus = BookingApi.BookingStatus
+export type Booking = BookingApi.BookingView
+export type BookingPage = BookingApi.BookingPage
+export type Ticket = Booking["tickets"][number]
+/** The answer to `POST /payments`. */
+export type PayResponse = PaymentsApi.PayResponse
+/** A payment as `GET /payments/{paymentId}` shows it. */
+export type Payment = PaymentsApi.Payment
+export type Notification = NotificationsApi.Notification
 
-export interface RowLayout {
-  readonly label: string
-  readonly seats: number
-}
-
-export interface Hall {
-  readonly hallId: string
-  readonly cinemaId?: string
-  readonly name: string
-  readonly rows: ReadonlyArray<RowLayout>
-  readonly capacity: number
-}
-
-export interface Cinema {
-  readonly cinemaId: string
-  readonly name: string
-  readonly address: string
-  readonly halls: ReadonlyArray<Hall>
-}
-
-export interface Movie {
-  readonly movieId: string
-  readonly title: string
-  readonly genre: string
-  readonly durationMinutes: number
-}
-
-export interface Price {
-  readonly amount: number
-  readonly currency: string
-}
-
-export interface Screening {
-  readonly screeningId: string
-  readonly movieId: string
-  readonly cinemaId: string
-  readonly hallId: string
-  readonly startsAt: string
-  readonly endsAt: string
-  readonly price: Price
-  readonly status: "scheduled" | "cancelled"
-}
-
-export interface Ticket {
-  readonly ticketId: string
-  readonly seatNumber: string
-}
-
-export type BookingStatus = "pending" | "reserved" | "booked" | "failed" | "cancelled"
-
-export interface Booking {
-  readonly bookingId: string
-  readonly screeningId: string
-  readonly status: BookingStatus
-  readonly tickets: ReadonlyArray<Ticket>
-  readonly seatNumbers?: ReadonlyArray<string>
-  readonly amount?: number | null
-  readonly currency?: string | null
-  readonly expiresAt?: string | null
-  readonly reason?: string | null
-}
-
-export interface Payment {
-  readonly paymentId: string
-  readonly bookingId: string
-  readonly status: "pending" | "charging" | "succeeded" | "failed" | "expired" | "refunded"
-  readonly amount: number
-  readonly currency: string
-  readonly cardLast4?: string
-  readonly reason?: string
-}
-
-export interface Notification {
-  readonly notificationId: string
-  readonly kind: string
-  readonly bookingId: string
-  readonly screeningId?: string
-  readonly seatNumbers?: ReadonlyArray<string>
-  readonly message: string
-  readonly createdAt?: string
-}
-
+/** A parked message as `GET <prefix>/_ops/dlq` lists it (packages/messaging). */
 export interface ParkedMessage {
   readonly messageId: string
   readonly type: string

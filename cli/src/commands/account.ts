@@ -4,7 +4,7 @@ import { clearConfig, configPath, writeConfig } from "../config.ts"
 import { withContext, type CommandContext } from "../context.ts"
 import { usageError } from "../errors.ts"
 import { ask, askHidden, canPrompt, readStdin } from "../prompt.ts"
-import type { User } from "../shapes.ts"
+import type { LoginResponse, User } from "../shapes.ts"
 
 interface CredentialOptions {
   readonly email?: string
@@ -33,7 +33,7 @@ const passwordFrom = async (opts: CredentialOptions, confirm = false): Promise<s
 }
 
 const logIn = async (ctx: CommandContext, email: string, password: string): Promise<User> => {
-  const { token, user } = await ctx.api.request<{ token: string; user: User }>("POST", "/users/login", {
+  const { token, user } = await ctx.api.request<LoginResponse>("POST", "/users/login", {
     body: { email, password },
     auth: "none",
   })

@@ -5,7 +5,7 @@ import { withContext } from "../context.ts"
 import { usageError } from "../errors.ts"
 import { layoutFromRows, parseId, parseLayoutJson, type RowLayout } from "../parse.ts"
 import { confirmOrRefuse } from "../prompt.ts"
-import type { Cinema, Hall } from "../shapes.ts"
+import type { Cinema, CinemaPage, Hall } from "../shapes.ts"
 import { describeRows, pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
 const seatsOf = (cinema: Cinema): number => cinema.halls.reduce((n, h) => n + h.capacity, 0)
@@ -27,7 +27,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  $ bookaticket cinemas list\n  $ bookaticket cinemas list --json | jq '.items[].name'")
     .action(
       withContext(async (ctx, opts: PageOptions) => {
-        const page = await ctx.api.request<{ items: Cinema[]; nextCursor: string | null }>("GET", "/cinemas", {
+        const page = await ctx.api.request<CinemaPage>("GET", "/cinemas", {
           query: pageQuery(opts),
           auth: "optional",
         })

@@ -5,7 +5,7 @@ import { CliError, ExitCode } from "../errors.ts"
 import { formatTime } from "../Output.ts"
 import { formatMoney, parseCardExpiry, parseCardNumber, parseCvc, parseId, parsePositiveInt, parseSeatList } from "../parse.ts"
 import { readEvents } from "../sse.ts"
-import type { Booking, Notification, Payment } from "../shapes.ts"
+import type { BookAccepted, Booking, BookingPage, Notification, PayResponse } from "../shapes.ts"
 import { startSpinner } from "../spinner.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
@@ -149,7 +149,7 @@ With --wait the exit code is 0 when the seats are reserved, 1 when the booking f
         const timeoutSeconds = parsePositiveInt(opts.timeout, "--timeout", 3600)
         const key = opts.idempotencyKey ?? crypto.randomUUID()
         const book = () =>
-          ctx.api.request<{ bookingId: string; status: string }>("POST", "/tickets/book", {
+          ctx.api.request<BookAccepted>("POST", "/tickets/book", {
             body: { screeningId, seatNumbers },
             headers: { "idempotency-key": key },
           })
@@ -222,7 +222,7 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
         const number = parseCardNumber(opts.card)
         const expiry = opts.exp === undefined ? { expMonth: 12, expYear: new Date().getUTCFullYear() + 3 } : parseCardExpiry(opts.exp)
         const cvc = parseCvc(opts.cvc)
-        const payment = await ctx.api.request<Payment>("POST", "/payments", {
+        const payment = await ctx.api.request<PayResponse>("POST", "/payments", {
           body: { bookingId, card: { number, ...expiry, cvc } },
           headers: { "idempotency-key": opts.idempotencyKey ?? crypto.randomUUID() },
         })
@@ -263,7 +263,7 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
           ])
           return
         }
-        const page = await ctx.api.request<{ items: Booking[]; nextCursor: string | null }>("GET", "/tickets", { query: pageQuery(opts) })
+        const page = await ctx.api.request<BookingPage>("GET", "/tickets", { query: pageQuery(opts) })
         ctx.out.data(page)
         ctx.out.table(
           ["booking", "status", "seats", "amount", "screening", "note"],

@@ -4,7 +4,7 @@ import { withContext } from "../context.ts"
 import { usageError } from "../errors.ts"
 import { parseId, parsePositiveInt } from "../parse.ts"
 import { confirmOrRefuse } from "../prompt.ts"
-import type { Movie } from "../shapes.ts"
+import type { Movie, MoviePage } from "../shapes.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
 export const registerMovieCommands = (program: Command): void => {
@@ -23,7 +23,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  $ bookaticket movies list\n  $ bookaticket movies list --limit 10 --json")
     .action(
       withContext(async (ctx, opts: PageOptions) => {
-        const page = await ctx.api.request<{ items: Movie[]; nextCursor: string | null }>("GET", "/movies", {
+        const page = await ctx.api.request<MoviePage>("GET", "/movies", {
           query: pageQuery(opts),
           auth: "optional",
         })

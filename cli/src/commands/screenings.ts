@@ -5,8 +5,8 @@ import { usageError } from "../errors.ts"
 import { formatTime } from "../Output.ts"
 import { formatMoney, parseDateTime, parseId, parsePrice } from "../parse.ts"
 import { confirmOrRefuse } from "../prompt.ts"
-import { renderSeatMap, type SeatMapView } from "../seatMap.ts"
-import type { Movie, Screening } from "../shapes.ts"
+import { renderSeatMap } from "../seatMap.ts"
+import type { Movie, Screening, ScreeningPage, SeatMap } from "../shapes.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
 /** Movie titles for a table; the ids alone are shown if the movies service does not answer. */
@@ -62,7 +62,7 @@ Examples:
           from: opts.from === undefined ? undefined : parseDateTime(opts.from, "--from"),
           to: opts.to === undefined ? undefined : parseDateTime(opts.to, "--to"),
         }
-        const page = await ctx.api.request<{ items: Screening[]; nextCursor: string | null }>("GET", "/screenings", {
+        const page = await ctx.api.request<ScreeningPage>("GET", "/screenings", {
           query,
           auth: "optional",
         })
@@ -181,7 +181,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  $ bookaticket screenings seats <screeningId>\n  $ bookaticket screenings seats <screeningId> --json")
     .action(
       withContext(async (ctx, id: string) => {
-        const map = await ctx.api.request<SeatMapView>("GET", `/screenings/${parseId(id, "screeningId")}/seats`, { auth: "optional" })
+        const map = await ctx.api.request<SeatMap>("GET", `/screenings/${parseId(id, "screeningId")}/seats`, { auth: "optional" })
         ctx.out.data(map)
         ctx.out.line(renderSeatMap(map, { colour: ctx.out.colour }))
       }),
