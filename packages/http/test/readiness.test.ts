@@ -5,12 +5,12 @@ import { newId, subscriptions } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { createTestVhost, pollUntil, startTcpProxy, type TestVhost } from "@bat/testing"
 import type * as amqp from "amqplib"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { Elysia } from "elysia"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { bootService, type RunningService } from "../src/index.ts"
+import { bootService, operation, type RunningService } from "../src/index.ts"
 
 let vh: TestVhost
 let dir: string
@@ -37,7 +37,10 @@ const boot = async (amqpUrl: string, env: Record<string, string> = {}): Promise<
     migrations: [],
     // A handler for every subscription, as boot requires; none of them does anything here.
     handlers: () => Object.fromEntries((subscriptions.screenings ?? []).map((type) => [type, () => Effect.void])),
-    routes: () => new Elysia().get("/screenings/ping", () => ({ pong: true })),
+    routes: () =>
+      new Elysia().get("/screenings/ping", () => ({ pong: true }), {
+        ...operation({ summary: "Answers while HTTP serves", auth: "none", ok: { status: 200, schema: Schema.Struct({ pong: Schema.Boolean }) } })
+      }),
     env: {
       PORT: "0",
       AMQP_URL: amqpUrl,
