@@ -226,12 +226,12 @@ const toOpenApiPath = (path: string): string => {
 const operationIdOf = (method: string, path: string): string => {
   const words = path
     .split("/")
-    .filter((s) => s !== "" && s !== "_ops")
+    .filter((s) => s !== "")
     .map((s) => (s.startsWith("{") ? `by-${s.slice(1, -1)}` : s))
     .flatMap((s) => s.split(/[^A-Za-z0-9]+/))
     .filter((s) => s !== "")
   const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("")
-  return method.toLowerCase() + (path.includes("/_ops/") ? "Ops" : "") + pascal
+  return method.toLowerCase() + pascal
 }
 
 const codesText = (codes: ReadonlyArray<string>) => `Codes: ${codes.map((c) => `\`${c}\``).join(", ")}.`
