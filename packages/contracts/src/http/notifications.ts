@@ -46,7 +46,7 @@ export const ListNotificationsQuery = PageQuery
 export const LAST_EVENT_ID = /^[0-9]{1,15}$/u
 const Sequence = Schema.String.check(
   Schema.isPattern(LAST_EVENT_ID, { message: "Expected the id of the last event received, a non-negative integer" })
-)
+).annotate({ description: "Resume after this sequence, for clients that cannot send `Last-Event-ID` (the header wins)." })
 
 /**
  * The `Last-Event-ID` header as the stream reads it: surrounding whitespace is ignored, and an empty
