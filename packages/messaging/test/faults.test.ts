@@ -3,14 +3,13 @@
 // and a fresh broker where consumers start after producers.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test"
 import { dlqOf, inboxOf, makeEnvelope, newId } from "@bat/contracts"
-import { makeStore, openDatabase, type StoreShape } from "@bat/store"
 import { createTestVhost, pollUntil, publishNestedHeaders, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
-import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { eventMessage, startMessaging, type Handlers, type Messaging } from "../src/index.ts"
+import { eventMessage, startMessaging, type Messaging } from "../src/index.ts"
+import { consumerKit } from "./consumerKit.ts"
 
 let vh: TestVhost
 let dir: string
@@ -28,42 +27,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const effectsMigration = { version: 1, name: "effects", sql: "CREATE TABLE effects (message_id TEXT, attempt INTEGER, at INTEGER)" }
-
-const newStore = (name: string, file = join(dir, `${name}-${newId()}.db`)): StoreShape => {
-  const store = makeStore(openDatabase({ service: name, file, migrations: [effectsMigration] }))
-  cleanups.push(() => store.db.close())
-  return store
-}
-
-const effectsOf = (store: StoreShape) =>
-  store.db.prepare("SELECT message_id, attempt FROM effects ORDER BY rowid").all() as Array<{ message_id: string; attempt: number }>
+const { newStore, effectsOf, startConsumer } = consumerKit({ url: () => vh.amqpUrl, dir: () => dir, cleanups })
 
 const hallData = (name = "Hall") => ({ hallId: newId(), cinemaId: newId(), name, rows: [{ label: "A", seats: 3 }], capacity: 3 })
-
-const startConsumer = async (
-  store: StoreShape,
-  opts: { url?: string; fail?: (attempt: number) => boolean; deliveryLimit?: number; retryDelays?: number[] } = {}
-): Promise<Messaging> => {
-  const handlers: Handlers<never> = {
-    HallCreated: (_data, ctx) =>
-      Effect.gen(function* () {
-        store.db.prepare("INSERT INTO effects VALUES (?, ?, ?)").run(ctx.envelope.id, ctx.attempt, Date.now())
-        if (opts.fail?.(ctx.attempt)) return yield* Effect.fail(new Error(`transient failure on attempt ${ctx.attempt}`))
-      })
-  }
-  const m = await startMessaging({
-    service: "screenings",
-    url: opts.url ?? vh.amqpUrl,
-    store,
-    handlers,
-    runSyncExit: Effect.runSyncExit,
-    retryDelays: opts.retryDelays ?? [200, 400],
-    ...(opts.deliveryLimit !== undefined ? { deliveryLimit: opts.deliveryLimit } : {})
-  })
-  cleanups.push(() => m.stop())
-  return m
-}
 
 const withRawChannel = async <A>(f: (ch: amqp.ConfirmChannel) => Promise<A>): Promise<A> => {
   const conn = await amqp.connect(vh.amqpUrl)

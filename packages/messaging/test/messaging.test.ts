@@ -1,14 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test"
 import { dlqOf, holdExpiredQueue, inboxOf, makeEnvelope, newId, type EventData } from "@bat/contracts"
-import { makeStore, openDatabase, type StoreShape } from "@bat/store"
 import { createTestVhost, pollUntil, startTcpProxy, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
-import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Broker, eventMessage, holdTimerMessage, startMessaging, topologyFor, type Handlers, type Messaging } from "../src/index.ts"
+import { Broker, eventMessage, holdTimerMessage, startMessaging, topologyFor, type Messaging } from "../src/index.ts"
 import { definitionsJson, definitionsPath } from "../src/exportDefinitions.ts"
+import { consumerKit } from "./consumerKit.ts"
 
 let vh: TestVhost
 let dir: string
@@ -27,48 +26,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const newStore = (name: string): StoreShape => {
-  const store = makeStore(
-    openDatabase({
-      service: name,
-      file: join(dir, `${name}-${newId()}.db`),
-      migrations: [{ version: 1, name: "effects", sql: "CREATE TABLE effects (message_id TEXT, attempt INTEGER, at INTEGER)" }]
-    })
-  )
-  cleanups.push(() => store.db.close())
-  return store
-}
+const { newStore, effectsOf, startConsumer } = consumerKit({ url: () => vh.amqpUrl, dir: () => dir, cleanups })
 
 const hall = (n: number): EventData<"HallCreated"> =>
   ({ hallId: newId(), cinemaId: newId(), name: `Hall ${n}`, rows: [{ label: "A", seats: 3 }], capacity: 3 }) as never
-
-const effectsOf = (store: StoreShape) =>
-  store.db.prepare("SELECT message_id, attempt FROM effects ORDER BY rowid").all() as Array<{ message_id: string; attempt: number }>
-
-/** A consumer of the screenings inbox whose handler records one row per applied message. */
-const startConsumer = async (
-  store: StoreShape,
-  opts: { url?: string; fail?: (attempt: number) => boolean; retryDelays?: number[]; beforeAck?: (ids: ReadonlyArray<string>) => Promise<void> } = {}
-): Promise<Messaging> => {
-  const handlers: Handlers<never> = {
-    HallCreated: (_data, ctx) =>
-      Effect.gen(function* () {
-        store.db.prepare("INSERT INTO effects VALUES (?, ?, ?)").run(ctx.envelope.id, ctx.attempt, Date.now())
-        if (opts.fail?.(ctx.attempt)) return yield* Effect.fail(new Error(`transient failure on attempt ${ctx.attempt}`))
-      })
-  }
-  const m = await startMessaging({
-    service: "screenings",
-    url: opts.url ?? vh.amqpUrl,
-    store,
-    handlers,
-    runSyncExit: Effect.runSyncExit,
-    retryDelays: opts.retryDelays ?? [300, 600],
-    ...(opts.beforeAck ? { beforeAck: opts.beforeAck } : {})
-  })
-  cleanups.push(() => m.stop())
-  return m
-}
 
 const rawChannel = async () => {
   const conn = await amqp.connect(vh.amqpUrl)
