@@ -1,19 +1,11 @@
 // The booking service as the HTTP bootstrap runs it: migrations, layer, handlers, routes, problems.
-import { log, type BootOptions, type ProblemTable } from "@bat/http"
+import { log, type BootOptions } from "@bat/http"
 import { bookingLayer, Bookings } from "./app/Bookings.ts"
 import { settingsFrom } from "./app/BookingSettings.ts"
 import { handlers } from "./events/handlers.ts"
+import { problems } from "./http/problems.ts"
 import { bookingRoutes } from "./http/routes.ts"
 import { migrations } from "./store/migrations.ts"
-
-export const problems: ProblemTable = {
-  BookingNotFound: { status: 404, code: "booking_not_found", detail: () => "No such booking." },
-  IdempotencyKeyReused: {
-    status: 422,
-    code: "idempotency_key_reused",
-    detail: () => "This Idempotency-Key was used with a different request body."
-  }
-}
 
 const PRUNE_EVERY_MS = 3_600_000
 

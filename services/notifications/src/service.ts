@@ -1,22 +1,14 @@
 // The notifications service: its configuration, layers, subscriptions, routes and background work.
 import { intSetting, log, type BootOptions, type ServiceConfig } from "@bat/http"
-import type { Handlers } from "@bat/messaging"
-import type { Store } from "@bat/store"
 import { Layer } from "effect"
 import { join } from "node:path"
 import { DeliveryRelay } from "./app/DeliveryRelay.ts"
 import { FeedRegistry, NotificationFeedLive } from "./app/NotificationFeed.ts"
 import { Notifications, NotificationsLive } from "./app/Notifications.ts"
-import { eraseContactOnUserBookingsClosed } from "./events/EraseContactOnUserBookingsClosed.ts"
-import { markContactOnUserUnregistered } from "./events/MarkContactOnUserUnregistered.ts"
-import { notifyOnPaymentRefunded } from "./events/NotifyOnPaymentRefunded.ts"
-import { notifyOnTicketBooked } from "./events/NotifyOnTicketBooked.ts"
-import { notifyOnTicketBookingFailed } from "./events/NotifyOnTicketBookingFailed.ts"
-import { notifyOnTicketCancelled } from "./events/NotifyOnTicketCancelled.ts"
-import { notifyOnTicketReserved } from "./events/NotifyOnTicketReserved.ts"
-import { notifyOnTicketReservingFailed } from "./events/NotifyOnTicketReservingFailed.ts"
-import { recordContactOnUserRegistered } from "./events/RecordContactOnUserRegistered.ts"
-import { notificationRoutes, type AppServices } from "./http/routes.ts"
+import type { AppServices } from "./app/AppServices.ts"
+import { handlers } from "./events/handlers.ts"
+import { problems } from "./http/problems.ts"
+import { notificationRoutes } from "./http/routes.ts"
 import { emlFileMailer, smtpMailer } from "./mail/Mailer.ts"
 import { migrations } from "./store/migrations.ts"
 import { NotificationRepoLive } from "./store/NotificationRepo.ts"
@@ -35,7 +27,6 @@ export interface NotificationsSettings {
   readonly mailFrom: string
 }
 
-
 export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
   const eraseSweepMs = intSetting(config.env, "CONTACT_ERASE_SWEEP_MS", 60_000)
   return {
@@ -49,18 +40,6 @@ export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
   }
 }
 
-const handlers: Handlers<AppServices | Store> = {
-  UserRegistered: recordContactOnUserRegistered,
-  UserUnregistered: markContactOnUserUnregistered,
-  UserBookingsClosed: eraseContactOnUserBookingsClosed,
-  TicketReserved: notifyOnTicketReserved,
-  TicketReservingFailed: notifyOnTicketReservingFailed,
-  TicketBooked: notifyOnTicketBooked,
-  TicketBookingFailed: notifyOnTicketBookingFailed,
-  TicketCancelled: notifyOnTicketCancelled,
-  PaymentRefunded: notifyOnPaymentRefunded
-}
-
 /** Everything `bootService` needs; each call makes a fresh subscription registry. */
 export const notificationsService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<AppServices> => {
   let feed: FeedRegistry | undefined
@@ -70,6 +49,7 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
     defaultPort: DEFAULT_PORT,
     prefix: "/notifications",
     migrations,
+    problems,
     ...(env ? { env } : {}),
     layer: (store) =>
       NotificationsLive.pipe(

@@ -1,5 +1,5 @@
 // Starts the payments service process.
 import { runServiceMain } from "@bat/http"
-import { paymentsService } from "./PaymentsService.ts"
+import { paymentsService } from "./service.ts"
 
 await runServiceMain(paymentsService())

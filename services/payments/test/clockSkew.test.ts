@@ -5,7 +5,7 @@ import { holdExpiredQueue, makeEnvelope, newId } from "@bat/contracts"
 import { loadConfig } from "@bat/http"
 import { pollUntil } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { paymentsSettingsFrom } from "../src/PaymentsService.ts"
+import { paymentsSettingsFrom } from "../src/service.ts"
 import { SUCCESS_CARD, makeTestClock, startHarness, type Harness } from "./harness.ts"
 
 /** Payments' clock is this far ahead of booking's (the test's wall clock). */

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "../src/app/CardGateway.ts"
 import { makeSimulatedCardGateway } from "../src/gateway/SimulatedCardGateway.ts"
-import { gatewayLedgerFile, paymentsService } from "../src/PaymentsService.ts"
+import { gatewayLedgerFile, paymentsService } from "../src/service.ts"
 import { openGatewayLedger, type GatewayLedger } from "../src/store/gatewayLedger.ts"
 
 export const SUCCESS_CARD = { number: "4242424242424242", expMonth: 12, expYear: 2099, cvc: "123" }

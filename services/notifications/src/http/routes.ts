@@ -1,14 +1,13 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { HttpProblem, makeCursor, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
+import { makeCursor, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
+import type { AppServices } from "../app/AppServices.ts"
 import { Notifications } from "../app/Notifications.ts"
+import { LastEventIdInvalid } from "../domain/errors.ts"
 import type { FeedRegistry } from "../app/NotificationFeed.ts"
-import type { NotificationRepo } from "../store/NotificationRepo.ts"
-import type { NotificationFeed } from "../app/NotificationFeed.ts"
 
-export type AppServices = Notifications | NotificationRepo | NotificationFeed
 
 export interface RouteOptions {
   readonly feed: FeedRegistry
@@ -73,11 +72,7 @@ const lastEventIdOf = (header: string | undefined, query: string | undefined): n
   const raw = header?.trim() || query
   if (raw === undefined || raw === "") return 0
   if (!/^\d{1,15}$/.test(raw)) {
-    throw new HttpProblem({
-      status: 422,
-      code: "invalid_last_event_id",
-      detail: "Last-Event-ID must be the id of an event this stream sent (a non-negative integer)."
-    })
+    throw new LastEventIdInvalid({ message: "Last-Event-ID must be the id of an event this stream sent (a non-negative integer)." })
   }
   return Number(raw)
 }

@@ -5,7 +5,7 @@ import { Elysia } from "elysia"
 import { Schema } from "effect"
 import { Payments } from "../app/Payments.ts"
 import { cardExpired } from "../domain/card.ts"
-import type { PaymentsServices } from "../PaymentsService.ts"
+import type { PaymentsServices } from "../app/PaymentsServices.ts"
 
 const isIdempotencyKey = Schema.is(IdempotencyKey)
 

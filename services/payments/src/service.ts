@@ -1,6 +1,6 @@
 // The payments service's wiring: database, layers, subscriptions, routes, error table and sweeper.
 import { Store, type StoreShape } from "@bat/store"
-import type { BootOptions, ProblemTable, ServiceConfig } from "@bat/http"
+import type { BootOptions, ServiceConfig } from "@bat/http"
 import { intSetting, log } from "@bat/http"
 import { Clock, Effect, Layer, Logger } from "effect"
 import { join } from "node:path"
@@ -10,45 +10,14 @@ import { RefundSignal } from "./app/RefundSignal.ts"
 import { startSweeper } from "./app/Sweeper.ts"
 import { handlers } from "./events/handlers.ts"
 import { makeSimulatedCardGateway } from "./gateway/SimulatedCardGateway.ts"
+import { problems } from "./http/problems.ts"
 import { paymentRoutes } from "./http/routes.ts"
+import type { PaymentsServices } from "./app/PaymentsServices.ts"
 import { openGatewayLedger } from "./store/gatewayLedger.ts"
 import { migrations } from "./store/migrations.ts"
 import { PaymentsRepo } from "./store/PaymentsRepo.ts"
 
-export type PaymentsServices = Payments | PaymentsRepo | CardGateway | PaymentsSettings | RefundSignal | Store
-
-export const problems: ProblemTable = {
-  ReservationNotFoundYet: {
-    status: 409,
-    code: "reservation_not_found_yet",
-    detail: () => "The reservation has not reached payments yet; try again in a moment."
-  },
-  BookingNotFound: { status: 404, code: "booking_not_found", detail: () => "No such booking." },
-  PaymentNotFound: { status: 404, code: "payment_not_found", detail: () => "No such payment." },
-  ReservationExpired: { status: 409, code: "reservation_expired", detail: () => "The reservation's hold has expired." },
-  PaymentInProgress: {
-    status: 409,
-    code: "payment_in_progress",
-    detail: () => "A payment for this booking is being processed."
-  },
-  BookingAlreadyPaid: { status: 409, code: "already_paid", detail: () => "This booking is paid already." },
-  ReservationClosed: {
-    status: 409,
-    code: "reservation_closed",
-    detail: () => "This reservation can no longer be paid (cancelled, refunded or its payment failed)."
-  },
-  IdempotencyKeyReused: {
-    status: 422,
-    code: "idempotency_key_reused",
-    detail: () => "This Idempotency-Key was used with a different request body."
-  },
-  GatewayUnavailable: {
-    status: 503,
-    code: "payment_gateway_unavailable",
-    detail: () => "The card gateway cannot be reached; the payment is settled automatically."
-  }
-}
-
+export type { PaymentsServices } from "./app/PaymentsServices.ts"
 
 export interface PaymentsServiceOptions {
   /** The card provider; the simulated one (ledger in DATA_DIR/gateway-sim.db) by default. */

@@ -1,0 +1,8 @@
+// Everything the payments use cases and routes run with, provided once in service.ts.
+import type { Store } from "@bat/store"
+import type { CardGateway } from "./CardGateway.ts"
+import type { Payments, PaymentsSettings } from "./Payments.ts"
+import type { RefundSignal } from "./RefundSignal.ts"
+import type { PaymentsRepo } from "../store/PaymentsRepo.ts"
+
+export type PaymentsServices = Payments | PaymentsRepo | CardGateway | PaymentsSettings | RefundSignal | Store
