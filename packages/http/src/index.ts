@@ -17,3 +17,4 @@ export type { OperationAuth, OperationDoc, OperationDocData, OtherResponseDoc, P
 export { intSetting } from "./settings.ts"
 export { buildOpenApiDocument, problemSchema } from "./openapiDocument.ts"
 export type { DocumentOptions, DocumentTag, DocumentedRoute } from "./openapiDocument.ts"
+export { idempotencyKeyHeader, idempotencyKeyOf } from "./idempotency.ts"

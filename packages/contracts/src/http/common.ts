@@ -44,6 +44,9 @@ export const PathId = Schema.String
 
 /** The `Idempotency-Key` header of book and pay: 1 to 255 printable ASCII characters, no spaces. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/u
+/** How long an Idempotency-Key is remembered, per user and route (DESIGN §5). */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000
+
 export const IdempotencyKey = Schema.String.check(
   Schema.isPattern(IDEMPOTENCY_KEY, { message: "Expected 1 to 255 printable ASCII characters" })
 )

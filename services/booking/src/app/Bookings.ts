@@ -1,6 +1,6 @@
 // The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
 // transaction: the guarded state change and the events it causes commit together or not at all.
-import { toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
+import { IDEMPOTENCY_KEY_TTL_MS, toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -18,7 +18,6 @@ import { BookingSettings, Ids, type BookingSettingsShape } from "./BookingSettin
 
 const PRODUCER = "booking"
 const BOOK_ROUTE = "POST /tickets/book"
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000
 
 export interface BookInput {
   readonly userId: string

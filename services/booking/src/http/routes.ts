@@ -1,14 +1,9 @@
 // The /tickets routes: authenticate, decode, call a use case, encode.
-import { BookingApi, IdempotencyKey, Uuid } from "@bat/contracts"
-import { HttpProblem, makeCursor, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
+import { BookingApi, Uuid } from "@bat/contracts"
+import { idempotencyKeyHeader, idempotencyKeyOf, makeCursor, operation, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
-import { Schema } from "effect"
 import { Bookings } from "../app/Bookings.ts"
 
-const isIdempotencyKey = Schema.is(IdempotencyKey)
-
-const invalidHeader = (path: string, message: string) =>
-  new HttpProblem({ status: 422, code: "invalid_input", detail: "The request headers are invalid.", errors: [{ path, message }] })
 
 /** Continues after the last booking id of a page. */
 const cursor = makeCursor("bookings", Uuid)
@@ -24,10 +19,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       async ({ headers, body, set }) => {
         // Customers book for themselves; staff may book too (e.g. at the box office), as themselves.
         const principal = await ctx.auth.authenticate(headers)
-        const key = headers["idempotency-key"]
-        if (key !== undefined && !isIdempotencyKey(key)) {
-          throw invalidHeader("idempotency-key", "Expected 1 to 255 printable ASCII characters")
-        }
+        const key = idempotencyKeyOf(headers)
         const outcome = await ctx.run(
           Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key }))
         )
@@ -48,13 +40,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
           auth: "user",
           ok: { status: 202, schema: BookingApi.BookAccepted, description: "The booking exists, `pending`." },
           problems: { 422: ["idempotency_key_reused"], ...authUnavailable },
-          requestHeaders: [
-            {
-              name: "Idempotency-Key",
-              description: "Makes a retry safe: the same key with the same body answers as the first request did.",
-              schema: wireJsonSchema(IdempotencyKey)
-            }
-          ]
+          requestHeaders: [idempotencyKeyHeader]
         })
       }
     )

@@ -1,5 +1,6 @@
 // The payments use cases, shared by the HTTP routes, the event handlers and the sweeper.
 import {
+  IDEMPOTENCY_KEY_TTL_MS,
   newId,
   type EventData,
   type EventPayload,
@@ -29,7 +30,6 @@ import { RefundSignal } from "./RefundSignal.ts"
 
 const PRODUCER = "payments"
 const PAY_ROUTE = "POST /payments"
-const IDEMPOTENCY_TTL_MS = 24 * 3_600_000
 const SWEEP_BATCH = 500
 
 export interface PaymentsSettingsShape {
@@ -134,7 +134,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           const hash = idempotencyKey === undefined ? undefined : fingerprint(request)
           if (idempotencyKey !== undefined) {
             const seen = repo.findKey(principal.userId, PAY_ROUTE, idempotencyKey)
-            if (seen !== undefined && seen.createdAt <= now - IDEMPOTENCY_TTL_MS) {
+            if (seen !== undefined && seen.createdAt <= now - IDEMPOTENCY_KEY_TTL_MS) {
               repo.deleteKey(principal.userId, PAY_ROUTE, idempotencyKey)
             } else if (seen !== undefined) {
               if (seen.requestHash !== hash) return yield* new IdempotencyKeyReused({ key: idempotencyKey })
@@ -373,7 +373,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           if (after !== undefined && after.status !== "charging") settled++
         }
         const refunded = yield* runRefunds()
-        repo.pruneKeys(at - IDEMPOTENCY_TTL_MS)
+        repo.pruneKeys(at - IDEMPOTENCY_KEY_TTL_MS)
         return { expired, settled, refunded } satisfies SweepReport
       })
 

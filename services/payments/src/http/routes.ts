@@ -1,28 +1,10 @@
 // HTTP routes of the payments service: decode, call a use case, encode.
-import { IdempotencyKey, PaymentsApi } from "@bat/contracts"
-import { HttpProblem, operation, schema, wireJsonSchema, type ServiceContext } from "@bat/http"
+import { PaymentsApi } from "@bat/contracts"
+import { HttpProblem, idempotencyKeyHeader, idempotencyKeyOf, operation, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
-import { Schema } from "effect"
 import { Payments } from "../app/Payments.ts"
 import { cardExpired } from "../domain/card.ts"
 import type { PaymentsServices } from "../app/PaymentsServices.ts"
-
-const isIdempotencyKey = Schema.is(IdempotencyKey)
-
-// The same header rule as booking's (packages/contracts), answered the same way.
-const idempotencyKeyOf = (headers: Record<string, string | undefined>): string | undefined => {
-  const key = headers["idempotency-key"]
-  if (key === undefined) return undefined
-  if (!isIdempotencyKey(key)) {
-    throw new HttpProblem({
-      status: 422,
-      code: "invalid_input",
-      detail: "The request headers are invalid.",
-      errors: [{ path: "idempotency-key", message: "Expected 1 to 255 printable ASCII characters" }]
-    })
-  }
-  return key
-}
 
 const tags = ["payments"]
 /** Every route verifies the token against the users service's keys, which may be out of reach. */
@@ -66,13 +48,7 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
             422: ["idempotency_key_reused"],
             503: ["payment_gateway_unavailable", "auth_unavailable"]
           },
-          requestHeaders: [
-            {
-              name: "Idempotency-Key",
-              description: "Makes a retry safe: the same key with the same body answers as the first request did.",
-              schema: wireJsonSchema(IdempotencyKey)
-            }
-          ]
+          requestHeaders: [idempotencyKeyHeader]
         })
       }
     )
