@@ -1,5 +1,6 @@
 // Public surface of @bat/contracts.
 export * from "./primitives.ts"
+export * from "./localTime.ts"
 export * from "./envelope.ts"
 export * from "./events.ts"
 export * from "./topology.ts"

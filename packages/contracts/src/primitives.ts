@@ -90,3 +90,27 @@ export const toIso = (ms: number): string => new Date(ms).toISOString()
  */
 export const NonEmptyText = (max: number) =>
   Schema.String.check(Schema.isMinCodePoints(1), Schema.isMaxCodePoints(max), Schema.isTrimmed())
+
+const knownTimeZones = new Set<string>([...Intl.supportedValuesOf("timeZone"), "UTC"])
+/** Whether the runtime knows `name` as an IANA time zone (canonical names, links such as `Asia/Calcutta`, and `UTC`). */
+export const isKnownTimeZone = (name: string): boolean => {
+  if (knownTimeZones.has(name)) return true
+  // supportedValuesOf lists canonical names only; a link the runtime accepts is fine too, but not an offset.
+  if (!/^[A-Za-z]/u.test(name)) return false
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
+}
+/** The zone whose clock a cinema's customers read, e.g. `Europe/Berlin`. */
+export const TimeZone = Schema.String.check(
+  Schema.makeFilter((s: string) => isKnownTimeZone(s), {
+    message: "Expected an IANA time zone such as Europe/Berlin",
+    toJsonSchema: () => ({})
+  })
+).annotate({
+  description: "An IANA time zone name the runtime knows, such as Europe/Berlin or UTC."
+})
+export type TimeZone = typeof TimeZone.Type
