@@ -218,6 +218,7 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
       .get("/health", () => ({ status: "ok" as const, service: opts.service }), {
         ...operation({
           summary: "Liveness: the process answers",
+          description: "Asked of the service itself: through the front door, `/health` is the front door's own.",
           tags: ["operations"],
           auth: "none",
           ok: { status: 200, schema: Health },
@@ -239,7 +240,8 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
             summary: "Readiness: database, broker, consumers",
             description:
               "200 while the service can do its work (`degraded` when it serves but an operator is needed, e.g. parked " +
-              "messages); 503 `not_ready` otherwise. `checks` says which part is not.",
+              "messages); 503 `not_ready` otherwise. `checks` says which part is not. Asked of the service itself: " +
+              "through the front door, `/ready` is the front door's own.",
             tags: ["operations"],
             auth: "none",
             ok: { status: 200, schema: Ready },
