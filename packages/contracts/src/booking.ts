@@ -21,6 +21,28 @@ export const Ticket = Schema.Struct({ ticketId: TicketId, seatNumber: SeatNumber
 export type Ticket = typeof Ticket.Type
 export const SeatNumbers = Schema.Array(SeatNumber)
 
+/**
+ * The screening a booking is for, as a person reads it: the names as of the latest ScreeningScheduled
+ * or ScreeningUpdated booking has seen, and the start (UTC) with the cinema's IANA time zone to show it
+ * in. Carried (key `screening`) on every Ticket* outcome once booking knows all of them; an event
+ * without it names only the ids (a screening scheduled before the names were published).
+ */
+export const ScreeningFacts = Schema.Struct({
+  screeningId: ScreeningId,
+  startsAt: IsoDateTime,
+  movieTitle: Schema.String,
+  cinemaName: Schema.String,
+  hallName: Schema.String,
+  timeZone: Schema.String
+}).annotate({
+  description:
+    "The screening as a person reads it: movie title, cinema and hall names as of the latest ScreeningScheduled or " +
+    "ScreeningUpdated booking has seen, the start in UTC and the cinema's IANA time zone to show it in. Absent while " +
+    "booking does not know all of them."
+})
+export type ScreeningFacts = typeof ScreeningFacts.Type
+const screening = Schema.optionalKey(ScreeningFacts)
+
 export const TicketBookingAttempted = Schema.Struct({
   bookingId: BookingId,
   userId: UserId,
@@ -34,7 +56,8 @@ export const TicketReserved = Schema.Struct({
   tickets: Schema.Array(Ticket),
   amount: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   currency: Currency,
-  expiresAt: IsoDateTime
+  expiresAt: IsoDateTime,
+  screening
 })
 export const TicketReservingFailed = Schema.Struct({
   bookingId: BookingId,
@@ -42,27 +65,31 @@ export const TicketReservingFailed = Schema.Struct({
   screeningId: ScreeningId,
   seatNumbers: SeatNumbers,
   reason: BookingFailureReason,
-  unavailableSeats: SeatNumbers
+  unavailableSeats: SeatNumbers,
+  screening
 })
 export const TicketBooked = Schema.Struct({
   bookingId: BookingId,
   userId: UserId,
   screeningId: ScreeningId,
-  tickets: Schema.Array(Ticket)
+  tickets: Schema.Array(Ticket),
+  screening
 })
 export const TicketBookingFailed = Schema.Struct({
   bookingId: BookingId,
   userId: UserId,
   screeningId: ScreeningId,
   tickets: Schema.Array(Ticket),
-  reason: BookingFailureReason
+  reason: BookingFailureReason,
+  screening
 })
 export const TicketCancelled = Schema.Struct({
   bookingId: BookingId,
   userId: UserId,
   screeningId: ScreeningId,
   tickets: Schema.Array(Ticket),
-  reason: Schema.String
+  reason: Schema.String,
+  screening
 })
 
 /**
