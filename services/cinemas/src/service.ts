@@ -1,17 +1,28 @@
 // The cinemas service as boot options: main.ts runs it, tests boot it in-process.
+import { isKnownTimeZone } from "@bat/contracts"
 import type { BootOptions } from "@bat/http"
 import { CinemaCatalog, CinemaCatalogLive } from "./app/CinemaCatalog.ts"
 import { problems } from "./http/problems.ts"
 import { routes } from "./http/routes.ts"
-import { migrations } from "./store/migrations.ts"
+import { migrationsFor } from "./store/migrations.ts"
 
-export const cinemasService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<CinemaCatalog> => ({
-  service: "cinemas",
-  defaultPort: 3002,
-  prefix: "/cinemas",
-  migrations,
-  layer: (store) => CinemaCatalogLive(store),
-  routes,
-  problems,
-  ...(env === undefined ? {} : { env })
-})
+/** The zone of cinemas created without one (and of those created before cinemas had zones). */
+export const defaultTimeZoneOf = (env: Readonly<Record<string, string | undefined>>): string => {
+  const zone = env.DEFAULT_TIME_ZONE?.trim() || "UTC"
+  if (!isKnownTimeZone(zone)) throw new Error(`DEFAULT_TIME_ZONE=${zone} is not an IANA time zone this runtime knows`)
+  return zone
+}
+
+export const cinemasService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<CinemaCatalog> => {
+  const defaultTimeZone = defaultTimeZoneOf(env ?? process.env)
+  return {
+    service: "cinemas",
+    defaultPort: 3002,
+    prefix: "/cinemas",
+    migrations: migrationsFor(defaultTimeZone),
+    layer: (store) => CinemaCatalogLive(store, defaultTimeZone),
+    routes,
+    problems,
+    ...(env === undefined ? {} : { env })
+  }
+}

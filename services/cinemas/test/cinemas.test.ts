@@ -34,6 +34,7 @@ interface Cinema {
   cinemaId: string
   name: string
   address: string
+  timeZone: string
   revision: number
   halls: Array<{ hallId: string; name: string; rows: Array<{ label: string; seats: number }>; capacity: number }>
 }
@@ -69,9 +70,16 @@ describe("cinemas", () => {
     const res = await send("POST", "/cinemas", { name: "Odeon", address: "2 High Street" })
     expect(res.status).toBe(201)
     const cinema = (await res.json()) as Cinema
-    expect(cinema).toEqual({ cinemaId: expect.any(String), name: "Odeon", address: "2 High Street", revision: 1, halls: [] })
+    expect(cinema).toEqual({
+      cinemaId: expect.any(String),
+      name: "Odeon",
+      address: "2 High Street",
+      timeZone: "UTC",
+      revision: 1,
+      halls: []
+    })
     const event = await tap.waitFor("CinemaCreated", (d) => d.cinemaId === cinema.cinemaId)
-    expect(event.data).toEqual({ cinemaId: cinema.cinemaId, revision: 1, name: "Odeon", address: "2 High Street" })
+    expect(event.data).toEqual({ cinemaId: cinema.cinemaId, revision: 1, name: "Odeon", address: "2 High Street", timeZone: "UTC" })
     expect(event.source).toBe("cinemas")
     const shown = await call(`/cinemas/${cinema.cinemaId}`)
     expect(shown.status).toBe(200)
@@ -129,9 +137,35 @@ describe("cinemas", () => {
     await tap.waitFor("CinemaUpdated", (d) => d.cinemaId === cinema.cinemaId && d.revision === 3)
     const updates = tap.events.filter((e) => e.type === "CinemaUpdated" && e.data.cinemaId === cinema.cinemaId).map((e) => e.data)
     expect(updates).toEqual([
-      { cinemaId: cinema.cinemaId, revision: 2, name: "Renamed", address: cinema.address },
-      { cinemaId: cinema.cinemaId, revision: 3, name: "Renamed", address: "9 New Road" }
+      { cinemaId: cinema.cinemaId, revision: 2, name: "Renamed", address: cinema.address, timeZone: "UTC" },
+      { cinemaId: cinema.cinemaId, revision: 3, name: "Renamed", address: "9 New Road", timeZone: "UTC" }
     ])
+  })
+
+  test("a cinema is created in the zone it names, and a PATCH moves it to another, announced on the events", async () => {
+    const res = await send("POST", "/cinemas", { name: "Kino Berlin", address: "Unter den Linden 1", timeZone: "Europe/Berlin" })
+    expect(res.status).toBe(201)
+    const cinema = (await res.json()) as Cinema
+    expect(cinema.timeZone).toBe("Europe/Berlin")
+    const created = await tap.waitFor("CinemaCreated", (d) => d.cinemaId === cinema.cinemaId)
+    expect(created.data.timeZone).toBe("Europe/Berlin")
+    const moved = await send("PATCH", `/cinemas/${cinema.cinemaId}`, { timeZone: "Asia/Kolkata" })
+    expect(moved.status).toBe(200)
+    expect(await moved.json()).toEqual({ ...cinema, timeZone: "Asia/Kolkata", revision: 2 })
+    const updated = await tap.waitFor("CinemaUpdated", (d) => d.cinemaId === cinema.cinemaId && d.revision === 2)
+    expect(updated.data).toEqual({ cinemaId: cinema.cinemaId, revision: 2, name: cinema.name, address: cinema.address, timeZone: "Asia/Kolkata" })
+    expect(((await (await call(`/cinemas/${cinema.cinemaId}`)).json()) as Cinema).timeZone).toBe("Asia/Kolkata")
+  })
+
+  test("an unknown time zone is 422 problem+json naming the field timeZone, on create and on update", async () => {
+    for (const timeZone of ["Mars/Olympus_Mons", "+02:00", "", 42]) {
+      const body = await expectProblem(await send("POST", "/cinemas", { name: "Nowhere", address: "x", timeZone }), 422, "invalid_input")
+      expect(body.errors).toEqual([{ path: "timeZone", message: expect.any(String) }])
+    }
+    const cinema = await createCinema()
+    const body = await expectProblem(await send("PATCH", `/cinemas/${cinema.cinemaId}`, { timeZone: "Europe/Atlantis" }), 422, "invalid_input")
+    expect(body.errors).toEqual([{ path: "timeZone", message: "Expected an IANA time zone such as Europe/Berlin" }])
+    expect(((await (await call(`/cinemas/${cinema.cinemaId}`)).json()) as Cinema).timeZone).toBe("UTC")
   })
 
   test("a PATCH that is empty or invalid is 422, by a customer 403, of an unknown cinema 404", async () => {

@@ -1,16 +1,22 @@
 // HTTP request and response bodies of the cinemas service.
 import { Schema } from "effect"
-import { Layout, NonEmptyText, Uuid } from "../primitives.ts"
+import { Layout, NonEmptyText, TimeZone, Uuid } from "../primitives.ts"
 import { hasAnyOf, Page, PathId } from "./common.ts"
 
-export const CreateCinemaRequest = Schema.Struct({ name: NonEmptyText(200), address: NonEmptyText(500) })
+/** `POST /cinemas`; without `timeZone` the cinema gets the service's default zone (`DEFAULT_TIME_ZONE`, else UTC). */
+export const CreateCinemaRequest = Schema.Struct({
+  name: NonEmptyText(200),
+  address: NonEmptyText(500),
+  timeZone: Schema.optionalKey(TimeZone)
+})
 export type CreateCinemaRequest = typeof CreateCinemaRequest.Type
 
 /** `PATCH /cinemas/{id}`: only the given fields change; at least one is given. */
 export const UpdateCinemaRequest = Schema.Struct({
   name: Schema.optionalKey(NonEmptyText(200)),
-  address: Schema.optionalKey(NonEmptyText(500))
-}).check(hasAnyOf(["name", "address"]))
+  address: Schema.optionalKey(NonEmptyText(500)),
+  timeZone: Schema.optionalKey(TimeZone)
+}).check(hasAnyOf(["name", "address", "timeZone"]))
 export type UpdateCinemaRequest = typeof UpdateCinemaRequest.Type
 
 /** Row labels must be distinct; that rule lives in the service's domain (422 `duplicate_row_label`). */
@@ -36,6 +42,8 @@ export const Cinema = Schema.Struct({
   cinemaId: Uuid,
   name: Schema.String,
   address: Schema.String,
+  /** The IANA zone the cinema's customers read times in. */
+  timeZone: TimeZone,
   revision: Schema.Int,
   halls: Schema.Array(CinemaHall)
 })

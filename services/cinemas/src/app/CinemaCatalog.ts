@@ -41,15 +41,23 @@ const withHalls = (c: CinemaRecord, halls: ReadonlyArray<HallRecord>): Cinema =>
   cinemaId: c.cinemaId,
   name: c.name,
   address: c.address,
+  timeZone: c.timeZone,
   revision: c.revision,
   halls: halls
     .filter((h) => h.cinemaId === c.cinemaId)
     .map((h) => ({ hallId: h.hallId, name: h.name, rows: h.rows, capacity: h.capacity }))
 })
 
-const cinemaEventData = (c: CinemaRecord) => ({ cinemaId: c.cinemaId, revision: c.revision, name: c.name, address: c.address })
+const cinemaEventData = (c: CinemaRecord) => ({
+  cinemaId: c.cinemaId,
+  revision: c.revision,
+  name: c.name,
+  address: c.address,
+  timeZone: c.timeZone
+})
 
-export const CinemaCatalogLive = (store: StoreShape) =>
+/** `defaultTimeZone`: the zone of a cinema created without one. */
+export const CinemaCatalogLive = (store: StoreShape, defaultTimeZone: string) =>
   Layer.sync(CinemaCatalog, () => {
     const repo = makeCinemaRepo(store.db)
 
@@ -72,7 +80,13 @@ export const CinemaCatalogLive = (store: StoreShape) =>
 
     const create = Effect.fn("CinemaCatalog.create")(function* (input: CinemasApi.CreateCinemaRequest, requestId: string) {
       const now = yield* Clock.currentTimeMillis
-      const cinema: CinemaRecord = { cinemaId: newId() as CinemaRecord["cinemaId"], name: input.name, address: input.address, revision: 1 }
+      const cinema: CinemaRecord = {
+        cinemaId: newId() as CinemaRecord["cinemaId"],
+        name: input.name,
+        address: input.address,
+        timeZone: input.timeZone ?? defaultTimeZone,
+        revision: 1
+      }
       yield* store.transaction(
         Effect.sync(() => {
           repo.insert(cinema, now)

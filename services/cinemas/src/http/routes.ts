@@ -67,7 +67,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
         body: schema(CinemasApi.UpdateCinemaRequest),
         response: { 200: schema(CinemasApi.Cinema) },
         ...operation({
-          summary: "Rename or move a cinema (staff); its revision goes up by one",
+          summary: "Rename or move a cinema or change its time zone (staff); its revision goes up by one",
           tags,
           auth: "staff",
           ok: { status: 200, schema: CinemasApi.Cinema },

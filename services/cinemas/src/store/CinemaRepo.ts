@@ -14,6 +14,7 @@ export interface CinemaRecord {
   readonly cinemaId: CinemaId
   readonly name: string
   readonly address: string
+  readonly timeZone: string
   readonly revision: number
 }
 
@@ -21,6 +22,7 @@ interface CinemaRow {
   cinema_id: string
   name: string
   address: string
+  time_zone: string
   revision: number
 }
 interface HallRow {
@@ -35,6 +37,7 @@ const toCinema = (r: CinemaRow): CinemaRecord => ({
   cinemaId: r.cinema_id as CinemaId,
   name: r.name,
   address: r.address,
+  timeZone: r.time_zone,
   revision: r.revision
 })
 const toHall = (r: HallRow): HallRecord => ({
@@ -47,10 +50,10 @@ const toHall = (r: HallRow): HallRecord => ({
 
 export const makeCinemaRepo = (db: Db) => {
   const live = db.prepare<[string], CinemaRow>(
-    "SELECT cinema_id, name, address, revision FROM cinemas WHERE cinema_id = ? AND deleted_at IS NULL"
+    "SELECT cinema_id, name, address, time_zone, revision FROM cinemas WHERE cinema_id = ? AND deleted_at IS NULL"
   )
   const page = db.prepare<[string, number], CinemaRow>(
-    `SELECT cinema_id, name, address, revision FROM cinemas
+    `SELECT cinema_id, name, address, time_zone, revision FROM cinemas
      WHERE deleted_at IS NULL AND cinema_id > ? ORDER BY cinema_id LIMIT ?`
   )
   const hallsOf = db.prepare<[string], HallRow>(
@@ -58,12 +61,13 @@ export const makeCinemaRepo = (db: Db) => {
      WHERE cinema_id IN (SELECT value FROM json_each(?)) ORDER BY hall_id`
   )
   const insertCinema = db.prepare(
-    "INSERT INTO cinemas (cinema_id, name, address, revision, created_at) VALUES (?, ?, ?, 1, ?)"
+    "INSERT INTO cinemas (cinema_id, name, address, time_zone, revision, created_at) VALUES (?, ?, ?, ?, 1, ?)"
   )
-  const update = db.prepare<[string | null, string | null, string], CinemaRow>(
-    `UPDATE cinemas SET name = COALESCE(?, name), address = COALESCE(?, address), revision = revision + 1
+  const update = db.prepare<[string | null, string | null, string | null, string], CinemaRow>(
+    `UPDATE cinemas SET name = COALESCE(?, name), address = COALESCE(?, address), time_zone = COALESCE(?, time_zone),
+       revision = revision + 1
      WHERE cinema_id = ? AND deleted_at IS NULL
-     RETURNING cinema_id, name, address, revision`
+     RETURNING cinema_id, name, address, time_zone, revision`
   )
   const tombstone = db.prepare("UPDATE cinemas SET deleted_at = ? WHERE cinema_id = ? AND deleted_at IS NULL")
   const hallNamed = db.prepare<[string, string], { hall_id: string }>(
@@ -81,11 +85,14 @@ export const makeCinemaRepo = (db: Db) => {
     page: (afterId: string, limit: number): Array<CinemaRecord> => page.all(afterId, limit).map(toCinema),
     hallsOf: (cinemaIds: ReadonlyArray<string>): Array<HallRecord> => hallsOf.all(JSON.stringify(cinemaIds)).map(toHall),
     insert: (c: CinemaRecord, now: number): void => {
-      insertCinema.run(c.cinemaId, c.name, c.address, now)
+      insertCinema.run(c.cinemaId, c.name, c.address, c.timeZone, now)
     },
     /** The updated cinema with its revision raised by one, or undefined if none is live. */
-    update: (cinemaId: string, patch: { readonly name?: string; readonly address?: string }): CinemaRecord | undefined => {
-      const r = update.get(patch.name ?? null, patch.address ?? null, cinemaId)
+    update: (
+      cinemaId: string,
+      patch: { readonly name?: string; readonly address?: string; readonly timeZone?: string }
+    ): CinemaRecord | undefined => {
+      const r = update.get(patch.name ?? null, patch.address ?? null, patch.timeZone ?? null, cinemaId)
       return r === undefined ? undefined : toCinema(r)
     },
     /** True if a live cinema was tombstoned. */

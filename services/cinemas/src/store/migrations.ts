@@ -1,7 +1,8 @@
 // The cinemas database: cinemas (tombstoned on delete, revisioned on update) and their halls.
 import type { Migration } from "@bat/store"
 
-export const migrations: ReadonlyArray<Migration> = [
+/** The migrations, with `defaultTimeZone` (an IANA name, already validated) for cinemas created before zones. */
+export const migrationsFor = (defaultTimeZone: string): ReadonlyArray<Migration> => [
   {
     version: 1,
     name: "cinemas_and_halls",
@@ -22,5 +23,10 @@ export const migrations: ReadonlyArray<Migration> = [
       created_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX halls_name_per_cinema ON halls(cinema_id, name COLLATE NOCASE);`
+  },
+  {
+    version: 2,
+    name: "cinema_time_zone",
+    sql: `ALTER TABLE cinemas ADD COLUMN time_zone TEXT NOT NULL DEFAULT '${defaultTimeZone.replaceAll("'", "''")}';`
   }
 ]
