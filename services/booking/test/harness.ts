@@ -141,7 +141,15 @@ export interface ScreeningSetup {
 
 /** A ScreeningScheduled event for a screening starting in `startsInMs` with seats A1..A<seats> (and more rows). */
 export const scheduled = (
-  opts: { screeningId?: string; startsInMs?: number; seats?: ReadonlyArray<string>; amount?: number; revision?: number } = {}
+  opts: {
+    screeningId?: string
+    startsInMs?: number
+    seats?: ReadonlyArray<string>
+    amount?: number
+    revision?: number
+    /** The names the event carries (DESIGN §9); none unless given. */
+    names?: Partial<Pick<EventData<"ScreeningScheduled">, "movieTitle" | "cinemaName" | "hallName" | "timeZone">>
+  } = {}
 ): EventData<"ScreeningScheduled"> => {
   const startsAt = Date.now() + (opts.startsInMs ?? 86_400_000)
   return {
@@ -153,7 +161,8 @@ export const scheduled = (
     startsAt: new Date(startsAt).toISOString(),
     endsAt: new Date(startsAt + 7_200_000).toISOString(),
     price: { amount: opts.amount ?? 1200, currency: "EUR" },
-    seatNumbers: opts.seats ?? ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"]
+    seatNumbers: opts.seats ?? ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"],
+    ...opts.names
   } as EventData<"ScreeningScheduled">
 }
 

@@ -32,14 +32,31 @@ export const BookingStatus = Schema.Literals(["pending", "reserved", "booked", "
 export type BookingStatus = typeof BookingStatus.Type
 
 /**
+ * The screening of a booking as a person reads it (DESIGN §9): its start in UTC, the movie title, the
+ * cinema and hall names, and the cinema's IANA time zone to show the start in. Always present; a part
+ * is null while booking's projection of the screenings does not know it (the screening has not been
+ * announced yet, or was announced without names).
+ */
+export const BookingScreening = Schema.Struct({
+  screeningId: Uuid,
+  startsAt: Schema.NullOr(IsoTimestamp),
+  movieTitle: Schema.NullOr(Schema.String),
+  cinemaName: Schema.NullOr(Schema.String),
+  hallName: Schema.NullOr(Schema.String),
+  timeZone: Schema.NullOr(Schema.String)
+})
+export type BookingScreening = typeof BookingScreening.Type
+
+/**
  * A booking as its owner (or staff) sees it. `amount`/`currency` are null until seats are reserved
  * (the price is fixed by the decision, not the request); `expiresAt` only while `reserved`;
- * `reason` only for `failed` and `cancelled`.
+ * `reason` only for `failed` and `cancelled`; `screening` names what the booking is for.
  */
 export const BookingView = Schema.Struct({
   bookingId: Uuid,
   userId: Uuid,
   screeningId: Uuid,
+  screening: BookingScreening,
   status: BookingStatus,
   seatNumbers: Schema.Array(SeatNumber),
   tickets: Schema.Array(Ticket),

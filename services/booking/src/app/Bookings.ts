@@ -1,6 +1,6 @@
 // The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
 // transaction: the guarded state change and the events it causes commit together or not at all.
-import { IDEMPOTENCY_KEY_TTL_MS, toIso, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
+import { IDEMPOTENCY_KEY_TTL_MS, toIso, type Booking, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -13,7 +13,14 @@ import {
   paymentFailureReason,
   type ScreeningFacts
 } from "../domain/Booking.ts"
-import { BookingRepo, makeBookingRepo, type BookingRow, type TicketRow } from "../store/BookingRepo.ts"
+import {
+  BookingRepo,
+  makeBookingRepo,
+  type BookingRow,
+  type ScreeningNames,
+  type ScreeningRow,
+  type TicketRow
+} from "../store/BookingRepo.ts"
 import { BookingSettings, Ids, type BookingSettingsShape } from "./BookingSettings.ts"
 
 const PRODUCER = "booking"
@@ -46,10 +53,47 @@ export interface Viewer {
 const requestHash = (r: BookingApi.BookRequest): string =>
   createHash("sha256").update(JSON.stringify({ screeningId: r.screeningId, seatNumbers: r.seatNumbers })).digest("hex")
 
-const viewOf = (row: BookingRow, tickets: ReadonlyArray<TicketRow>): BookingApi.BookingView => ({
+/**
+ * The names a ScreeningScheduled/ScreeningUpdated carries (DESIGN §9); an event published before the
+ * names were, or without one of them, leaves that name null.
+ */
+const namesOf = (data: EventData<"ScreeningScheduled"> | EventData<"ScreeningUpdated">): ScreeningNames => ({
+  movieTitle: data.movieTitle ?? null,
+  cinemaName: data.cinemaName ?? null,
+  hallName: data.hallName ?? null,
+  timeZone: data.timeZone ?? null
+})
+
+/** The screening as the booking view shows it: every part the projection knows, null for the rest. */
+const screeningViewOf = (screeningId: string, sc: ScreeningRow | undefined): BookingApi.BookingScreening => ({
+  screeningId,
+  startsAt: sc?.starts_at == null ? null : toIso(sc.starts_at),
+  movieTitle: sc?.movie_title ?? null,
+  cinemaName: sc?.cinema_name ?? null,
+  hallName: sc?.hall_name ?? null,
+  timeZone: sc?.time_zone ?? null
+})
+
+/** The facts a Ticket* event carries about its screening: all of them, or none while any is unknown. */
+const screeningFactsOf = (
+  screeningId: string,
+  sc: ScreeningRow | undefined
+): { screening?: (typeof Booking.ScreeningFacts)["Encoded"] } => {
+  if (sc === undefined || sc.starts_at === null) return {}
+  const { movie_title: movieTitle, cinema_name: cinemaName, hall_name: hallName, time_zone: timeZone } = sc
+  if (movieTitle === null || cinemaName === null || hallName === null || timeZone === null) return {}
+  return { screening: { screeningId, startsAt: toIso(sc.starts_at), movieTitle, cinemaName, hallName, timeZone } }
+}
+
+const viewOf = (
+  row: BookingRow,
+  tickets: ReadonlyArray<TicketRow>,
+  screening: ScreeningRow | undefined
+): BookingApi.BookingView => ({
   bookingId: row.booking_id,
   userId: row.user_id,
   screeningId: row.screening_id,
+  screening: screeningViewOf(row.screening_id, screening),
   status: row.status,
   seatNumbers: JSON.parse(row.seat_numbers) as Array<string>,
   tickets: tickets as BookingApi.BookingView["tickets"],
@@ -70,6 +114,8 @@ const make = Effect.gen(function* () {
     store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
   const ticketsData = (tickets: ReadonlyArray<TicketRow>): EventPayload<"TicketBooked">["tickets"] => tickets
+  /** `{ screening }` for a Ticket* event, as the projection knows the screening now. */
+  const factsOf = (screeningId: string) => screeningFactsOf(screeningId, repo.findScreening(screeningId))
 
   /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op (false) for any other state. */
   const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number): boolean => {
@@ -82,7 +128,8 @@ const make = Effect.gen(function* () {
         userId: b.user_id,
         screeningId: b.screening_id,
         tickets: ticketsData(repo.ticketsOf(b.booking_id)),
-        reason
+        reason,
+        ...factsOf(b.screening_id)
       },
       b.booking_id,
       causationId
@@ -165,7 +212,13 @@ const make = Effect.gen(function* () {
             if (repo.markFailed(b.booking_id, "pending", decision.reason, now)) {
               emit(
                 "TicketReservingFailed",
-                { ...base, seatNumbers, reason: decision.reason, unavailableSeats: decision.unavailableSeats },
+                {
+                  ...base,
+                  seatNumbers,
+                  reason: decision.reason,
+                  unavailableSeats: decision.unavailableSeats,
+                  ...screeningFactsOf(b.screening_id, row)
+                },
                 b.booking_id,
                 delivery.envelope.id
               )
@@ -183,7 +236,8 @@ const make = Effect.gen(function* () {
                 tickets: ticketsData(tickets),
                 amount: decision.amount,
                 currency: decision.currency,
-                expiresAt: toIso(expiresAt)
+                expiresAt: toIso(expiresAt),
+                ...screeningFactsOf(b.screening_id, row)
               },
               b.booking_id,
               delivery.envelope.id
@@ -212,7 +266,8 @@ const make = Effect.gen(function* () {
             bookingId: b.booking_id,
             userId: b.user_id,
             screeningId: b.screening_id,
-            tickets: ticketsData(repo.ticketsOf(b.booking_id))
+            tickets: ticketsData(repo.ticketsOf(b.booking_id)),
+            ...factsOf(b.screening_id)
           },
           b.booking_id,
           delivery.envelope.id
@@ -240,7 +295,8 @@ const make = Effect.gen(function* () {
             userId: b.user_id,
             screeningId: b.screening_id,
             tickets: ticketsData(repo.ticketsOf(b.booking_id)),
-            reason
+            reason,
+            ...factsOf(b.screening_id)
           },
           b.booking_id,
           delivery.envelope.id
@@ -261,7 +317,8 @@ const make = Effect.gen(function* () {
             endsAt: Date.parse(data.endsAt),
             priceAmount: data.price.amount,
             currency: data.price.currency,
-            seatNumbers: data.seatNumbers
+            seatNumbers: data.seatNumbers,
+            names: namesOf(data)
           },
           now
         )
@@ -280,7 +337,8 @@ const make = Effect.gen(function* () {
             startsAt: Date.parse(data.startsAt),
             endsAt: Date.parse(data.endsAt),
             priceAmount: data.price.amount,
-            currency: data.price.currency
+            currency: data.price.currency,
+            names: namesOf(data)
           },
           now
         )
@@ -335,7 +393,8 @@ const make = Effect.gen(function* () {
                 >),
                 seatNumbers: JSON.parse(b.seat_numbers) as Array<string>,
                 reason: "user_unregistered",
-                unavailableSeats: []
+                unavailableSeats: [],
+                ...factsOf(b.screening_id)
               },
               b.booking_id,
               causationId
@@ -361,15 +420,21 @@ const make = Effect.gen(function* () {
     if (b === undefined || (b.user_id !== viewer.userId && viewer.role !== "staff")) {
       return yield* new BookingNotFound({ bookingId })
     }
-    return viewOf(b, repo.ticketsOf(b.booking_id))
+    return viewOf(b, repo.ticketsOf(b.booking_id), repo.findScreening(b.screening_id))
   })
 
   /** The user's bookings, newest first; `before` is the last booking id of the previous page. */
   const listOfUser = Effect.fn("Bookings.listOfUser")(function* (userId: string, before: string | undefined, limit: number) {
     const rows = repo.listOfUser(userId, before, limit + 1)
     const page = rows.slice(0, limit)
+    // A page often names the same screening several times: look each one up once.
+    const screenings = new Map<string, ScreeningRow | undefined>()
+    const screeningOf = (id: string) => {
+      if (!screenings.has(id)) screenings.set(id, repo.findScreening(id))
+      return screenings.get(id)
+    }
     return {
-      items: page.map((b) => viewOf(b, repo.ticketsOf(b.booking_id))),
+      items: page.map((b) => viewOf(b, repo.ticketsOf(b.booking_id), screeningOf(b.screening_id))),
       nextLastId: rows.length > limit ? page[page.length - 1]!.booking_id : null
     }
   })

@@ -1,4 +1,4 @@
-// Projects a screening's new times and price, only if its revision is newer than the one held.
+// Projects a screening's new times, price and names, only if its revision is newer than the one held.
 import type { Handler } from "@bat/messaging"
 import { Bookings } from "../app/Bookings.ts"
 

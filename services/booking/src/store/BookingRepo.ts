@@ -28,6 +28,18 @@ export interface ScreeningRow {
   readonly price_amount: number | null
   readonly currency: string | null
   readonly seats_known: 0 | 1
+  readonly movie_title: string | null
+  readonly cinema_name: string | null
+  readonly hall_name: string | null
+  readonly time_zone: string | null
+}
+
+/** The names of a screening an event carried; a name the event did not carry is null (kept as it was). */
+export interface ScreeningNames {
+  readonly movieTitle: string | null
+  readonly cinemaName: string | null
+  readonly hallName: string | null
+  readonly timeZone: string | null
 }
 
 export interface TicketRow {
@@ -51,6 +63,7 @@ export interface ScheduledScreening {
   readonly priceAmount: number
   readonly currency: string
   readonly seatNumbers: ReadonlyArray<string>
+  readonly names: ScreeningNames
 }
 
 export interface IdempotencyRow {
@@ -78,19 +91,31 @@ export const makeBookingRepo = (db: Db) => {
       `SELECT ticket_id AS ticketId, seat_number AS seatNumber FROM tickets WHERE booking_id = ? ORDER BY rowid`
     ),
     findScreening: db.prepare(
-      `SELECT screening_id, revision, status, starts_at, price_amount, currency, seats_known
+      `SELECT screening_id, revision, status, starts_at, price_amount, currency, seats_known,
+         movie_title, cinema_name, hall_name, time_zone
        FROM screenings WHERE screening_id = ?`
     ),
-    // Times and price follow the newer revision; the seat list is fixed at scheduling and filled once;
-    // the status of an existing row is never touched (a tombstone stays a tombstone).
+    // Times, price and names follow the newer revision; a name the newer event does not carry keeps the
+    // older one, and an older event only fills names still unknown. The seat list is fixed at scheduling
+    // and filled once; the status of an existing row is never touched (a tombstone stays a tombstone).
     upsertScheduled: db.prepare(
-      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known, updated_at)
-       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 1, @now)
+      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known,
+         movie_title, cinema_name, hall_name, time_zone, updated_at)
+       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 1,
+         @movieTitle, @cinemaName, @hallName, @timeZone, @now)
        ON CONFLICT (screening_id) DO UPDATE SET
          starts_at = CASE WHEN excluded.revision > revision THEN excluded.starts_at ELSE starts_at END,
          ends_at = CASE WHEN excluded.revision > revision THEN excluded.ends_at ELSE ends_at END,
          price_amount = CASE WHEN excluded.revision > revision THEN excluded.price_amount ELSE price_amount END,
          currency = CASE WHEN excluded.revision > revision THEN excluded.currency ELSE currency END,
+         movie_title = CASE WHEN excluded.revision > revision THEN coalesce(excluded.movie_title, movie_title)
+           ELSE coalesce(movie_title, excluded.movie_title) END,
+         cinema_name = CASE WHEN excluded.revision > revision THEN coalesce(excluded.cinema_name, cinema_name)
+           ELSE coalesce(cinema_name, excluded.cinema_name) END,
+         hall_name = CASE WHEN excluded.revision > revision THEN coalesce(excluded.hall_name, hall_name)
+           ELSE coalesce(hall_name, excluded.hall_name) END,
+         time_zone = CASE WHEN excluded.revision > revision THEN coalesce(excluded.time_zone, time_zone)
+           ELSE coalesce(time_zone, excluded.time_zone) END,
          revision = max(revision, excluded.revision),
          seats_known = 1,
          updated_at = excluded.updated_at`
@@ -98,11 +123,16 @@ export const makeBookingRepo = (db: Db) => {
     insertSeat: db.prepare(`INSERT OR IGNORE INTO screening_seats (screening_id, seat_number) VALUES (?, ?)`),
     // An update that overtook its ScreeningScheduled creates the row without seats (still unknown).
     upsertUpdated: db.prepare(
-      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known, updated_at)
-       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 0, @now)
+      `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known,
+         movie_title, cinema_name, hall_name, time_zone, updated_at)
+       VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 0,
+         @movieTitle, @cinemaName, @hallName, @timeZone, @now)
        ON CONFLICT (screening_id) DO UPDATE SET
          revision = excluded.revision, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-         price_amount = excluded.price_amount, currency = excluded.currency, updated_at = excluded.updated_at
+         price_amount = excluded.price_amount, currency = excluded.currency,
+         movie_title = coalesce(excluded.movie_title, movie_title), cinema_name = coalesce(excluded.cinema_name, cinema_name),
+         hall_name = coalesce(excluded.hall_name, hall_name), time_zone = coalesce(excluded.time_zone, time_zone),
+         updated_at = excluded.updated_at
        WHERE excluded.revision > revision`
     ),
     tombstone: db.prepare(
@@ -185,12 +215,13 @@ export const makeBookingRepo = (db: Db) => {
         endsAt: sc.endsAt,
         priceAmount: sc.priceAmount,
         currency: sc.currency,
+        ...sc.names,
         now
       })
       for (const seat of sc.seatNumbers) s.insertSeat.run(sc.screeningId, seat)
     },
-    projectUpdated: (sc: Omit<ScheduledScreening, "seatNumbers">, now: number): boolean =>
-      s.upsertUpdated.run({ ...sc, now }).changes > 0,
+    projectUpdated: ({ names, ...sc }: Omit<ScheduledScreening, "seatNumbers">, now: number): boolean =>
+      s.upsertUpdated.run({ ...sc, ...names, now }).changes > 0,
     tombstone: (screeningId: string, now: number): void => {
       s.tombstone.run(screeningId, now)
     },

@@ -78,5 +78,15 @@ export const migrations: ReadonlyArray<Migration> = [
       PRIMARY KEY (user_id, route, key)
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);`
+  },
+  {
+    version: 4,
+    name: "screening names",
+    // The names a person reads (DESIGN §9), as of the newest ScreeningScheduled/ScreeningUpdated that
+    // carried them; null until an event names them (screenings announced before the names were published).
+    sql: `ALTER TABLE screenings ADD COLUMN movie_title TEXT;
+    ALTER TABLE screenings ADD COLUMN cinema_name TEXT;
+    ALTER TABLE screenings ADD COLUMN hall_name TEXT;
+    ALTER TABLE screenings ADD COLUMN time_zone TEXT;`
   }
 ]
