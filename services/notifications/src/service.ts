@@ -21,6 +21,9 @@ export interface NotificationsSettings {
   readonly eraseSweepMs: number
   /** A delivery still failing this long after its notification was made fails for good. */
   readonly deliveryGiveUpMs: number
+  /** The first retry of a temporarily failing e-mail; each further one doubles, up to `deliveryRetryMaxMs`. */
+  readonly deliveryRetryMinMs: number
+  readonly deliveryRetryMaxMs: number
   readonly heartbeatMs: number
   readonly deliveryPollMs: number
   readonly smtpUrl: string | undefined
@@ -31,8 +34,10 @@ export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
   const eraseSweepMs = intSetting(config.env, "CONTACT_ERASE_SWEEP_MS", 60_000)
   return {
     eraseSweepMs: eraseSweepMs === 0 ? 0 : Math.max(100, eraseSweepMs),
-    // Five days, as mail servers keep retrying a message (Postfix's maximal_queue_lifetime).
-    deliveryGiveUpMs: intSetting(config.env, "DELIVERY_GIVE_UP_MS", 5 * 86_400_000),
+    // DESIGN §9: temporary failures are retried for up to 24 h, 1 min doubling to 1 h apart.
+    deliveryGiveUpMs: intSetting(config.env, "DELIVERY_GIVE_UP_MS", 86_400_000),
+    deliveryRetryMinMs: Math.max(10, intSetting(config.env, "DELIVERY_RETRY_MIN_MS", 60_000)),
+    deliveryRetryMaxMs: Math.max(10, intSetting(config.env, "DELIVERY_RETRY_MAX_MS", 3_600_000)),
     heartbeatMs: Math.max(100, intSetting(config.env, "SSE_HEARTBEAT_MS", 15_000)),
     deliveryPollMs: Math.max(50, intSetting(config.env, "DELIVERY_POLL_MS", 1_000)),
     smtpUrl: config.env.SMTP_URL || undefined,
@@ -43,6 +48,8 @@ export const settingsOf = (config: ServiceConfig): NotificationsSettings => {
 /** Everything `bootService` needs; each call makes a fresh subscription registry. */
 export const notificationsService = (env?: Readonly<Record<string, string | undefined>>): BootOptions<AppServices> => {
   let feed: FeedRegistry | undefined
+  // Set once the runtime is up: the delivery counts /ready reports (failed ones are refused or given up).
+  let deliveryCounts: (() => Record<string, number>) | undefined
   const feedOf = (inTransaction: () => boolean) => (feed ??= new FeedRegistry(inTransaction))
   return {
     service: SERVICE,
@@ -58,7 +65,7 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
     handlers: () => handlers,
     routes: (ctx) =>
       notificationRoutes(ctx, { feed: feedOf(() => ctx.store.db.inTransaction), heartbeatMs: settingsOf(ctx.config).heartbeatMs }),
-    ready: () => ({ streams: feed?.subscribers ?? 0 }),
+    ready: () => ({ streams: feed?.subscribers ?? 0, ...(deliveryCounts ? { deliveries: deliveryCounts() } : {}) }),
     background: (ctx) => {
       const settings = settingsOf(ctx.config)
       const logLine = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) =>
@@ -70,9 +77,14 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
         mailer,
         runSync: (effect) => ctx.runtime.runSync(effect),
         pollMs: settings.deliveryPollMs,
-        giveUpAfterMs: settings.deliveryGiveUpMs,
+        retry: {
+          retryMinMs: settings.deliveryRetryMinMs,
+          retryMaxMs: Math.max(settings.deliveryRetryMinMs, settings.deliveryRetryMaxMs),
+          giveUpAfterMs: settings.deliveryGiveUpMs
+        },
         log: logLine
       })
+      deliveryCounts = () => ctx.runtime.runSync(Notifications.use((n) => n.deliveryCounts()))
       const stopWake = feedOf(() => ctx.store.db.inTransaction).onAnyCommit(() => relay.wake())
       relay.start()
       if (ctx.config.env.CONTACT_ERASE_AFTER_MS) {
@@ -91,6 +103,7 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
       const sweeper = settings.eraseSweepMs > 0 ? setInterval(sweep, settings.eraseSweepMs) : undefined
       logLine("info", `e-mail via ${mailer.kind === "smtp" ? "SMTP" : `.eml files in ${join(ctx.config.dataDir, "mail")}`}`)
       return () => {
+        deliveryCounts = undefined
         if (sweeper) clearInterval(sweeper)
         stopWake()
         void relay.stop()

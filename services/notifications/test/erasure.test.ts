@@ -60,16 +60,17 @@ describe("delivery give-up", () => {
     expect(run((n) => n.userBookingsClosed(closed))).toBe(false)
     const [due] = run((n) => n.dueDeliveries(10))
     const giveUpAfterMs = 60_000
+    const policy = { retryMinMs: 1_000, retryMaxMs: 8_000, giveUpAfterMs }
 
     const young = run((n) =>
-      n.deliveryFailed(due!.notificationId, { attempts: 1, error: "ECONNREFUSED", permanent: false, createdAt: new Date().toISOString() }, giveUpAfterMs)
+      n.deliveryFailed(due!.notificationId, { attempts: 1, error: "ECONNREFUSED", permanent: false, createdAt: new Date().toISOString() }, policy)
     )
     expect(young).toEqual({ status: "pending", erasedContactOf: undefined })
     expect(contactOf(store, userId)).toEqual({ email: "kim@example.com", erased_at: null })
 
     const old = new Date(Date.now() - giveUpAfterMs - 1).toISOString()
     const given = run((n) =>
-      n.deliveryFailed(due!.notificationId, { attempts: 2, error: "ECONNREFUSED", permanent: false, createdAt: old }, giveUpAfterMs)
+      n.deliveryFailed(due!.notificationId, { attempts: 2, error: "ECONNREFUSED", permanent: false, createdAt: old }, policy)
     )
     expect(given).toEqual({ status: "failed", erasedContactOf: userId })
     expect(store.db.prepare("SELECT status, attempts, last_error FROM deliveries").get()).toEqual({

@@ -5,6 +5,7 @@ import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER, type RunningService } from "
 import { createTestVhost, expectBadCursorsRefused, expectMethodNotAllowed, pollUntil, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
 import fc from "fast-check"
+import { simpleParser } from "mailparser"
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose"
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -222,12 +223,14 @@ describe("notifications of booking outcomes", () => {
     expect(items.map((i) => i.kind)).toEqual(["refunded", "cancelled", "booking_failed", "reservation_failed", "booked", "reserved"])
     expect(items.map((i) => i.sequence)).toEqual([6, 5, 4, 3, 2, 1])
     const byKind = Object.fromEntries(items.map((i) => [i.kind, i]))
-    expect(byKind.reserved!.message).toContain("Seats A1, A2 for screening")
-    expect(byKind.reserved!.message).toContain("held for you until 18:42 UTC on 1 Dec 2026")
+    expect(byKind.reserved!.message).toContain("Seats A1, A2 for your screening")
+    expect(byKind.reserved!.message).toContain("held for you until Tue 1 Dec, 18:42 UTC")
     expect(byKind.reserved!.message).toContain("EUR 25.00")
     expect(byKind.reserved!.ticketIds).toEqual(held.map((t) => t.ticketId))
     expect(byKind.reserved!.seatNumbers).toEqual(["A1", "A2"])
     expect(byKind.booked!.message).toContain("Your booking is confirmed: seats A1, A2")
+    // The amount charged is the one the reservation asked for.
+    expect(byKind.booked!.message).toContain("We charged EUR 25.00")
     expect(byKind.reservation_failed!.message).toContain("some of the seats were taken by someone else")
     expect(byKind.reservation_failed!.message).toContain("Unavailable: B2")
     expect(byKind.reservation_failed!.ticketIds).toEqual([])
@@ -305,11 +308,14 @@ describe("notifications of booking outcomes", () => {
     const eml = readFileSync(file, "utf8")
     const head = headersOf(eml)
     expect(head).toMatch(/^To: Cora Mail <cora@example\.com>$/m)
-    expect(head).toMatch(/^Subject: Booking confirmed: seats H1, H2$/m)
     expect(head).toMatch(/^From: Book a Ticket <no-reply@bookaticket\.local>$/m)
     expect(head).toContain(`Message-ID: <${item!.notificationId}@notifications.bookaticket>`)
-    expect(eml).toContain("Hello Cora Mail,")
-    expect(eml).toContain("Your booking is confirmed: seats H1, H2")
+    const mail = await simpleParser(eml)
+    // An event without the screening's facts: the notice says "your screening", never its id.
+    expect(mail.subject).toBe("Booked: your screening — seats H1, H2")
+    expect(mail.text).toContain("Hello Cora Mail,")
+    expect(mail.text).toContain("Your booking is confirmed: seats H1, H2 for your screening.")
+    expect(mail.html || "").toContain("Your booking is confirmed: seats H1, H2 for your screening.")
   })
 
   test("a user with no known contact still gets the notification, on channel none, without e-mail", async () => {
@@ -368,7 +374,7 @@ describe("the notification stream", () => {
       expect(ev!.id).toBe("1")
       expect(ev!.event).toBe("notification")
       expect(ev!.data).toMatchObject({ kind: "reserved", bookingId: a.bookingId, sequence: 1, seatNumbers: ["L1"] })
-      expect((ev!.data as Item).message).toContain("Seat L1 for screening")
+      expect((ev!.data as Item).message).toContain("Seat L1 for your screening")
     } finally {
       await stream.close()
     }

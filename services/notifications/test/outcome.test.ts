@@ -1,5 +1,17 @@
 import { describe, expect, test } from "bun:test"
-import { formatMoney, formatUtc, isTerminal, noticeOf, reasonSentence } from "../src/domain/outcome.ts"
+import { emailHtml, emailText, escapeHtml } from "../src/domain/emailBody.ts"
+import { formatLocal } from "../src/domain/localTime.ts"
+import { formatMoney, isTerminal, noticeOf, reasonHeadline, reasonSentence, type ScreeningFacts } from "../src/domain/outcome.ts"
+import { deliveryBackoffMs } from "../src/app/Notifications.ts"
+
+const dune: ScreeningFacts = {
+  screeningId: "s",
+  startsAt: "2026-12-05T18:30:00Z",
+  movieTitle: "Dune",
+  cinemaName: "Kino Mitte",
+  hallName: "Saal 1",
+  timeZone: "Europe/Berlin"
+}
 
 describe("human messages", () => {
   test("money in minor units is shown with the currency's own decimals", () => {
@@ -8,31 +20,94 @@ describe("human messages", () => {
     expect(formatMoney(1234, "KWD")).toBe("KWD 1.234")
   })
 
-  test("times are shown in UTC with the date", () => {
-    expect(formatUtc("2026-12-01T19:42:00+01:00")).toBe("18:42 UTC on 1 Dec 2026")
+  test("times are shown local to the cinema with the zone's abbreviation or offset", () => {
+    expect(formatLocal("2026-12-05T18:30:00Z", "Europe/Berlin")).toBe("Sat 5 Dec, 19:30 CET")
+    expect(formatLocal("2026-07-04T18:30:00Z", "Europe/Berlin")).toBe("Sat 4 Jul, 20:30 CEST")
+    // The last Sunday of October 2026: Berlin goes from CEST (+2) to CET (+1) at 01:00 UTC.
+    expect(formatLocal("2026-10-25T00:30:00Z", "Europe/Berlin")).toBe("Sun 25 Oct, 02:30 CEST")
+    expect(formatLocal("2026-10-25T01:30:00Z", "Europe/Berlin")).toBe("Sun 25 Oct, 02:30 CET")
+    expect(formatLocal("2026-10-25T18:00:00Z", "Europe/Berlin")).toBe("Sun 25 Oct, 19:00 CET")
+    expect(formatLocal("2026-10-25T13:45:00Z", "Asia/Kolkata")).toBe("Sun 25 Oct, 19:15 GMT+5:30")
+    expect(formatLocal("2026-12-05T18:30:00Z", "UTC")).toBe("Sat 5 Dec, 18:30 UTC")
   })
 
   test("every closed-list reason reads as a sentence, and unknown reasons never leak raw codes with odd characters", () => {
     for (const r of ["seat_unavailable", "unknown_seat", "unknown_screening", "screening_started", "screening_cancelled", "seat_limit", "user_unregistered", "payment_declined", "payment_insufficient_funds", "payment_expired"]) {
       expect(reasonSentence(r)).not.toContain("_")
+      expect(reasonHeadline(r)).not.toContain("_")
     }
     expect(reasonSentence("movie_removed")).toBe("of movie removed")
+    expect(reasonHeadline("movie_removed")).toBe("movie removed")
     expect(reasonSentence("<script>")).toBe("of an unspecified problem")
+    expect(reasonHeadline("<script>")).toBe("something went wrong")
   })
 
-  test("a single seat is spoken of in the singular", () => {
+  test("a held seat names the movie, cinema, hall, local start, the amount and the local deadline; a single seat is singular", () => {
     const n = noticeOf({
       kind: "reserved",
       bookingId: "b",
       userId: "u",
       screeningId: "s",
+      screening: dune,
       tickets: [{ ticketId: "t", seatNumber: "A1" }],
       amount: 100,
       currency: "EUR",
+      expiresAt: "2026-12-05T18:12:00Z"
+    })
+    expect(n.subject).toBe("Held: Dune, Sat 5 Dec 19:30 — pay by 19:12")
+    expect(n.message).toBe(
+      "Seat A1 for Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET) is held for you until Sat 5 Dec, 19:12 CET. Pay EUR 1.00 before then to keep it."
+    )
+  })
+
+  test("without the screening's facts (an event from before they were carried) the notice says 'your screening', never an id", () => {
+    const n = noticeOf({
+      kind: "reserved",
+      bookingId: "b",
+      userId: "u",
+      screeningId: "0195f5a0-0000-7000-8000-000000000000",
+      tickets: [{ ticketId: "t", seatNumber: "A1" }, { ticketId: "t2", seatNumber: "A2" }],
+      amount: 2500,
+      currency: "EUR",
       expiresAt: "2026-12-01T18:42:00Z"
     })
-    expect(n.message).toStartWith("Seat A1 for screening s is held for you until 18:42 UTC on 1 Dec 2026. Pay EUR 1.00 before then to keep it")
-    expect(n.subject).toBe("Seat A1 held for you until 18:42 UTC on 1 Dec 2026")
+    expect(n.subject).toBe("Held: your screening — pay by Tue 1 Dec 18:42 UTC")
+    expect(n.message).toBe("Seats A1, A2 for your screening are held for you until Tue 1 Dec, 18:42 UTC. Pay EUR 25.00 before then to keep them.")
+    expect(n.message).not.toContain("0195f5a0")
+  })
+
+  test("a booked notice states the amount charged, taken from the booking's earlier notice", () => {
+    const n = noticeOf(
+      { kind: "booked", bookingId: "b", userId: "u", screeningId: "s", tickets: [{ ticketId: "t", seatNumber: "A1" }] },
+      { screeningId: "s", ticketIds: ["t"], seatNumbers: ["A1"], screening: dune, money: { amount: 1250, currency: "EUR" } }
+    )
+    expect(n.subject).toBe("Booked: Dune, Sat 5 Dec 19:30 — seat A1")
+    expect(n.message).toContain("We charged EUR 12.50")
+  })
+
+  test("the e-mail's HTML part escapes every value", () => {
+    const facts = {
+      fullName: "Ann <b>",
+      kind: "booked" as const,
+      bookingId: "b",
+      message: "Fast & <Furious>",
+      screening: { ...dune, movieTitle: "<script>x</script>" },
+      seatNumbers: ["A1"],
+      money: { amount: 100, currency: "EUR" }
+    }
+    const html = emailHtml(facts)
+    expect(html).not.toContain("<script>")
+    expect(html).toContain("&lt;script&gt;x&lt;/script&gt;")
+    expect(html).toContain("Fast &amp; &lt;Furious&gt;")
+    expect(html).toContain("Ann &lt;b&gt;")
+    expect(emailText(facts)).toContain("Fast & <Furious>")
+    expect(escapeHtml(`"'`)).toBe("&quot;&#39;")
+  })
+
+  test("temporary delivery failures back off from the minimum, doubling, to the maximum", () => {
+    expect([1, 2, 3, 7, 8, 100].map((a) => deliveryBackoffMs(a, 60_000, 3_600_000))).toEqual([
+      60_000, 120_000, 240_000, 3_600_000, 3_600_000, 3_600_000
+    ])
   })
 
   test("only outcomes that end a booking are terminal", () => {

@@ -1,16 +1,16 @@
 // Sends the committed delivery rows at least once: woken after each commit, and polling as a fallback.
 import type { Effect } from "effect"
-import { emailText } from "../domain/outcome.ts"
+import { emailHtml, emailText, type EmailFacts } from "../domain/emailBody.ts"
 import { isPermanentMailFailure, type Mailer } from "../mail/Mailer.ts"
-import { Notifications, type DeliveryResult } from "./Notifications.ts"
+import { Notifications, type DeliveryResult, type RetryPolicy } from "./Notifications.ts"
 
 export interface DeliveryRelayOptions {
   readonly mailer: Mailer
   /** Runs a use case synchronously through the process's runtime. */
   readonly runSync: <A, E>(effect: Effect.Effect<A, E, Notifications>) => A
   readonly pollMs: number
-  /** A delivery still failing this long after its notification was made fails for good. */
-  readonly giveUpAfterMs: number
+  /** Backoff of temporary failures, and when a delivery is given up. */
+  readonly retry: RetryPolicy
   readonly batchSize?: number
   readonly log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void
 }
@@ -75,12 +75,22 @@ export class DeliveryRelay {
         this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased"))))
         continue
       }
+      const facts: EmailFacts = {
+        fullName: d.fullName,
+        kind: d.kind,
+        bookingId: d.bookingId,
+        message: d.message,
+        screening: d.screening,
+        seatNumbers: d.seatNumbers,
+        money: d.money
+      }
       try {
         await mailer.send({
           id: d.notificationId,
           to: { name: d.fullName, address: d.email },
           subject: d.subject,
-          text: emailText(d.fullName, d.message),
+          text: emailText(facts),
+          html: emailHtml(facts),
           date: new Date(d.createdAt)
         })
       } catch (e) {
@@ -92,7 +102,7 @@ export class DeliveryRelay {
           permanent: isPermanentMailFailure(e),
           createdAt: d.createdAt
         }
-        const result = runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, failure, this.opts.giveUpAfterMs)))
+        const result = runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, failure, this.opts.retry)))
         // The address is not logged: only which notification and why.
         const fields = { notificationId: d.notificationId, attempt: failure.attempts, error: e instanceof Error ? e.message : String(e) }
         if (result.status === "pending") this.opts.log("warn", "e-mail delivery failed; will retry", fields)

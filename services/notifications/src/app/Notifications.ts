@@ -39,8 +39,19 @@ export const toNotification = (r: NotificationRow): NotificationsApi.Notificatio
   sequence: r.sequence
 })
 
-/** Delivery retry delay after `attempts` failures (1, 2, ...): 1 s doubling to at most 60 s; never given up. */
-export const deliveryBackoffMs = (attempts: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 6)))
+/** How a temporarily failing delivery is retried, and for how long. */
+export interface RetryPolicy {
+  /** The first retry's delay; each further one doubles it… */
+  readonly retryMinMs: number
+  /** …up to this. */
+  readonly retryMaxMs: number
+  /** A delivery still failing this long after its notification was made fails for good. */
+  readonly giveUpAfterMs: number
+}
+
+/** Delivery retry delay after `attempts` failures (1, 2, ...): `minMs` doubling to at most `maxMs`. */
+export const deliveryBackoffMs = (attempts: number, minMs: number, maxMs: number): number =>
+  Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)))
 
 const make = Effect.gen(function* () {
   const store = yield* Store
@@ -119,8 +130,8 @@ const make = Effect.gen(function* () {
   const record = Effect.fn("Notifications.record")(function* (outcome: Outcome) {
     if (yield* repo.hasNotification(outcome.bookingId, outcome.kind)) return "duplicate" as RecordResult
     if (outcome.kind === "reserved" && (yield* repo.endedAs(outcome.bookingId)) !== undefined) return "stale" as RecordResult
-    const facts = outcome.kind === "refunded" ? yield* repo.bookingFacts(outcome.bookingId) : undefined
-    const notice = noticeOf(outcome.kind === "refunded" && facts ? { ...outcome, booking: facts } : outcome)
+    // Earlier notices of the booking fill what this event does not say (a refund's screening, the amount charged).
+    const notice = noticeOf(outcome, yield* repo.bookingFacts(outcome.bookingId))
     const contact = yield* repo.contact(outcome.userId)
     const now = yield* Clock.currentTimeMillis
     const sequence = yield* repo.insert(
@@ -182,19 +193,30 @@ const make = Effect.gen(function* () {
   const deliveryFailed = Effect.fn("Notifications.deliveryFailed")(function* (
     notificationId: string,
     failure: DeliveryFailure,
-    giveUpAfterMs: number
+    policy: RetryPolicy
   ) {
     const now = yield* Clock.currentTimeMillis
     const age = now - Date.parse(failure.createdAt)
-    if (failure.permanent || age >= giveUpAfterMs) {
+    if (failure.permanent || age >= policy.giveUpAfterMs) {
       const why = failure.permanent ? "refused permanently" : `given up after ${failure.attempts} attempt(s)`
       return yield* settle(notificationId, "failed", `${why}: ${failure.error}`.slice(0, 1_000), now)
     }
-    yield* repo.retryDelivery(notificationId, now + deliveryBackoffMs(failure.attempts), failure.error)
+    // The last retry is not put off past the give-up time: it is tried then, and fails for good if it fails.
+    const next = Math.min(
+      now + deliveryBackoffMs(failure.attempts, policy.retryMinMs, policy.retryMaxMs),
+      Math.max(now, Date.parse(failure.createdAt) + policy.giveUpAfterMs)
+    )
+    yield* repo.retryDelivery(notificationId, next, failure.error)
     return { status: "pending", erasedContactOf: undefined } as DeliveryResult
   })
 
+  /** How many e-mails are pending, sent, skipped and failed, for /ready. */
+  const deliveryCounts = Effect.fn("Notifications.deliveryCounts")(function* () {
+    return yield* repo.deliveryCounts
+  })
+
   return {
+    deliveryCounts,
     registerContact,
     unregisterContact,
     userBookingsClosed,

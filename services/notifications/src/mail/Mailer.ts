@@ -9,6 +9,8 @@ export interface OutgoingMail {
   readonly to: { readonly name: string | null; readonly address: string }
   readonly subject: string
   readonly text: string
+  /** The same as `text`, as simple HTML: the e-mail is multipart/alternative. */
+  readonly html: string
   readonly date: Date
 }
 
@@ -23,6 +25,7 @@ const messageOf = (from: string, mail: OutgoingMail) => ({
   to: mail.to.name ? { name: mail.to.name, address: mail.to.address } : mail.to.address,
   subject: mail.subject,
   text: mail.text,
+  html: mail.html,
   date: mail.date,
   messageId: `<${mail.id}@notifications.bookaticket>`
 })

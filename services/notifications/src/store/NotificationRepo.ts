@@ -2,7 +2,7 @@
 import type { NotificationsApi } from "@bat/contracts"
 import type { Db } from "@bat/store"
 import { Context, Effect, Layer } from "effect"
-import { terminalKinds, type Notice } from "../domain/outcome.ts"
+import { terminalKinds, type BookingFacts, type Money, type Notice, type NotificationKind, type ScreeningFacts } from "../domain/outcome.ts"
 
 export interface NotificationRow {
   readonly notification_id: string
@@ -17,6 +17,9 @@ export interface NotificationRow {
   readonly message: string
   readonly channel: NotificationsApi.Channel
   readonly created_at: string
+  readonly screening: string | null
+  readonly amount: number | null
+  readonly currency: string | null
 }
 
 export interface Contact {
@@ -32,9 +35,14 @@ export type DeliverySettlement = "sent" | "skipped" | "failed"
 
 export interface DueDelivery {
   readonly notificationId: string
+  readonly kind: NotificationKind
+  readonly bookingId: string
   readonly attempts: number
   readonly subject: string
   readonly message: string
+  readonly screening: ScreeningFacts | undefined
+  readonly seatNumbers: ReadonlyArray<string>
+  readonly money: Money | undefined
   readonly createdAt: string
   /** Null once the contact has been erased: the e-mail is then skipped. */
   readonly fullName: string | null
@@ -62,6 +70,10 @@ const TOLD_EVERYTHING = `
   AND NOT EXISTS (
     SELECT 1 FROM notifications n JOIN deliveries d ON d.notification_id = n.notification_id
     WHERE n.user_id = @userId AND d.status = 'pending')`
+
+/** A stored screening column: its JSON, or undefined for rows made before notices named screenings. */
+const screeningOf = (json: string | null | undefined): ScreeningFacts | undefined =>
+  json ? (JSON.parse(json) as ScreeningFacts) : undefined
 
 const makeRepo = (db: Db) => {
   const q = {
@@ -94,11 +106,18 @@ const makeRepo = (db: Db) => {
       `SELECT screening_id, ticket_ids, seat_numbers FROM notifications
        WHERE booking_id = ? AND screening_id IS NOT NULL ORDER BY sequence DESC LIMIT 1`
     ),
+    screeningOfBooking: db.prepare(
+      "SELECT screening FROM notifications WHERE booking_id = ? AND screening IS NOT NULL ORDER BY sequence DESC LIMIT 1"
+    ).pluck(),
+    moneyOfBooking: db.prepare(
+      `SELECT amount, currency FROM notifications
+       WHERE booking_id = ? AND amount IS NOT NULL AND currency IS NOT NULL ORDER BY sequence DESC LIMIT 1`
+    ),
     nextSequence: db.prepare("SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM notifications WHERE user_id = ?"),
     insertNotification: db.prepare(
       `INSERT INTO notifications (notification_id, user_id, sequence, kind, booking_id, screening_id, ticket_ids,
-         seat_numbers, subject, message, channel, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (booking_id, kind) DO NOTHING`
+         seat_numbers, subject, message, channel, created_at, screening, amount, currency)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (booking_id, kind) DO NOTHING`
     ),
     insertDelivery: db.prepare(
       "INSERT INTO deliveries (notification_id, status, next_attempt_at) VALUES (?, 'pending', ?)"
@@ -106,7 +125,8 @@ const makeRepo = (db: Db) => {
     pageNewest: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?"),
     after: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence > ? ORDER BY sequence ASC LIMIT ?"),
     due: db.prepare(
-      `SELECT d.notification_id, d.attempts, n.subject, n.message, n.created_at, c.full_name, c.email
+      `SELECT d.notification_id, n.kind, n.booking_id, d.attempts, n.subject, n.message, n.screening, n.seat_numbers,
+         n.amount, n.currency, n.created_at, c.full_name, c.email
        FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
        LEFT JOIN contacts c ON c.user_id = n.user_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`
@@ -121,7 +141,8 @@ const makeRepo = (db: Db) => {
       `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
        WHERE notification_id = ? AND status = 'pending'`
     ),
-    nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'")
+    nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'"),
+    countByStatus: db.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
   }
 
   return {
@@ -161,15 +182,21 @@ const makeRepo = (db: Db) => {
     /** The terminal kind the booking already reached, if any. */
     endedAs: (bookingId: string) =>
       Effect.sync(() => (q.endedKind.get(bookingId) as { kind: NotificationsApi.NotificationKind } | undefined)?.kind),
+    /** What the booking's earlier notices said (screening, seats, money), or undefined if there were none. */
     bookingFacts: (bookingId: string) =>
-      Effect.sync(() => {
+      Effect.sync((): BookingFacts | undefined => {
         const r = q.latestOfBooking.get(bookingId) as
           | { screening_id: string; ticket_ids: string; seat_numbers: string }
           | undefined
-        return r && {
-          screeningId: r.screening_id,
-          ticketIds: JSON.parse(r.ticket_ids) as Array<string>,
-          seatNumbers: JSON.parse(r.seat_numbers) as Array<string>
+        const screening = screeningOf(q.screeningOfBooking.get(bookingId) as string | undefined)
+        const m = q.moneyOfBooking.get(bookingId) as { amount: number; currency: string } | undefined
+        if (!r && !screening && !m) return undefined
+        return {
+          screeningId: r?.screening_id ?? null,
+          ticketIds: r ? (JSON.parse(r.ticket_ids) as Array<string>) : [],
+          seatNumbers: r ? (JSON.parse(r.seat_numbers) as Array<string>) : [],
+          screening,
+          money: m && { amount: m.amount, currency: m.currency }
         }
       }),
     /**
@@ -192,7 +219,10 @@ const makeRepo = (db: Db) => {
           n.subject,
           n.message,
           n.channel,
-          n.createdAt
+          n.createdAt,
+          n.screening ? JSON.stringify(n.screening) : null,
+          n.money?.amount ?? null,
+          n.money?.currency ?? null
         )
         if (inserted.changes === 0) return undefined
         if (n.channel === "email") q.insertDelivery.run(n.notificationId, now)
@@ -209,9 +239,15 @@ const makeRepo = (db: Db) => {
         (
           q.due.all(now, limit) as Array<{
             notification_id: string
+            kind: NotificationKind
+            booking_id: string
             attempts: number
             subject: string
             message: string
+            screening: string | null
+            seat_numbers: string
+            amount: number | null
+            currency: string | null
             created_at: string
             full_name: string | null
             email: string | null
@@ -219,9 +255,14 @@ const makeRepo = (db: Db) => {
         ).map(
           (r): DueDelivery => ({
             notificationId: r.notification_id,
+            kind: r.kind,
+            bookingId: r.booking_id,
             attempts: r.attempts,
             subject: r.subject,
             message: r.message,
+            screening: screeningOf(r.screening),
+            seatNumbers: JSON.parse(r.seat_numbers) as Array<string>,
+            money: r.amount !== null && r.currency !== null ? { amount: r.amount, currency: r.currency } : undefined,
             createdAt: r.created_at,
             fullName: r.full_name,
             email: r.email
@@ -232,7 +273,13 @@ const makeRepo = (db: Db) => {
       Effect.sync(() => q.settle.run({ status, now, note, notificationId }).changes > 0),
     retryDelivery: (notificationId: string, at: number, error: string) =>
       Effect.sync(() => q.retryLater.run(at, error.slice(0, 1_000), notificationId).changes > 0),
-    nextDeliveryDue: Effect.sync(() => (q.nextDue.get() as { at: number | null }).at)
+    nextDeliveryDue: Effect.sync(() => (q.nextDue.get() as { at: number | null }).at),
+    /** How many deliveries are in each state (pending, sent, skipped, failed). */
+    deliveryCounts: Effect.sync(() => {
+      const counts = { pending: 0, sent: 0, skipped: 0, failed: 0 }
+      for (const r of q.countByStatus.all() as Array<{ status: keyof typeof counts; n: number }>) counts[r.status] = r.n
+      return counts
+    })
   }
 }
 

@@ -83,5 +83,17 @@ export const migrations: ReadonlyArray<Migration> = [
     ALTER TABLE deliveries_v2 RENAME TO deliveries;
     CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
     `
+  },
+  {
+    version: 3,
+    name: "notices name their screening and money",
+    sql: `
+    -- The screening facts (JSON: screeningId, startsAt, movieTitle, cinemaName, hallName, timeZone) and
+    -- the money a notice spoke of, so later notices of the same booking (a refund, a confirmation) can
+    -- name them too. NULL on rows made before, which then say "your screening".
+    ALTER TABLE notifications ADD COLUMN screening TEXT;
+    ALTER TABLE notifications ADD COLUMN amount INTEGER;
+    ALTER TABLE notifications ADD COLUMN currency TEXT;
+    `
   }
 ]
