@@ -11,6 +11,8 @@ export const producers = ["users", "cinemas", "movies", "screenings", "booking",
 /** The event types each consuming service's inbox is bound to. */
 export const subscriptions: Partial<Record<ServiceName, ReadonlyArray<EventType>>> = {
   screenings: [
+    "CinemaCreated",
+    "CinemaUpdated",
     "HallCreated",
     "CinemaDeleted",
     "MovieAdded",

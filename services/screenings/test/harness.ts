@@ -174,7 +174,7 @@ export const startHarness = async (extraEnv: Record<string, string> = {}): Promi
 export const inMinutes = (h: Harness, minutes: number): string =>
   new Date(Math.ceil(h.time.now() / 60_000) * 60_000 + minutes * 60_000).toISOString()
 
-/** Publishes HallCreated and MovieAdded and waits until the service can schedule with them. */
+/** Publishes CinemaCreated, HallCreated and MovieAdded and waits until the service can schedule with them. */
 export const seedCatalog = async (
   h: Harness,
   opts: { rows?: Array<{ label: string; seats: number }>; durationMinutes?: number; cinemaId?: string } = {}
@@ -186,6 +186,13 @@ export const seedCatalog = async (
     { label: "A", seats: 3 },
     { label: "B", seats: 2 }
   ]
+  const cinemaEvent = await h.publish("CinemaCreated", {
+    cinemaId,
+    revision: 1,
+    name: "Roxy",
+    address: "1 Main Street",
+    timeZone: "Europe/Berlin"
+  })
   const hallEvent = await h.publish("HallCreated", {
     hallId,
     cinemaId,
@@ -200,6 +207,6 @@ export const seedCatalog = async (
     genre: "drama",
     durationMinutes: opts.durationMinutes ?? 120
   })
-  await h.waitConsumed(hallEvent, movieEvent)
+  await h.waitConsumed(cinemaEvent, hallEvent, movieEvent)
   return { cinemaId, hallId, movieId, rows }
 }

@@ -53,6 +53,74 @@ describe("halls", () => {
   })
 })
 
+describe("cinemas", () => {
+  test("screening views name the movie, cinema and hall, and CinemaUpdated changes what they show", async () => {
+    const { hallId, movieId, cinemaId } = await seedCatalog(h)
+    const created = await schedule(movieId, hallId, inMinutes(h, 400))
+    expect(created.status).toBe(201)
+    const id = created.body.screeningId
+    expect(created.body).toMatchObject({
+      movie: { movieId, title: "Metropolis", genre: "drama", durationMinutes: 120 },
+      cinema: { cinemaId, name: "Roxy", address: "1 Main Street", timeZone: "Europe/Berlin" },
+      hall: { hallId, name: "Hall 1" },
+      seatsAvailable: 5
+    })
+    const updated = await h.publish("CinemaUpdated", {
+      cinemaId,
+      revision: 2,
+      name: "Roxy Deluxe",
+      address: "2 Main Street",
+      timeZone: "Asia/Kolkata"
+    })
+    await h.waitConsumed(updated)
+    const cinema = { cinemaId, name: "Roxy Deluxe", address: "2 Main Street", timeZone: "Asia/Kolkata" }
+    expect((await h.api("GET", `/screenings/${id}`)).body.cinema).toEqual(cinema)
+    const listed = await h.api("GET", `/screenings?cinemaId=${cinemaId}`)
+    expect(listed.status).toBe(200)
+    expect(listed.body.items.find((s: { screeningId: string }) => s.screeningId === id).cinema).toEqual(cinema)
+    // The next change of the screening carries the names as they are now.
+    await h.api("PATCH", `/screenings/${id}`, { token: h.staff, body: { price: EUR(1100) } })
+    const e = await h.waitForEvent((e) => e.type === "ScreeningUpdated" && e.data.screeningId === id, "ScreeningUpdated")
+    expect(e.data).toMatchObject({ movieTitle: "Metropolis", cinemaName: "Roxy Deluxe", hallName: "Hall 1", timeZone: "Asia/Kolkata" })
+  })
+
+  test("an older or repeated cinema revision never overrides a newer one; an event without a zone means the default", async () => {
+    const { hallId, movieId, cinemaId } = await seedCatalog(h)
+    const id = (await schedule(movieId, hallId, inMinutes(h, 500))).body.screeningId
+    const newer = await h.publish("CinemaUpdated", { cinemaId, revision: 3, name: "Third", address: "3 Road" })
+    const older = await h.publish("CinemaUpdated", { cinemaId, revision: 2, name: "Second", address: "2 Road", timeZone: "Asia/Kolkata" })
+    await h.waitConsumed(newer, older)
+    expect((await h.api("GET", `/screenings/${id}`)).body.cinema).toEqual({ cinemaId, name: "Third", address: "3 Road", timeZone: "UTC" })
+  })
+
+  test("a screening in a cinema not yet heard of shows no name and the default zone; seats held lower seatsAvailable", async () => {
+    const hallId = newId()
+    const movieId = newId()
+    const cinemaId = newId()
+    await h.waitConsumed(
+      await h.publish("MovieAdded", movie(movieId, 1, 90)),
+      await h.publish("HallCreated", { hallId, cinemaId, name: "Small", rows: [{ label: "A", seats: 3 }], capacity: 3 })
+    )
+    const r = await schedule(movieId, hallId, inMinutes(h, 600))
+    expect(r.body.cinema).toEqual({ cinemaId, name: null, address: null, timeZone: "UTC" })
+    expect(r.body.hall).toEqual({ hallId, name: "Small" })
+    const e = await h.waitForEvent((e) => e.type === "ScreeningScheduled" && e.data.screeningId === r.body.screeningId, "scheduled")
+    expect(e.data).toMatchObject({ movieTitle: "Rev 1", hallName: "Small", timeZone: "UTC" })
+    expect(e.data.cinemaName).toBeUndefined()
+    const held = await h.publish("TicketReserved", {
+      bookingId: newId(),
+      userId: newId(),
+      screeningId: r.body.screeningId,
+      tickets: [{ ticketId: newId(), seatNumber: "A2" }],
+      amount: 1000,
+      currency: "EUR",
+      expiresAt: new Date(Date.now() + 900_000).toISOString()
+    })
+    await h.waitConsumed(held)
+    expect((await h.api("GET", `/screenings/${r.body.screeningId}`)).body.seatsAvailable).toBe(2)
+  })
+})
+
 describe("movies", () => {
   test("out-of-order movie revisions: an older revision never overrides a newer one", async () => {
     const { hallId } = await seedCatalog(h)

@@ -37,7 +37,11 @@ describe("POST /screenings", () => {
       startsAt,
       endsAt: new Date(Date.parse(startsAt) + 95 * 60_000).toISOString(),
       price: EUR(1250),
-      status: "scheduled"
+      status: "scheduled",
+      movie: { movieId, title: "Metropolis", genre: "drama", durationMinutes: 95 },
+      cinema: { cinemaId, name: "Roxy", address: "1 Main Street", timeZone: "Europe/Berlin" },
+      hall: { hallId, name: "Hall 1" },
+      seatsAvailable: 5
     })
     const got = await h.api("GET", `/screenings/${r.body.screeningId}`)
     expect(got.status).toBe(200)
@@ -64,7 +68,11 @@ describe("POST /screenings", () => {
       startsAt,
       endsAt: r.body.endsAt,
       price: EUR(900),
-      seatNumbers: ["A1", "A2", "B1", "B2", "B3"]
+      seatNumbers: ["A1", "A2", "B1", "B2", "B3"],
+      movieTitle: "Metropolis",
+      cinemaName: "Roxy",
+      hallName: "Hall 1",
+      timeZone: "Europe/Berlin"
     })
   })
 
@@ -269,9 +277,10 @@ describe("PATCH /screenings/{id}", () => {
 
     await h.waitForEvent((e) => e.type === "ScreeningUpdated" && e.data.screeningId === id && e.data.revision === 3, "revision 3")
     const updates = h.emitted.filter((e) => e.type === "ScreeningUpdated" && e.data.screeningId === id).map((e) => e.data)
+    const names = { movieTitle: "Metropolis", cinemaName: "Roxy", hallName: "Hall 1", timeZone: "Europe/Berlin" }
     expect(updates).toEqual([
-      { screeningId: id, revision: 2, startsAt: newStart, endsAt: moved.body.endsAt, price: EUR(1000) },
-      { screeningId: id, revision: 3, startsAt: newStart, endsAt: moved.body.endsAt, price: EUR(1500) }
+      { screeningId: id, revision: 2, startsAt: newStart, endsAt: moved.body.endsAt, price: EUR(1000), ...names },
+      { screeningId: id, revision: 3, startsAt: newStart, endsAt: moved.body.endsAt, price: EUR(1500), ...names }
     ])
   })
 

@@ -1,6 +1,6 @@
 // HTTP request and response bodies of the screenings service.
 import { Schema } from "effect"
-import { CinemaId, Currency, HallId, IsoDateTime, IsoTimestamp, MovieId, ScreeningId, SeatNumber, Uuid } from "../primitives.ts"
+import { CinemaId, Currency, HallId, IsoDateTime, IsoTimestamp, MovieId, ScreeningId, SeatNumber, TimeZone, Uuid } from "../primitives.ts"
 import { Page, PageQuery, PathId } from "./common.ts"
 
 /** A ticket price: integer minor units, bounded so it stays an exact integer everywhere. */
@@ -13,7 +13,35 @@ export type Price = typeof Price.Type
 export const ScreeningStatus = Schema.Literals(["scheduled", "cancelled"])
 export type ScreeningStatus = typeof ScreeningStatus.Type
 
-/** A screening; `endsAt` is `startsAt` plus the movie's running time, fixed when it was scheduled. */
+/** The movie shown, as the screenings service last heard of it; a field is null if it never heard it. */
+export const ScreeningMovie = Schema.Struct({
+  movieId: MovieId,
+  title: Schema.NullOr(Schema.String),
+  genre: Schema.NullOr(Schema.String),
+  durationMinutes: Schema.NullOr(Schema.Int)
+})
+export type ScreeningMovie = typeof ScreeningMovie.Type
+
+/**
+ * The cinema, as the screenings service last heard of it (CinemaCreated/Updated); `name` and `address` are
+ * null until it has. `timeZone` is the cinema's zone, or the default zone while it is not known.
+ */
+export const ScreeningCinema = Schema.Struct({
+  cinemaId: CinemaId,
+  name: Schema.NullOr(Schema.String),
+  address: Schema.NullOr(Schema.String),
+  timeZone: TimeZone
+})
+export type ScreeningCinema = typeof ScreeningCinema.Type
+
+export const ScreeningHall = Schema.Struct({ hallId: HallId, name: Schema.NullOr(Schema.String) })
+export type ScreeningHall = typeof ScreeningHall.Type
+
+/**
+ * A screening; `endsAt` is `startsAt` plus the movie's running time, fixed when it was scheduled.
+ * `movie`, `cinema` and `hall` name what the ids point to; `seatsAvailable` is the hall's capacity less the
+ * seats held or booked (advisory: booking decides).
+ */
 export const Screening = Schema.Struct({
   screeningId: ScreeningId,
   movieId: MovieId,
@@ -22,7 +50,11 @@ export const Screening = Schema.Struct({
   startsAt: IsoTimestamp,
   endsAt: IsoTimestamp,
   price: Price,
-  status: ScreeningStatus
+  status: ScreeningStatus,
+  movie: ScreeningMovie,
+  cinema: ScreeningCinema,
+  hall: ScreeningHall,
+  seatsAvailable: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
 export type Screening = typeof Screening.Type
 

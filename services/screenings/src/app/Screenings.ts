@@ -16,7 +16,13 @@ import {
 } from "../domain/errors.ts"
 import { checkStartTime, endsAtOf, hasStarted, occupancyOf } from "../domain/schedule.ts"
 import { buildSeatMap } from "../domain/seatMap.ts"
-import { makeScreeningsRepo, type ScreeningRow, type ScreeningsRepo, type TicketTransition } from "../store/ScreeningsRepo.ts"
+import {
+  makeScreeningsRepo,
+  type ScreeningNames,
+  type ScreeningRow,
+  type ScreeningsRepo,
+  type TicketTransition
+} from "../store/ScreeningsRepo.ts"
 
 const PRODUCER = "screenings"
 
@@ -35,12 +41,15 @@ export interface Origin {
 
 export interface ScreeningsConfig {
   readonly cleaningGapMinutes: number
+  /** The zone of a cinema not yet heard of, or announced before cinemas had zones. */
+  readonly defaultTimeZone: string
 }
 
 type Screening = ScreeningsApi.Screening
 type Tickets = EventData<"TicketReserved">["tickets"]
 
-export const toScreening = (r: ScreeningRow): Screening =>
+/** A screening as the API shows it: its row, with the names and free seats the projections hold. */
+export const toScreening = (r: ScreeningRow, names: ScreeningNames, defaultTimeZone: string): Screening =>
   ({
     screeningId: r.screeningId,
     movieId: r.movieId,
@@ -49,8 +58,25 @@ export const toScreening = (r: ScreeningRow): Screening =>
     startsAt: toIso(r.startsAt),
     endsAt: toIso(r.endsAt),
     price: { amount: r.priceAmount, currency: r.priceCurrency },
-    status: r.status
+    status: r.status,
+    movie: { movieId: r.movieId, title: names.movieTitle, genre: names.movieGenre, durationMinutes: names.movieDurationMinutes },
+    cinema: {
+      cinemaId: r.cinemaId,
+      name: names.cinemaName,
+      address: names.cinemaAddress,
+      timeZone: names.cinemaTimeZone ?? defaultTimeZone
+    },
+    hall: { hallId: r.hallId, name: names.hallName },
+    seatsAvailable: names.seatsAvailable
   }) as Screening
+
+/** The names ScreeningScheduled and ScreeningUpdated carry: those known now, as readers will want them. */
+const namesForEvent = (names: ScreeningNames, defaultTimeZone: string) => ({
+  ...(names.movieTitle === null ? {} : { movieTitle: names.movieTitle }),
+  ...(names.cinemaName === null ? {} : { cinemaName: names.cinemaName }),
+  ...(names.hallName === null ? {} : { hallName: names.hallName }),
+  timeZone: names.cinemaTimeZone ?? defaultTimeZone
+})
 
 /** Where a page of the active screenings continues: after this (startsAt, screeningId). */
 export interface ScreeningsPosition {
@@ -91,6 +117,7 @@ export interface ScreeningsShape {
   ) => Effect.Effect<{ items: Array<Screening>; next: ScreeningsPosition | null }>
   readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMap, ScreeningNotFound>
   readonly recordHall: (hall: EventData<"HallCreated">) => Effect.Effect<void, StoreError>
+  readonly projectCinema: (cinema: EventData<"CinemaCreated">) => Effect.Effect<boolean, StoreError>
   readonly deleteCinema: (cinemaId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
   readonly projectMovie: (movie: EventData<"MovieAdded">) => Effect.Effect<boolean, StoreError>
   readonly removeMovie: (movieId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
@@ -108,6 +135,7 @@ export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("
 
 export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsConfig): ScreeningsShape => {
   const cleaningGapMs = config.cleaningGapMinutes * 60_000
+  const view = (r: ScreeningRow): Screening => toScreening(r, repo.names(r), config.defaultTimeZone)
 
   const cancelledEvents = (screeningIds: ReadonlyArray<string>, reason: string, origin: Origin) =>
     screeningIds.map((screeningId) =>
@@ -158,7 +186,8 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
           revision: 1
         }
         repo.insertScreening(row, now)
-        const screening = toScreening(row)
+        const names = repo.names(row)
+        const screening = toScreening(row, names, config.defaultTimeZone)
         store.appendOutbox([
           eventMessage(
             PRODUCER,
@@ -172,7 +201,8 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               startsAt: screening.startsAt,
               endsAt: screening.endsAt,
               price: screening.price,
-              seatNumbers: seatNumbersOf(hall.rows)
+              seatNumbers: seatNumbersOf(hall.rows),
+              ...namesForEvent(names, config.defaultTimeZone)
             },
             origin
           )
@@ -201,13 +231,14 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
         const price = patch.price ?? { amount: current.priceAmount, currency: current.priceCurrency }
         const unchanged =
           startsAt === current.startsAt && price.amount === current.priceAmount && price.currency === current.priceCurrency
-        if (unchanged) return toScreening(current)
+        if (unchanged) return view(current)
         if (startsAt !== current.startsAt) yield* ensureHallFree(current.hallId, screeningId, startsAt, endsAt)
         const next = { screeningId, expectedRevision: current.revision, startsAt, endsAt, priceAmount: price.amount, priceCurrency: price.currency }
         // Within this IMMEDIATE transaction nothing can move the row, but the guard states the rule.
         if (!repo.updateScreening(next, now)) return yield* new ScreeningStarted({ screeningId })
         const updated: ScreeningRow = { ...current, startsAt, endsAt, priceAmount: price.amount, priceCurrency: price.currency, revision: current.revision + 1 }
-        const screening = toScreening(updated)
+        const names = repo.names(updated)
+        const screening = toScreening(updated, names, config.defaultTimeZone)
         store.appendOutbox([
           eventMessage(
             PRODUCER,
@@ -217,7 +248,8 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
               revision: updated.revision,
               startsAt: screening.startsAt,
               endsAt: screening.endsAt,
-              price: screening.price
+              price: screening.price,
+              ...namesForEvent(names, config.defaultTimeZone)
             },
             origin
           )
@@ -245,7 +277,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
   const get = Effect.fn("Screenings.get")(function* (screeningId: string) {
     const row = repo.screening(screeningId)
     if (row === undefined) return yield* new ScreeningNotFound({ screeningId })
-    return toScreening(row)
+    return view(row)
   })
 
   const list = Effect.fn("Screenings.list")(function* (query: ScreeningsListRequest) {
@@ -263,7 +295,7 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     return {
-      items: page.map(toScreening),
+      items: page.map(view),
       next: rows.length > limit && last ? { startsAt: last.startsAt, screeningId: last.screeningId } : null
     }
   })
@@ -279,6 +311,10 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
 
   const recordHall = Effect.fn("Screenings.recordHall")(function* (hall: EventData<"HallCreated">) {
     yield* store.transaction(Effect.sync(() => repo.recordHall(hall)))
+  })
+
+  const projectCinema = Effect.fn("Screenings.projectCinema")(function* (cinema: EventData<"CinemaCreated">) {
+    return yield* store.transaction(Effect.sync(() => repo.upsertCinema(cinema)))
   })
 
   const deleteCinema = Effect.fn("Screenings.deleteCinema")(function* (cinemaId: string, origin: Origin) {
@@ -318,6 +354,6 @@ export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: 
     return yield* store.transaction(Effect.sync(() => repo.applyTicket(to, screeningId, tickets, now)))
   })
 
-  return { schedule, update, cancel, get, list, seatMap, recordHall, deleteCinema, projectMovie, removeMovie, applyTickets }
+  return { schedule, update, cancel, get, list, seatMap, recordHall, projectCinema, deleteCinema, projectMovie, removeMovie, applyTickets }
 }
 

@@ -7,11 +7,15 @@ import { cancelScreeningsOnMovieRemoved } from "./CancelScreeningsOnMovieRemoved
 import { freeSeatsOnTicketBookingFailed } from "./FreeSeatsOnTicketBookingFailed.ts"
 import { freeSeatsOnTicketCancelled } from "./FreeSeatsOnTicketCancelled.ts"
 import { holdSeatsOnTicketReserved } from "./HoldSeatsOnTicketReserved.ts"
+import { projectCinemaOnCinemaCreated } from "./ProjectCinemaOnCinemaCreated.ts"
+import { projectCinemaOnCinemaUpdated } from "./ProjectCinemaOnCinemaUpdated.ts"
 import { projectMovieOnMovieAdded } from "./ProjectMovieOnMovieAdded.ts"
 import { projectMovieOnMovieUpdated } from "./ProjectMovieOnMovieUpdated.ts"
 import { recordHallOnHallCreated } from "./RecordHallOnHallCreated.ts"
 
 export const screeningsHandlers: Handlers<Screenings> = {
+  CinemaCreated: projectCinemaOnCinemaCreated,
+  CinemaUpdated: projectCinemaOnCinemaUpdated,
   HallCreated: recordHallOnHallCreated,
   CinemaDeleted: cancelScreeningsOnCinemaDeleted,
   MovieAdded: projectMovieOnMovieAdded,

@@ -17,6 +17,18 @@ export interface MovieRow {
   readonly removed: boolean
 }
 
+/** What a person reads about a screening's movie, cinema and hall, and its free seats. */
+export interface ScreeningNames {
+  readonly movieTitle: string | null
+  readonly movieGenre: string | null
+  readonly movieDurationMinutes: number | null
+  readonly cinemaName: string | null
+  readonly cinemaAddress: string | null
+  readonly cinemaTimeZone: string | null
+  readonly hallName: string | null
+  readonly seatsAvailable: number
+}
+
 export interface ScreeningRow {
   readonly screeningId: string
   readonly movieId: string
@@ -57,6 +69,21 @@ export const makeScreeningsRepo = (db: Db) => {
       `SELECT h.hall_id AS hallId, h.cinema_id AS cinemaId, h.rows_json AS rowsJson,
          EXISTS (SELECT 1 FROM deleted_cinemas d WHERE d.cinema_id = h.cinema_id) AS cinemaDeleted
        FROM halls h WHERE h.hall_id = ?`
+    ),
+    upsertCinema: db.prepare(
+      `INSERT INTO cinemas (cinema_id, revision, name, address, time_zone) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(cinema_id) DO UPDATE SET revision = excluded.revision, name = excluded.name,
+         address = excluded.address, time_zone = excluded.time_zone
+       WHERE cinemas.revision < excluded.revision`
+    ),
+    names: db.prepare(
+      `SELECT m.title AS movieTitle, m.genre AS movieGenre, m.duration_minutes AS movieDurationMinutes,
+         c.name AS cinemaName, c.address AS cinemaAddress, c.time_zone AS cinemaTimeZone, h.name AS hallName,
+         MAX(0, COALESCE(h.capacity, 0) - (SELECT COUNT(*) FROM seat_tickets t
+           WHERE t.screening_id = :screeningId AND t.status IN ('reserved', 'booked'))) AS seatsAvailable
+       FROM (SELECT 1) LEFT JOIN movies m ON m.movie_id = :movieId
+         LEFT JOIN cinemas c ON c.cinema_id = :cinemaId
+         LEFT JOIN halls h ON h.hall_id = :hallId`
     ),
     deleteCinema: db.prepare(`INSERT INTO deleted_cinemas (cinema_id, deleted_at) VALUES (?, ?) ON CONFLICT DO NOTHING`),
     upsertMovie: db.prepare(
@@ -157,6 +184,14 @@ export const makeScreeningsRepo = (db: Db) => {
         cinemaDeleted: row.cinemaDeleted === 1
       }
     },
+
+    /** Applies a cinema revision if it is newer than the one held; true if it was applied. */
+    upsertCinema: (c: { cinemaId: string; revision: number; name: string; address: string; timeZone?: string | undefined }) =>
+      s.upsertCinema.run(c.cinemaId, c.revision, c.name, c.address, c.timeZone ?? null).changes > 0,
+
+    /** The names of a screening's movie, cinema and hall as projected, and its seats not held or booked. */
+    names: (r: { screeningId: string; movieId: string; cinemaId: string; hallId: string }): ScreeningNames =>
+      s.names.get({ screeningId: r.screeningId, movieId: r.movieId, cinemaId: r.cinemaId, hallId: r.hallId }) as ScreeningNames,
 
     /** Records the tombstone; true if it is new. */
     markCinemaDeleted: (cinemaId: string, now: number) => s.deleteCinema.run(cinemaId, now).changes > 0,

@@ -61,5 +61,17 @@ export const migrations: ReadonlyArray<Migration> = [
       updated_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX seat_tickets_live ON seat_tickets(screening_id) WHERE status IN ('reserved', 'booked');`
+  },
+  {
+    version: 4,
+    name: "cinemas projection: names, addresses, time zones",
+    // time_zone is null for a cinema announced before cinemas had zones: the default zone then.
+    sql: `CREATE TABLE cinemas (
+      cinema_id TEXT PRIMARY KEY,
+      revision INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      address TEXT NOT NULL,
+      time_zone TEXT
+    ) WITHOUT ROWID;`
   }
 ]
