@@ -1,4 +1,5 @@
 // Customer commands for trying the system from a terminal: book (optionally waiting for the outcome), pay, tickets.
+import { formatLocalShort } from "@bat/contracts"
 import type { Command } from "commander"
 import { withContext, type CommandContext } from "../context.ts"
 import { CliError, ExitCode } from "../errors.ts"
@@ -33,6 +34,23 @@ const amountOf = (b: Booking): string =>
 
 const isDecided = (b: Booking): boolean => b.status !== "pending"
 
+/**
+ * A time as the booking's customers read it: local to the screening's cinema with the zone's
+ * abbreviation or offset (`Sat 5 Dec, 19:30 CET`); in UTC while booking does not know the zone yet.
+ */
+const localTime = (b: Booking, iso: string | null | undefined): string =>
+  !iso ? "" : b.screening.timeZone ? formatLocalShort(iso, b.screening.timeZone) : formatTime(iso)
+
+/** The movie, or a word saying it is not known yet: a table never shows the screening's id. */
+const movieOf = (b: Booking): string => b.screening.movieTitle ?? "(not known yet)"
+
+/** `Dune at Kino am Ufer, Saal 1 — Sat 5 Dec, 19:30 CET`, as far as booking knows the screening. */
+const screeningLine = (b: Booking): string => {
+  const place = [b.screening.cinemaName, b.screening.hallName].filter((x) => x !== null).join(", ")
+  const starts = localTime(b, b.screening.startsAt)
+  return `${movieOf(b)}${place ? ` at ${place}` : ""}${starts ? ` — ${starts}` : ""}`
+}
+
 const minutesLeft = (iso: string): string => {
   const ms = Date.parse(iso) - Date.now()
   if (Number.isNaN(ms)) return ""
@@ -46,11 +64,12 @@ const reportOutcome = (ctx: CommandContext, booking: Booking, notification: Noti
   const c = ctx.out.c
   switch (booking.status) {
     case "reserved":
-      ctx.out.line(`${c.green("✔")} reserved ${seats} — ${amountOf(booking)}, held until ${formatTime(booking.expiresAt)}${booking.expiresAt ? minutesLeft(booking.expiresAt) : ""}`)
+      ctx.out.line(`${c.green("✔")} reserved ${seats} for ${screeningLine(booking)}`)
+      ctx.out.line(`  ${amountOf(booking)}, held until ${localTime(booking, booking.expiresAt)}${booking.expiresAt ? minutesLeft(booking.expiresAt) : ""}`)
       ctx.out.line(c.dim(`  pay with: bookaticket pay ${booking.bookingId} --card 4242424242424242`))
       return
     case "booked":
-      ctx.out.line(`${c.green("✔")} booked ${seats} — ${amountOf(booking)}`)
+      ctx.out.line(`${c.green("✔")} booked ${seats} for ${screeningLine(booking)} — ${amountOf(booking)}`)
       return
     default: {
       if (notification?.message) ctx.out.line(notification.message)
@@ -254,10 +273,15 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
           ctx.out.fields([
             ["booking", b.bookingId],
             ["status", b.status],
-            ["screening", b.screeningId],
+            ["movie", movieOf(b)],
+            ...(b.screening.cinemaName ? [["cinema", b.screening.cinemaName] as const] : []),
+            ...(b.screening.hallName ? [["hall", b.screening.hallName] as const] : []),
+            ...(b.screening.startsAt ? [["starts", localTime(b, b.screening.startsAt)] as const] : []),
+            // Until booking knows the screening's names, its id is the only way to tell which one it is.
+            ...(b.screening.movieTitle === null ? [["screening", b.screeningId] as const] : []),
             ["seats", seatsOf(b).join(", ")],
             ["amount", amountOf(b)],
-            ...(b.expiresAt && b.status === "reserved" ? [["pay before", `${formatTime(b.expiresAt)}${minutesLeft(b.expiresAt)}`] as const] : []),
+            ...(b.expiresAt && b.status === "reserved" ? [["pay before", `${localTime(b, b.expiresAt)}${minutesLeft(b.expiresAt)}`] as const] : []),
             ...(b.reason ? [["reason", `${b.reason} — ${describeReason(b.reason)}`] as const] : []),
             ...b.tickets.map((t) => [`ticket ${t.seatNumber}`, t.ticketId] as const),
           ])
@@ -265,15 +289,19 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
         }
         const page = await ctx.api.request<BookingPage>("GET", "/tickets", { query: pageQuery(opts) })
         ctx.out.data(page)
+        // Names and local times for people (DESIGN §8, §9); --json keeps every id.
         ctx.out.table(
-          ["booking", "status", "seats", "amount", "screening", "note"],
+          ["booking", "status", "movie", "cinema", "hall", "starts", "seats", "amount", "note"],
           page.items.map((b) => [
             b.bookingId,
             b.status,
+            movieOf(b),
+            b.screening.cinemaName ?? "",
+            b.screening.hallName ?? "",
+            localTime(b, b.screening.startsAt),
             seatsOf(b).join(", "),
             amountOf(b),
-            b.screeningId,
-            b.status === "reserved" && b.expiresAt ? `pay before ${formatTime(b.expiresAt)}` : b.reason ? describeReason(b.reason) : "",
+            b.status === "reserved" && b.expiresAt ? `pay before ${localTime(b, b.expiresAt)}` : b.reason ? describeReason(b.reason) : "",
           ]),
         )
         ctx.out.more(page.nextCursor, "bookaticket tickets")
