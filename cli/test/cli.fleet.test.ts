@@ -96,8 +96,8 @@ describe("bookaticket against the running system", () => {
   })
 
   test("cinemas create, list, show and update", async () => {
-    const created = await cliJson(["cinemas", "create", "--name", "CLI Central", "--address", "1 Main St"])
-    expect(created).toMatchObject({ name: "CLI Central", address: "1 Main St" })
+    const created = await cliJson(["cinemas", "create", "--name", "CLI Central", "--address", "1 Main St", "--time-zone", "Europe/Berlin"])
+    expect(created).toMatchObject({ name: "CLI Central", address: "1 Main St", timeZone: "Europe/Berlin" })
     ids.cinema = created.cinemaId
     const list = await cliJson(["cinemas", "list"])
     expect(list.items.map((c: { cinemaId: string }) => c.cinemaId)).toContain(ids.cinema)
@@ -105,6 +105,10 @@ describe("bookaticket against the running system", () => {
     const table = await cli(["cinemas", "list"])
     expect(table.code).toBe(0)
     expect(table.stdout).toContain("CLI Central")
+    expect(table.stdout).toContain("Europe/Berlin")
+    const unknownZone = await cli(["cinemas", "update", ids.cinema as string, "--time-zone", "Mars/Olympus"])
+    expect(unknownZone.code).toBe(1)
+    expect(unknownZone.stderr).toContain("timeZone")
     const updated = await cliJson(["cinemas", "update", ids.cinema as string, "--name", "CLI Central Plaza"])
     expect(updated.name).toBe("CLI Central Plaza")
     const shown = await cliJson(["cinemas", "show", ids.cinema as string])
@@ -152,6 +156,8 @@ describe("bookaticket against the running system", () => {
     const table = await cli(["screenings", "list", "--cinema", ids.cinema as string])
     expect(table.stdout).toContain("CLI Movie")
     expect(table.stdout).toContain("12.50 EUR")
+    expect(table.stdout).toContain("Hall 1")
+    expect(table.stdout).not.toContain(ids.hall as string)
     expect(await cliJson(["screenings", "update", ids.screening as string, "--price", "11"])).toMatchObject({ price: { amount: 1100 } })
     expect(await cliJson(["screenings", "show", ids.screening as string])).toMatchObject({ screeningId: ids.screening, price: { amount: 1100 } })
   })
@@ -164,6 +170,73 @@ describe("bookaticket against the running system", () => {
     expect(drawn.stdout).toContain("SCREEN")
     expect(drawn.stdout).toContain("available 15")
     expect(drawn.stdout.split("\n").filter((l) => /^[ABC] /.test(l))).toHaveLength(3)
+  })
+
+  test("screenings list and show name the movie, cinema and hall, with start times local to the cinema across a DST change", async () => {
+    const berlin = await cliJson(["cinemas", "create", "--name", "Kino Mitte", "--address", "Unter den Linden 1", "--time-zone", "Europe/Berlin"])
+    const kolkata = await cliJson(["cinemas", "create", "--name", "Chitra", "--address", "1 Park St", "--time-zone", "Asia/Kolkata"])
+    const saal = await cliJson(["halls", "add", berlin.cinemaId, "--name", "Saal 2", "--rows", "A-B", "--seats", "4"])
+    const screen = await cliJson(["halls", "add", kolkata.cinemaId, "--name", "Screen 1", "--rows", "A", "--seats", "6"])
+    const scheduleOnce = (hallId: string, startsAt: string) =>
+      pollUntil(
+        async () => {
+          const result = await cli(["screenings", "schedule", "--movie", ids.movie as string, "--hall", hallId, "--starts", startsAt, "--price", "9", "--json"])
+          if (result.code !== 0) throw new Error(result.stderr)
+          return JSON.parse(result.stdout)
+        },
+        { timeoutMs: 20_000, intervalMs: 250, message: "screenings to know the new hall" },
+      )
+    // 31 Oct 2027 is the last Sunday of October: Berlin leaves summer time (CEST, +2) at 01:00 UTC for CET (+1).
+    const beforeChange = await scheduleOnce(saal.hallId, "2027-10-31T00:00:00Z")
+    const afterChange = await scheduleOnce(saal.hallId, "2027-10-31T18:30:00Z")
+    const halfHour = await scheduleOnce(screen.hallId, "2027-10-31T13:45:00Z")
+    // The names arrive with CinemaCreated; wait until the screenings service has them.
+    await pollUntil(async () => (await cliJson(["screenings", "show", halfHour.screeningId])).cinema.name === "Chitra", {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      message: "screenings to know the new cinemas",
+    })
+    await pollUntil(async () => (await cliJson(["screenings", "show", afterChange.screeningId])).cinema.name === "Kino Mitte", {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      message: "screenings to know the new cinemas",
+    })
+
+    const list = await cli(["screenings", "list", "--cinema", berlin.cinemaId])
+    expect(list.code).toBe(0)
+    const rows = list.stdout.split("\n")
+    const rowOf = (id: string) => rows.find((l) => l.includes(id)) ?? ""
+    for (const text of ["CLI Movie", "Kino Mitte", "Saal 2", "Sun 31 Oct, 02:00 CEST"]) expect(rowOf(beforeChange.screeningId)).toContain(text)
+    for (const text of ["CLI Movie", "Kino Mitte", "Saal 2", "Sun 31 Oct, 19:30 CET"]) expect(rowOf(afterChange.screeningId)).toContain(text)
+    expect(list.stdout).not.toContain(saal.hallId)
+    expect(list.stdout).not.toContain(berlin.cinemaId)
+
+    const shown = await cli(["screenings", "show", afterChange.screeningId])
+    expect(shown.code).toBe(0)
+    for (const text of ["CLI Movie", "Kino Mitte", "Saal 2", "Sun 31 Oct 2027, 19:30 CET", "Sun 31 Oct 2027, 21:10 CET"]) {
+      expect(shown.stdout).toContain(text)
+    }
+    const summer = await cli(["screenings", "show", beforeChange.screeningId])
+    expect(summer.stdout).toContain("Sun 31 Oct 2027, 02:00 CEST")
+
+    const india = await cli(["screenings", "show", halfHour.screeningId])
+    for (const text of ["Chitra", "Screen 1", "Sun 31 Oct 2027, 19:15 GMT+5:30"]) expect(india.stdout).toContain(text)
+    const indiaList = await cli(["screenings", "list", "--cinema", kolkata.cinemaId])
+    expect(indiaList.stdout).toContain("Sun 31 Oct, 19:15 GMT+5:30")
+
+    // --json keeps every id and the UTC times.
+    const json = await cliJson(["screenings", "show", halfHour.screeningId])
+    expect(json).toMatchObject({
+      screeningId: halfHour.screeningId,
+      movieId: ids.movie,
+      cinemaId: kolkata.cinemaId,
+      hallId: screen.hallId,
+      startsAt: "2027-10-31T13:45:00.000Z",
+      movie: { movieId: ids.movie, title: "CLI Movie" },
+      cinema: { cinemaId: kolkata.cinemaId, name: "Chitra", timeZone: "Asia/Kolkata" },
+      hall: { hallId: screen.hallId, name: "Screen 1" },
+      seatsAvailable: 6,
+    })
   })
 
   test("register logs the new customer in", async () => {

@@ -33,8 +33,8 @@ Examples:
         })
         ctx.out.data(page)
         ctx.out.table(
-          ["id", "name", "address", "halls", "seats"],
-          page.items.map((c) => [c.cinemaId, c.name, c.address, c.halls.length, seatsOf(c)]),
+          ["id", "name", "address", "time zone", "halls", "seats"],
+          page.items.map((c) => [c.cinemaId, c.name, c.address, c.timeZone, c.halls.length, seatsOf(c)]),
         )
         ctx.out.more(page.nextCursor, "bookaticket cinemas list")
       }),
@@ -52,6 +52,7 @@ Examples:
         ctx.out.fields([
           ["cinema", cinema.name],
           ["address", cinema.address],
+          ["time zone", cinema.timeZone],
           ["id", cinema.cinemaId],
         ])
         ctx.out.line()
@@ -67,27 +68,42 @@ Examples:
     .description("create a cinema (staff)")
     .requiredOption("--name <name>", "its name")
     .requiredOption("--address <address>", "its address")
-    .addHelpText("after", `\nExample:\n  $ bookaticket cinemas create --name "Central" --address "1 Main St, Springfield"`)
+    .option("--time-zone <zone>", "IANA time zone its times are shown in, e.g. Europe/Berlin (default: the service's)")
+    .addHelpText(
+      "after",
+      `\nExample:\n  $ bookaticket cinemas create --name "Central" --address "1 Main St, Springfield" --time-zone Europe/Berlin`,
+    )
     .action(
-      withContext(async (ctx, opts: { name: string; address: string }) => {
-        const cinema = await ctx.api.request<Cinema>("POST", "/cinemas", { body: { name: opts.name, address: opts.address } })
+      withContext(async (ctx, opts: { name: string; address: string; timeZone?: string }) => {
+        const body = { name: opts.name, address: opts.address, ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }) }
+        const cinema = await ctx.api.request<Cinema>("POST", "/cinemas", { body })
         ctx.out.data(cinema)
-        ctx.out.success(`created cinema ${cinema.name} (${cinema.cinemaId})`)
+        ctx.out.success(`created cinema ${cinema.name} (${cinema.cinemaId}) in ${cinema.timeZone}`)
       }),
     )
 
   cinemas
     .command("update")
     .argument("<cinemaId>")
-    .description("rename a cinema or change its address (staff)")
+    .description("rename a cinema, change its address or its time zone (staff)")
     .option("--name <name>", "new name")
     .option("--address <address>", "new address")
-    .addHelpText("after", `\nExample:\n  $ bookaticket cinemas update <cinemaId> --address "2 High St"`)
+    .option("--time-zone <zone>", "new IANA time zone, e.g. Europe/Berlin")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ bookaticket cinemas update <cinemaId> --address "2 High St"\n  $ bookaticket cinemas update <cinemaId> --time-zone Europe/Berlin`,
+    )
     .action(
-      withContext(async (ctx, id: string, opts: { name?: string; address?: string }) => {
+      withContext(async (ctx, id: string, opts: { name?: string; address?: string; timeZone?: string }) => {
         const cinemaId = parseId(id, "cinemaId")
-        if (opts.name === undefined && opts.address === undefined) throw usageError("give --name and/or --address to change")
-        const body = { ...(opts.name === undefined ? {} : { name: opts.name }), ...(opts.address === undefined ? {} : { address: opts.address }) }
+        if (opts.name === undefined && opts.address === undefined && opts.timeZone === undefined) {
+          throw usageError("give --name, --address and/or --time-zone to change")
+        }
+        const body = {
+          ...(opts.name === undefined ? {} : { name: opts.name }),
+          ...(opts.address === undefined ? {} : { address: opts.address }),
+          ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
+        }
         const cinema = await ctx.api.request<Cinema>("PATCH", `/cinemas/${cinemaId}`, { body })
         ctx.out.data(cinema)
         ctx.out.success(`updated cinema ${cinema.name} (${cinema.cinemaId})`)

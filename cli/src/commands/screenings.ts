@@ -1,24 +1,20 @@
 // screenings list|show|schedule|update|cancel|seats: the programme, and each screening's seat map.
 import type { Command } from "commander"
-import { fetchAll, withContext, type CommandContext } from "../context.ts"
+import { formatLocal, formatLocalShort } from "@bat/contracts"
+import { withContext } from "../context.ts"
 import { usageError } from "../errors.ts"
-import { formatTime } from "../Output.ts"
 import { formatMoney, parseDateTime, parseId, parsePrice } from "../parse.ts"
 import { confirmOrRefuse } from "../prompt.ts"
 import { renderSeatMap } from "../seatMap.ts"
-import type { Movie, Screening, ScreeningPage, SeatMap } from "../shapes.ts"
+import type { Screening, ScreeningPage, SeatMap } from "../shapes.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
-/** Movie titles for a table; the ids alone are shown if the movies service does not answer. */
-const titles = async (ctx: CommandContext, screenings: ReadonlyArray<Screening>): Promise<Map<string, string>> => {
-  if (screenings.length === 0) return new Map()
-  try {
-    const movies = await fetchAll<Movie>(ctx.api, "/movies")
-    return new Map(movies.map((m) => [m.movieId, m.title]))
-  } catch {
-    return new Map()
-  }
-}
+/** What a person reads for a screening: names where the service knows them (else the id), times local to the cinema. */
+const movieOf = (s: Screening): string => s.movie.title ?? s.movieId
+const cinemaOf = (s: Screening): string => s.cinema.name ?? s.cinemaId
+const hallOf = (s: Screening): string => s.hall.name ?? s.hallId
+const localShort = (s: Screening, iso: string): string => formatLocalShort(iso, s.cinema.timeZone)
+const local = (s: Screening, iso: string): string => formatLocal(iso, s.cinema.timeZone)
 
 const priceFrom = (opts: { price?: string; currency?: string }) =>
   opts.price === undefined ? undefined : parsePrice(opts.price, opts.currency ?? "EUR")
@@ -68,16 +64,17 @@ Examples:
         })
         ctx.out.data(page)
         if (ctx.out.json) return
-        const names = await titles(ctx, page.items)
         ctx.out.table(
-          ["id", "movie", "starts", "ends", "price", "hall"],
+          ["id", "movie", "cinema", "hall", "starts", "ends", "price", "free"],
           page.items.map((s) => [
             s.screeningId,
-            names.get(s.movieId) ?? s.movieId,
-            formatTime(s.startsAt),
-            formatTime(s.endsAt),
+            movieOf(s),
+            cinemaOf(s),
+            hallOf(s),
+            localShort(s, s.startsAt),
+            localShort(s, s.endsAt),
             formatMoney(s.price.amount, s.price.currency),
-            s.hallId,
+            s.seatsAvailable,
           ]),
         )
         ctx.out.more(page.nextCursor, "bookaticket screenings list")
@@ -94,15 +91,15 @@ Examples:
         const s = await ctx.api.request<Screening>("GET", `/screenings/${parseId(id, "screeningId")}`, { auth: "optional" })
         ctx.out.data(s)
         if (ctx.out.json) return
-        const movie = (await titles(ctx, [s])).get(s.movieId)
         ctx.out.fields([
           ["screening", s.screeningId],
-          ["movie", movie ? `${movie} (${s.movieId})` : s.movieId],
-          ["cinema", s.cinemaId],
-          ["hall", s.hallId],
-          ["starts", formatTime(s.startsAt)],
-          ["ends", formatTime(s.endsAt)],
+          ["movie", movieOf(s)],
+          ["cinema", cinemaOf(s)],
+          ["hall", hallOf(s)],
+          ["starts", local(s, s.startsAt)],
+          ["ends", local(s, s.endsAt)],
           ["price", formatMoney(s.price.amount, s.price.currency)],
+          ["free seats", String(s.seatsAvailable)],
           ["status", s.status === "cancelled" ? ctx.out.c.red(s.status) : ctx.out.c.green(s.status)],
         ])
       }),
@@ -133,7 +130,9 @@ Examples:
         }
         const s = await ctx.api.request<Screening>("POST", "/screenings", { body })
         ctx.out.data(s)
-        ctx.out.success(`scheduled ${s.screeningId}: ${formatTime(s.startsAt)} – ${formatTime(s.endsAt)}, ${formatMoney(s.price.amount, s.price.currency)}`)
+        ctx.out.success(
+          `scheduled ${movieOf(s)} in ${hallOf(s)}, ${cinemaOf(s)} (${s.screeningId}): ${local(s, s.startsAt)} – ${localShort(s, s.endsAt)}, ${formatMoney(s.price.amount, s.price.currency)}`,
+        )
       }),
     )
 
@@ -155,7 +154,7 @@ Examples:
         }
         const s = await ctx.api.request<Screening>("PATCH", `/screenings/${screeningId}`, { body })
         ctx.out.data(s)
-        ctx.out.success(`updated ${s.screeningId}: ${formatTime(s.startsAt)}, ${formatMoney(s.price.amount, s.price.currency)}`)
+        ctx.out.success(`updated ${movieOf(s)} (${s.screeningId}): ${local(s, s.startsAt)}, ${formatMoney(s.price.amount, s.price.currency)}`)
       }),
     )
 
