@@ -247,6 +247,39 @@ describe("notifications of booking outcomes", () => {
     }
   })
 
+  test("with the screening's facts on the events, the list and the stream name movie, cinema, hall, local start, seats and money", async () => {
+    const userId = newId()
+    const stream = await openStream("", { authorization: `Bearer ${await tokenFor(userId)}` })
+    try {
+      await pollUntil(() => stream.comments.includes("connected"), { message: "the opening comment" })
+      const a = ids()
+      const screening = {
+        screeningId: a.screeningId,
+        startsAt: "2026-12-05T18:30:00Z",
+        movieTitle: "Dune",
+        cinemaName: "Kino Mitte",
+        hallName: "Saal 1",
+        timeZone: "Europe/Berlin"
+      }
+      const held = tickets("R1", "R2")
+      await publish("TicketReserved", { ...a, userId, screening, tickets: held, amount: 2500, currency: "EUR", expiresAt: "2026-12-05T18:12:00Z" })
+      await publish("TicketBooked", { ...a, userId, screening, tickets: held })
+      const items = await awaitCount(userId, 2)
+      const byKind = Object.fromEntries(items.map((i) => [i.kind, i]))
+      expect(byKind.reserved!.message).toBe(
+        "Seats R1, R2 for Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET) are held for you until Sat 5 Dec, 19:12 CET. Pay EUR 25.00 before then to keep them."
+      )
+      expect(byKind.booked!.message).toBe(
+        "Your booking is confirmed: seats R1, R2 for Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET). We charged EUR 25.00 to your card. Enjoy the film!"
+      )
+      for (const i of items) expect(i.message).not.toContain(a.screeningId)
+      await pollUntil(() => stream.events.length === 2, { message: "both notices on the stream" })
+      expect(stream.events.map((e) => (e.data as Item).message)).toEqual([byKind.reserved!.message, byKind.booked!.message])
+    } finally {
+      await stream.close()
+    }
+  })
+
   test("a PaymentFailed is never notified: only the booking's own outcome is", async () => {
     const userId = newId()
     const a = ids()
