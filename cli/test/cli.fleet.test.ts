@@ -273,6 +273,20 @@ describe("bookaticket against the running system", () => {
   test("tickets lists my bookings, and tickets <id> shows one", async () => {
     const mine = await cliJson(["tickets"], { as: "customer" })
     expect(mine.items.map((b: { bookingId: string }) => b.bookingId)).toContain(ids.booking)
+    // The names travelled ScreeningScheduled → booking's projection → the booking view (--json keeps the ids).
+    expect(mine.items.find((b: { bookingId: string }) => b.bookingId === ids.booking).screening).toMatchObject({
+      screeningId: ids.screening,
+      movieTitle: "CLI Movie",
+      cinemaName: "CLI Central Plaza",
+      hallName: "Hall 1",
+      timeZone: "Europe/Berlin",
+    })
+    const table = await cli(["tickets"], { as: "customer" })
+    expect(table.code).toBe(0)
+    const row = table.stdout.split("\n").find((l) => l.includes(ids.booking as string)) ?? ""
+    for (const text of ["CLI Movie", "CLI Central Plaza", "Hall 1"]) expect(row).toContain(text)
+    expect(row).toMatch(/\d{2}:\d{2} CES?T/)
+    expect(table.stdout).not.toContain(ids.screening as string)
     const one = await cli(["tickets", ids.booking as string], { as: "customer" })
     expect(one.code).toBe(0)
     expect(one.stdout).toContain("reserved")
