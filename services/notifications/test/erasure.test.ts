@@ -82,6 +82,39 @@ describe("delivery give-up", () => {
   })
 })
 
+describe("delivery backoff", () => {
+  test("a temporary failure is retried after the minimum delay, doubling to the maximum, and never later than the give-up time", () => {
+    const store = open()
+    const run = useCases(store)
+    const userId = newId()
+    run((n) => n.registerContact({ userId, fullName: "Lou Retry", email: "lou@example.com", role: "customer" } as EventData<"UserRegistered">))
+    run((n) => n.record(cancelled(userId)))
+    const [due] = run((n) => n.dueDeliveries(10))
+    const policy = { retryMinMs: 60_000, retryMaxMs: 3_600_000, giveUpAfterMs: 86_400_000 }
+    const nextAttemptIn = (attempts: number, createdAt: string) => {
+      const before = Date.now()
+      const result = run((n) =>
+        n.deliveryFailed(due!.notificationId, { attempts, error: "451 try later", permanent: false, createdAt }, policy)
+      )
+      expect(result.status).toBe("pending")
+      const row = store.db.prepare("SELECT next_attempt_at FROM deliveries").get() as { next_attempt_at: number }
+      return row.next_attempt_at - before
+    }
+    const now = new Date().toISOString()
+    for (const [attempts, delay] of [[1, 60_000], [2, 120_000], [3, 240_000], [7, 3_600_000], [12, 3_600_000]] as const) {
+      const wait = nextAttemptIn(attempts, now)
+      expect(wait).toBeGreaterThanOrEqual(delay - 50)
+      expect(wait).toBeLessThanOrEqual(delay + 50)
+    }
+    // Ten minutes before the give-up time, the next try is at the give-up time, not an hour later.
+    const almostOld = new Date(Date.now() - policy.giveUpAfterMs + 600_000).toISOString()
+    const wait = nextAttemptIn(12, almostOld)
+    expect(wait).toBeGreaterThan(600_000 - 1_000)
+    expect(wait).toBeLessThanOrEqual(600_000 + 50)
+    expect(store.db.prepare("SELECT status, attempts FROM deliveries").get()).toEqual({ status: "pending", attempts: 6 })
+  })
+})
+
 describe("upgrading from the timer rule", () => {
   test("contacts unregistered before the rule existed are erased by the sweep once no e-mail to them is pending", () => {
     const dir = tempDir("bat-notifications-upgrade")
