@@ -1,6 +1,6 @@
 // The movies service as boot options: main.ts runs it, tests boot it in-process.
 import type { BootOptions } from "@bat/http"
-import { MovieCatalog, MovieCatalogLive } from "./app/MovieCatalog.ts"
+import { MovieCatalog } from "./app/MovieCatalog.ts"
 import { problems } from "./http/problems.ts"
 import { routes } from "./http/routes.ts"
 import { migrations } from "./store/migrations.ts"
@@ -10,7 +10,7 @@ export const moviesService = (env?: Readonly<Record<string, string | undefined>>
   defaultPort: 3003,
   prefix: "/movies",
   migrations,
-  layer: (store) => MovieCatalogLive(store),
+  layer: () => MovieCatalog.layer,
   routes,
   problems,
   ...(env === undefined ? {} : { env })
