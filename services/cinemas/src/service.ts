@@ -1,7 +1,9 @@
 // The cinemas service as boot options: main.ts runs it, tests boot it in-process.
 import { isKnownTimeZone } from "@bat/contracts"
 import type { BootOptions } from "@bat/http"
-import { CinemaCatalog, CinemaCatalogLive } from "./app/CinemaCatalog.ts"
+import { Layer } from "effect"
+import { CinemaCatalog } from "./app/CinemaCatalog.ts"
+import { CinemasSettings } from "./app/CinemasSettings.ts"
 import { problems } from "./http/problems.ts"
 import { routes } from "./http/routes.ts"
 import { migrationsFor } from "./store/migrations.ts"
@@ -20,7 +22,7 @@ export const cinemasService = (env?: Readonly<Record<string, string | undefined>
     defaultPort: 3002,
     prefix: "/cinemas",
     migrations: migrationsFor(defaultTimeZone),
-    layer: (store) => CinemaCatalogLive(store, defaultTimeZone),
+    layer: () => CinemaCatalog.layer.pipe(Layer.provide(Layer.succeed(CinemasSettings, CinemasSettings.of({ defaultTimeZone })))),
     routes,
     problems,
     ...(env === undefined ? {} : { env })

@@ -1,8 +1,9 @@
 // Cinema and hall use cases: list, show, create, update, delete (tombstone), add a hall.
 import { CinemasApi, newId } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
-import type { StoreError, StoreShape } from "@bat/store"
+import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
+import { CinemasSettings } from "./CinemasSettings.ts"
 import { CinemaNotFound, HallNameTaken, HallRowsDuplicated } from "../domain/errors.ts"
 import { capacityOf, duplicateRowLabels } from "../domain/layout.ts"
 import { makeCinemaRepo, type CinemaRecord, type HallRecord } from "../store/CinemaRepo.ts"
@@ -31,8 +32,6 @@ export interface CinemaCatalogShape {
   ) => Effect.Effect<Hall, CinemaNotFound | HallNameTaken | HallRowsDuplicated | StoreError>
 }
 
-export class CinemaCatalog extends Context.Service<CinemaCatalog, CinemaCatalogShape>()("cinemas/app/CinemaCatalog") {}
-
 const notFound = (cinemaId: string) => new CinemaNotFound({ cinemaId, message: "No such cinema." })
 
 const hallOf = (h: HallRecord): Hall => ({ hallId: h.hallId, cinemaId: h.cinemaId, name: h.name, rows: h.rows, capacity: h.capacity })
@@ -56,103 +55,108 @@ const cinemaEventData = (c: CinemaRecord) => ({
   timeZone: c.timeZone
 })
 
-/** `defaultTimeZone`: the zone of a cinema created without one. */
-export const CinemaCatalogLive = (store: StoreShape, defaultTimeZone: string) =>
-  Layer.sync(CinemaCatalog, () => {
-    const repo = makeCinemaRepo(store.db)
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  /** The zone of a cinema created without one. */
+  const { defaultTimeZone } = yield* CinemasSettings
+  const repo = makeCinemaRepo(store.db)
 
-    const list = Effect.fn("CinemaCatalog.list")(function* ({ limit, after }: { readonly limit: number; readonly after: string | undefined }) {
-      const rows = repo.page(after ?? "", limit + 1)
-      const page = rows.slice(0, limit)
-      const halls = repo.hallsOf(page.map((c) => c.cinemaId))
-      const last = page.at(-1)
-      return {
-        items: page.map((c) => withHalls(c, halls)),
-        next: rows.length > limit && last !== undefined ? last.cinemaId : null
-      }
-    })
-
-    const get = Effect.fn("CinemaCatalog.get")(function* (cinemaId: string) {
-      const cinema = repo.findLive(cinemaId)
-      if (cinema === undefined) return yield* notFound(cinemaId)
-      return withHalls(cinema, repo.hallsOf([cinemaId]))
-    })
-
-    const create = Effect.fn("CinemaCatalog.create")(function* (input: CinemasApi.CreateCinemaRequest, requestId: string) {
-      const now = yield* Clock.currentTimeMillis
-      const cinema: CinemaRecord = {
-        cinemaId: newId() as CinemaRecord["cinemaId"],
-        name: input.name,
-        address: input.address,
-        timeZone: input.timeZone ?? defaultTimeZone,
-        revision: 1
-      }
-      yield* store.transaction(
-        Effect.sync(() => {
-          repo.insert(cinema, now)
-          store.appendOutbox([eventMessage("cinemas", "CinemaCreated", cinemaEventData(cinema), { correlationId: requestId })])
-        })
-      )
-      return withHalls(cinema, [])
-    })
-
-    const update = Effect.fn("CinemaCatalog.update")(function* (
-      cinemaId: string,
-      patch: CinemasApi.UpdateCinemaRequest,
-      requestId: string
-    ) {
-      const updated = yield* store.transaction(
-        Effect.gen(function* () {
-          const cinema = repo.update(cinemaId, patch)
-          if (cinema === undefined) return yield* notFound(cinemaId)
-          store.appendOutbox([eventMessage("cinemas", "CinemaUpdated", cinemaEventData(cinema), { correlationId: requestId })])
-          return cinema
-        })
-      )
-      return withHalls(updated, repo.hallsOf([cinemaId]))
-    })
-
-    const remove = Effect.fn("CinemaCatalog.remove")(function* (cinemaId: string, requestId: string) {
-      const now = yield* Clock.currentTimeMillis
-      yield* store.transaction(
-        Effect.gen(function* () {
-          const cinema = repo.findLive(cinemaId)
-          if (cinema === undefined || !repo.tombstone(cinemaId, now)) return yield* notFound(cinemaId)
-          store.appendOutbox([eventMessage("cinemas", "CinemaDeleted", { cinemaId: cinema.cinemaId }, { correlationId: requestId })])
-        })
-      )
-    })
-
-    const addHall = Effect.fn("CinemaCatalog.addHall")(function* (
-      cinemaId: string,
-      input: CinemasApi.CreateHallRequest,
-      requestId: string
-    ) {
-      const repeated = duplicateRowLabels(input.rows)
-      if (repeated.length > 0) {
-        return yield* new HallRowsDuplicated({ labels: repeated, message: `Row labels must be distinct; repeated: ${repeated.join(", ")}.` })
-      }
-      const now = yield* Clock.currentTimeMillis
-      return yield* store.transaction(
-        Effect.gen(function* () {
-          const cinema = repo.findLive(cinemaId)
-          if (cinema === undefined) return yield* notFound(cinemaId)
-          if (repo.hallNameTaken(cinema.cinemaId, input.name)) {
-            return yield* new HallNameTaken({ cinemaId, name: input.name, message: "This cinema has a hall with that name already." })
-          }
-          const hall: HallRecord = {
-            hallId: newId() as HallRecord["hallId"],
-            cinemaId: cinema.cinemaId,
-            name: input.name,
-            rows: input.rows,
-            capacity: capacityOf(input.rows)
-          }
-          repo.insertHall(hall, now)
-          store.appendOutbox([eventMessage("cinemas", "HallCreated", { ...hall, rows: [...hall.rows] }, { correlationId: requestId })])
-          return hallOf(hall)
-        })
-      )
-    })
-
-    return CinemaCatalog.of({ list, get, create, update, remove, addHall })
+  const list = Effect.fn("CinemaCatalog.list")(function* ({ limit, after }: { readonly limit: number; readonly after: string | undefined }) {
+    const rows = repo.page(after ?? "", limit + 1)
+    const page = rows.slice(0, limit)
+    const halls = repo.hallsOf(page.map((c) => c.cinemaId))
+    const last = page.at(-1)
+    return {
+      items: page.map((c) => withHalls(c, halls)),
+      next: rows.length > limit && last !== undefined ? last.cinemaId : null
+    }
   })
+
+  const get = Effect.fn("CinemaCatalog.get")(function* (cinemaId: string) {
+    const cinema = repo.findLive(cinemaId)
+    if (cinema === undefined) return yield* notFound(cinemaId)
+    return withHalls(cinema, repo.hallsOf([cinemaId]))
+  })
+
+  const create = Effect.fn("CinemaCatalog.create")(function* (input: CinemasApi.CreateCinemaRequest, requestId: string) {
+    const now = yield* Clock.currentTimeMillis
+    const cinema: CinemaRecord = {
+      cinemaId: newId() as CinemaRecord["cinemaId"],
+      name: input.name,
+      address: input.address,
+      timeZone: input.timeZone ?? defaultTimeZone,
+      revision: 1
+    }
+    yield* store.transaction(
+      Effect.sync(() => {
+        repo.insert(cinema, now)
+        store.appendOutbox([eventMessage("cinemas", "CinemaCreated", cinemaEventData(cinema), { correlationId: requestId })])
+      })
+    )
+    return withHalls(cinema, [])
+  })
+
+  const update = Effect.fn("CinemaCatalog.update")(function* (
+    cinemaId: string,
+    patch: CinemasApi.UpdateCinemaRequest,
+    requestId: string
+  ) {
+    const updated = yield* store.transaction(
+      Effect.gen(function* () {
+        const cinema = repo.update(cinemaId, patch)
+        if (cinema === undefined) return yield* notFound(cinemaId)
+        store.appendOutbox([eventMessage("cinemas", "CinemaUpdated", cinemaEventData(cinema), { correlationId: requestId })])
+        return cinema
+      })
+    )
+    return withHalls(updated, repo.hallsOf([cinemaId]))
+  })
+
+  const remove = Effect.fn("CinemaCatalog.remove")(function* (cinemaId: string, requestId: string) {
+    const now = yield* Clock.currentTimeMillis
+    yield* store.transaction(
+      Effect.gen(function* () {
+        const cinema = repo.findLive(cinemaId)
+        if (cinema === undefined || !repo.tombstone(cinemaId, now)) return yield* notFound(cinemaId)
+        store.appendOutbox([eventMessage("cinemas", "CinemaDeleted", { cinemaId: cinema.cinemaId }, { correlationId: requestId })])
+      })
+    )
+  })
+
+  const addHall = Effect.fn("CinemaCatalog.addHall")(function* (
+    cinemaId: string,
+    input: CinemasApi.CreateHallRequest,
+    requestId: string
+  ) {
+    const repeated = duplicateRowLabels(input.rows)
+    if (repeated.length > 0) {
+      return yield* new HallRowsDuplicated({ labels: repeated, message: `Row labels must be distinct; repeated: ${repeated.join(", ")}.` })
+    }
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const cinema = repo.findLive(cinemaId)
+        if (cinema === undefined) return yield* notFound(cinemaId)
+        if (repo.hallNameTaken(cinema.cinemaId, input.name)) {
+          return yield* new HallNameTaken({ cinemaId, name: input.name, message: "This cinema has a hall with that name already." })
+        }
+        const hall: HallRecord = {
+          hallId: newId() as HallRecord["hallId"],
+          cinemaId: cinema.cinemaId,
+          name: input.name,
+          rows: input.rows,
+          capacity: capacityOf(input.rows)
+        }
+        repo.insertHall(hall, now)
+        store.appendOutbox([eventMessage("cinemas", "HallCreated", { ...hall, rows: [...hall.rows] }, { correlationId: requestId })])
+        return hallOf(hall)
+      })
+    )
+  })
+
+  return CinemaCatalog.of({ list, get, create, update, remove, addHall })
+})
+
+export class CinemaCatalog extends Context.Service<CinemaCatalog, CinemaCatalogShape>()("cinemas/app/CinemaCatalog") {
+  static readonly layer = Layer.effect(CinemaCatalog, make)
+}
