@@ -1,13 +1,9 @@
 // Test harness: the booking service in-process against a throw-away vhost and a temp SQLite dir,
 // a local JWKS for tokens, a publisher for other services' events, and a recorder of booking's events.
 import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { bootService, type RunningService } from "@bat/http"
+import { createTestVhost, pollUntil, startTokenMint, tapExchange, tempDir, type EventTap, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from "jose"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { bookingService } from "../src/service.ts"
 
 export interface Harness {
@@ -23,7 +19,7 @@ export interface Harness {
   /** Publishes the exact same envelope again (a duplicate delivery). */
   republish(envelope: Envelope): Promise<void>
   /** Every event booking has emitted so far, in arrival order. */
-  readonly emitted: Array<Envelope<any>>
+  readonly emitted: EventTap["events"]
   emittedFor(bookingId: string): Array<Envelope<any>>
   /** Waits for the booking to reach one of `statuses` (polled over HTTP as its owner). */
   awaitStatus(bookingId: string, userId: string, statuses: ReadonlyArray<string>, timeoutMs?: number): Promise<any>
@@ -32,55 +28,44 @@ export interface Harness {
 
 export const startHarness = async (env: Record<string, string> = {}): Promise<Harness> => {
   const vhost = await createTestVhost({ prefix: "bat-booking" })
-  const dataDir = mkdtempSync(join(tmpdir(), "bat-booking-"))
-  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" })
-  const kid = "test-key"
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" }] }
-  const jwksServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => Response.json(jwks) })
+  const data = tempDir("bat-booking")
+  const mint = await startTokenMint()
 
   const conn = await amqp.connect(vhost.amqpUrl)
   const ch = await conn.createConfirmChannel()
-  const emitted: Array<Envelope<any>> = []
 
   let svc: RunningService | undefined
+  let tap: EventTap | undefined
   const stopAll = async () => {
     await svc?.stop().catch(() => {})
+    await tap?.close()
     await conn.close().catch(() => {})
-    jwksServer.stop(true)
+    await mint.stop()
     await vhost.cleanup().catch(() => {})
-    rmSync(dataDir, { recursive: true, force: true })
+    data.remove()
   }
   try {
     svc = await bootService(
       bookingService({
         PORT: "0",
-        DATA_DIR: dataDir,
+        DATA_DIR: data.dir,
         AMQP_URL: vhost.amqpUrl,
-        JWKS_URL: `http://127.0.0.1:${jwksServer.port}/users/.well-known/jwks.json`,
+        JWKS_URL: mint.jwksUrl,
         HOLD_TTL_MS: "900000",
         ...env
       })
     )
     // A service answers HTTP before its broker link is up (DESIGN §3.1); the tests start once its topology is declared.
     await svc.messaging.broker.waitForConnect()
-    const q = await ch.assertQueue("", { exclusive: true })
-    await ch.bindQueue(q.queue, exchangeOf("booking"), "#")
-    await ch.consume(q.queue, (m) => m && emitted.push(JSON.parse(m.content.toString("utf8"))), { noAck: true })
+    tap = await tapExchange(vhost.amqpUrl, exchangeOf("booking"))
   } catch (e) {
     await stopAll()
     throw e
   }
   const running = svc
+  const emitted = tap.events
 
-  const token = (userId: string, role: "customer" | "staff" = "customer") =>
-    new SignJWT({ role })
-      .setProtectedHeader({ alg: "EdDSA", kid })
-      .setSubject(userId)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime("15m")
-      .sign(privateKey as CryptoKey)
+  const token = (userId: string, role: "customer" | "staff" = "customer") => mint.token(userId, role)
 
   const send = async (envelope: Envelope) => {
     const producer = catalog[envelope.type as EventType].producer

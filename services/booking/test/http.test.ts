@@ -1,7 +1,7 @@
 // The /tickets HTTP API: idempotency keys, who may see what, listing, validation, and no 5xx for any input.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
-import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectMethodNotAllowed } from "@bat/testing"
+import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem } from "@bat/testing"
 import fc from "fast-check"
 import { book, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
@@ -15,14 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop()
 })
-
-const problem = async (res: Response, status: number, code: string) => {
-  expect(res.status).toBe(status)
-  expect(res.headers.get("content-type")).toBe("application/problem+json")
-  const body = (await res.json()) as Record<string, unknown>
-  expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) })
-  return body
-}
 
 const bookWithKey = (userId: string, key: string, seatNumbers: ReadonlyArray<string>) =>
   h.call("POST", "/tickets/book", { userId, body: { screeningId, seatNumbers }, headers: { "idempotency-key": key } })
@@ -55,7 +47,7 @@ describe("POST /tickets/book", () => {
     const user = newId()
     const key = `key-${newId()}`
     expect((await bookWithKey(user, key, ["A3"])).status).toBe(202)
-    await problem(await bookWithKey(user, key, ["A4"]), 422, "idempotency_key_reused")
+    await expectProblem(await bookWithKey(user, key, ["A4"]), 422, "idempotency_key_reused")
     expect(rows(h, "SELECT count(*) AS n FROM bookings WHERE user_id = ?", user)).toEqual([{ n: 1 }])
   })
 
@@ -100,17 +92,17 @@ describe("POST /tickets/book", () => {
       {}
     ]
     for (const body of invalid) {
-      const p = await problem(await h.call("POST", "/tickets/book", { userId: user, body }), 422, "invalid_input")
+      const p = await expectProblem(await h.call("POST", "/tickets/book", { userId: user, body }), 422, "invalid_input")
       expect(Array.isArray(p.errors)).toBe(true)
     }
-    await problem(await h.call("POST", "/tickets/book", { userId: user, body: '{"screeningId": ' }), 400, "malformed_json")
-    await problem(await bookWithKey(user, "x".repeat(256), ["A1"]), 422, "invalid_input")
+    await expectProblem(await h.call("POST", "/tickets/book", { userId: user, body: '{"screeningId": ' }), 400, "malformed_json")
+    await expectProblem(await bookWithKey(user, "x".repeat(256), ["A1"]), 422, "invalid_input")
     expect(rows(h, "SELECT count(*) AS n FROM bookings WHERE user_id = ?", user)).toEqual([{ n: 0 }])
   })
 
   test("booking needs a valid token: 401 without one", async () => {
-    await problem(await h.call("POST", "/tickets/book", { body: { screeningId, seatNumbers: ["A1"] } }), 401, "unauthorized")
-    await problem(
+    await expectProblem(await h.call("POST", "/tickets/book", { body: { screeningId, seatNumbers: ["A1"] } }), 401, "unauthorized")
+    await expectProblem(
       await h.call("POST", "/tickets/book", { body: { screeningId, seatNumbers: ["A1"] }, headers: { authorization: "Bearer abc.def.ghi" } }),
       401,
       "invalid_token"
@@ -124,10 +116,10 @@ describe("reading bookings", () => {
     const bookingId = await book(h, owner, screeningId, ["C1"])
     expect((await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: owner })).status).toBe(200)
     expect((await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: newId(), role: "staff" })).status).toBe(200)
-    await problem(await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: newId() }), 404, "booking_not_found")
-    await problem(await h.call("GET", `/tickets/bookings/${newId()}`, { userId: owner }), 404, "booking_not_found")
-    await problem(await h.call("GET", `/tickets/bookings/${bookingId}`), 401, "unauthorized")
-    await problem(await h.call("GET", "/tickets/bookings/nope", { userId: owner }), 404, "booking_not_found")
+    await expectProblem(await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: newId() }), 404, "booking_not_found")
+    await expectProblem(await h.call("GET", `/tickets/bookings/${newId()}`, { userId: owner }), 404, "booking_not_found")
+    await expectProblem(await h.call("GET", `/tickets/bookings/${bookingId}`), 401, "unauthorized")
+    await expectProblem(await h.call("GET", "/tickets/bookings/nope", { userId: owner }), 404, "booking_not_found")
   })
 
   test("a malformed booking id gets the same 404 booking_not_found as an unknown one, for customers and staff", async () => {
@@ -163,10 +155,10 @@ describe("reading bookings", () => {
     const all = (await (await h.call("GET", "/tickets", { userId: user })).json()) as { items: Array<unknown>; nextCursor: null }
     expect(all.items.length).toBe(5)
     expect(all.nextCursor).toBeNull()
-    await problem(await h.call("GET", "/tickets?cursor=bm90LWFuLWlk", { userId: user }), 422, "invalid_cursor")
-    await problem(await h.call("GET", "/tickets?limit=0", { userId: user }), 422, "invalid_input")
-    await problem(await h.call("GET", "/tickets?limit=201", { userId: user }), 422, "invalid_input")
-    await problem(await h.call("GET", "/tickets"), 401, "unauthorized")
+    await expectInvalidCursor(await h.call("GET", "/tickets?cursor=bm90LWFuLWlk", { userId: user }))
+    await expectProblem(await h.call("GET", "/tickets?limit=0", { userId: user }), 422, "invalid_input")
+    await expectProblem(await h.call("GET", "/tickets?limit=201", { userId: user }), 422, "invalid_input")
+    await expectProblem(await h.call("GET", "/tickets"), 401, "unauthorized")
   })
 
   test("a known path with a wrong method is 405 method_not_allowed with Allow", async () => {
@@ -176,7 +168,7 @@ describe("reading bookings", () => {
   })
 
   test("unknown routes are 404 not_found problems and the OpenAPI document lists the routes", async () => {
-    await problem(await h.call("GET", "/tickets/nothing/here", { userId: newId() }), 404, "not_found")
+    await expectProblem(await h.call("GET", "/tickets/nothing/here", { userId: newId() }), 404, "not_found")
     const doc = (await (await fetch(`${h.url}/tickets/openapi/json`)).json()) as { paths: Record<string, unknown> }
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/tickets/book", "/tickets/bookings/{bookingId}"]))
   })
