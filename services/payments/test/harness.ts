@@ -1,14 +1,10 @@
 // Test harness: the payments service booted in-process against a throw-away vhost and temp SQLite files,
 // a local JWKS, a publisher for booking's events and a recorder of everything payments publishes.
 import { makeEnvelope, newId, type EventData, type Envelope, type EventType } from "@bat/contracts"
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, bootService, type RunningService, type ServiceConfig } from "@bat/http"
-import { createTestVhost, managementRequest, pollUntil, type TestVhost } from "@bat/testing"
+import { bootService, type RunningService, type ServiceConfig } from "@bat/http"
+import { createTestVhost, managementRequest, pollUntil, startTokenMint, tapExchange, tempDir, type EventTap, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
 import { Clock, Effect, Layer } from "effect"
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from "jose"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "../src/app/CardGateway.ts"
 import { makeSimulatedCardGateway } from "../src/gateway/SimulatedCardGateway.ts"
 import { gatewayLedgerFile, paymentsService } from "../src/service.ts"
@@ -77,7 +73,7 @@ export interface Harness {
   readonly vhost: TestVhost
   service: RunningService
   /** Every envelope published to `payments.events`, in arrival order. */
-  readonly events: Array<Envelope<any>>
+  readonly events: EventTap["events"]
   readonly ledger: () => GatewayLedger
   token: (userId: string, role?: "customer" | "staff") => Promise<string>
   publish: <T extends EventType>(type: T, data: EventData<T>, opts?: { id?: string; correlationId?: string }) => Promise<string>
@@ -125,10 +121,9 @@ export interface HarnessOptions {
 
 export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> => {
   const vhost = await createTestVhost({ prefix: "bat-test-payments" })
-  const dataDir = mkdtempSync(join(tmpdir(), "payments-test-"))
-  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" })
-  const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "EdDSA", use: "sig" }
-  const jwksServer = Bun.serve({ port: 0, fetch: () => Response.json({ keys: [jwk] }) })
+  const data = tempDir("payments-test")
+  const dataDir = data.dir
+  const mint = await startTokenMint()
   // A service answers HTTP before its broker link is up (DESIGN §3.1); the tests start once its topology is declared.
   const boot = (o: HarnessOptions) =>
     bootService(
@@ -137,7 +132,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
           PORT: "0",
           DATA_DIR: dataDir,
           AMQP_URL: vhost.amqpUrl,
-          JWKS_URL: `http://127.0.0.1:${jwksServer.port}/jwks.json`,
+          JWKS_URL: mint.jwksUrl,
           HOLD_TTL_MS: "600000",
           SWEEP_INTERVAL_MS: "100",
           ...o.env
@@ -152,33 +147,12 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
   let service = await boot(opts)
   const conn = await amqp.connect(vhost.amqpUrl)
   const ch = await conn.createConfirmChannel()
-  const events: Array<Envelope<any>> = []
-  const q = await ch.assertQueue("", { exclusive: true })
-  await ch.bindQueue(q.queue, "payments.events", "#")
-  await ch.consume(q.queue, (m) => {
-    if (m) {
-      events.push(JSON.parse(m.content.toString("utf8")))
-      ch.ack(m)
-    }
-  })
+  const tap = await tapExchange(vhost.amqpUrl, "payments.events")
+  const events = tap.events
   let ledger: GatewayLedger | undefined
 
-  const tokens = new Map<string, string>()
-  const token = async (userId: string, role: "customer" | "staff" = "customer") => {
-    const k = `${userId}:${role}`
-    const cached = tokens.get(k)
-    if (cached) return cached
-    const t = await new SignJWT({ role })
-      .setProtectedHeader({ alg: "EdDSA", kid: "test-key" })
-      .setSubject(userId)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime("1h")
-      .sign(privateKey as CryptoKey)
-    tokens.set(k, t)
-    return t
-  }
+  // An hour, so tokens outlive the tests that run payments' clock ahead of the wall clock.
+  const token = (userId: string, role: "customer" | "staff" = "customer") => mint.token(userId, role, { expiresInSeconds: 3600 })
 
   const publishRaw = async (exchange: string, routingKey: string, env: Envelope<unknown>) => {
     ch.publish(exchange, routingKey, Buffer.from(JSON.stringify(env)), {
@@ -292,10 +266,11 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
     stop: async () => {
       await service.stop().catch(() => undefined)
       ledger?.close()
+      await tap.close()
       await conn.close().catch(() => undefined)
-      jwksServer.stop(true)
+      await mint.stop()
       await vhost.cleanup()
-      rmSync(dataDir, { recursive: true, force: true })
+      data.remove()
     }
   }
   return h
