@@ -5,13 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { createTestVhost, pollUntil, tempDir, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
 import { simpleParser, type ParsedMail } from "mailparser"
-import { mkdtempSync, rmSync } from "node:fs"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { SMTPServer } from "smtp-server"
 import { notificationsService } from "../src/service.ts"
 
@@ -49,7 +46,7 @@ const smtp = new SMTPServer({
 })
 
 let vhost: TestVhost
-let dataDir: string
+let data: ReturnType<typeof tempDir> | undefined
 let svc: RunningService
 let connection: amqp.ChannelModel
 let channel: amqp.ConfirmChannel
@@ -58,11 +55,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve))
   const port = (smtp.server.address() as AddressInfo).port
   vhost = await createTestVhost()
-  dataDir = mkdtempSync(join(tmpdir(), "bat-notifications-mail-"))
+  data = tempDir("bat-notifications-mail")
   svc = await bootService(
     notificationsService({
       PORT: "0",
-      DATA_DIR: dataDir,
+      DATA_DIR: data.dir,
       AMQP_URL: vhost.amqpUrl,
       JWKS_URL: "http://127.0.0.1:9/unused",
       SMTP_URL: `smtp://127.0.0.1:${port}`,
@@ -82,7 +79,7 @@ afterAll(async () => {
   await svc?.stop()
   await new Promise<void>((resolve) => smtp.close(() => resolve()))
   await vhost?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  data?.remove()
 })
 
 const send = async (type: EventType, data: object) => {

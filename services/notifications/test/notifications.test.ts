@@ -1,14 +1,22 @@
 // The notifications service against a real broker (own vhost) and real SQLite files, driven by events and HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
-import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER, type RunningService } from "@bat/http"
-import { createTestVhost, expectBadCursorsRefused, expectMethodNotAllowed, pollUntil, type TestVhost } from "@bat/testing"
+import { bootService, type RunningService } from "@bat/http"
+import {
+  createTestVhost,
+  expectBadCursorsRefused,
+  expectMethodNotAllowed,
+  expectProblem,
+  pollUntil,
+  startTokenMint,
+  tempDir,
+  type TestVhost,
+  type TokenMint
+} from "@bat/testing"
 import * as amqp from "amqplib"
 import fc from "fast-check"
 import { simpleParser } from "mailparser"
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose"
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { notificationsService } from "../src/service.ts"
 
@@ -16,24 +24,14 @@ const ERASE_SWEEP_MS = 200
 const HEARTBEAT_MS = 400
 
 let vhost: TestVhost
+let data: ReturnType<typeof tempDir> | undefined
 let dataDir: string
 let svc: RunningService
-let jwksServer: ReturnType<typeof Bun.serve>
-let privateKey: CryptoKey
+let mint: TokenMint | undefined
 let connection: amqp.ChannelModel
 let channel: amqp.ConfirmChannel
 
-const kid = "test-key"
-
-const tokenFor = (userId: string, role: "customer" | "staff" = "customer") =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: "EdDSA", kid })
-    .setSubject(userId)
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime("15m")
-    .sign(privateKey)
+const tokenFor = (userId: string, role: "customer" | "staff" = "customer") => mint!.token(userId, role)
 
 /** Publishes an event as its producer would; returns the envelope id. */
 const publish = async (type: EventType, data: object, opts: { id?: string } = {}) => {
@@ -136,17 +134,15 @@ const openStream = async (query: string, headers: Record<string, string>) => {
 
 beforeAll(async () => {
   vhost = await createTestVhost()
-  dataDir = mkdtempSync(join(tmpdir(), "bat-notifications-"))
-  const keys = await generateKeyPair("EdDSA", { crv: "Ed25519" })
-  privateKey = keys.privateKey
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid, alg: "EdDSA", use: "sig" }
-  jwksServer = Bun.serve({ port: 0, fetch: () => Response.json({ keys: [jwk] }) })
+  data = tempDir("bat-notifications")
+  dataDir = data.dir
+  mint = await startTokenMint()
   svc = await bootService(
     notificationsService({
       PORT: "0",
       DATA_DIR: dataDir,
       AMQP_URL: vhost.amqpUrl,
-      JWKS_URL: `http://127.0.0.1:${jwksServer.port}/users/.well-known/jwks.json`,
+      JWKS_URL: mint.jwksUrl,
       CONTACT_ERASE_SWEEP_MS: String(ERASE_SWEEP_MS),
       SSE_HEARTBEAT_MS: String(HEARTBEAT_MS),
       DELIVERY_POLL_MS: "200"
@@ -162,18 +158,16 @@ afterAll(async () => {
   await channel?.close().catch(() => {})
   await connection?.close().catch(() => {})
   await svc?.stop()
-  await jwksServer?.stop(true)
+  await mint?.stop()
   await vhost?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  data?.remove()
 })
 
 describe("authentication", () => {
   test("listing or streaming without a token is a 401 problem", async () => {
     for (const path of ["/notifications", "/notifications/stream"]) {
       const res = await get(path)
-      expect(res.status).toBe(401)
-      expect(res.headers.get("content-type")).toContain("application/problem+json")
-      expect(((await res.json()) as { code: string }).code).toBe("unauthorized")
+      await expectProblem(res, 401, "unauthorized")
     }
     const bad = await get("/notifications/stream?access_token=not-a-jwt")
     expect(bad.status).toBe(401)

@@ -3,13 +3,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { createTestVhost, pollUntil, tempDir, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
 import { simpleParser, type ParsedMail } from "mailparser"
-import { mkdtempSync, rmSync } from "node:fs"
 import net from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { notificationsService } from "../src/service.ts"
 
 interface Received {
@@ -107,7 +104,7 @@ const startFakeSmtp = async () => {
 }
 
 let vhost: TestVhost
-let dataDir: string
+let data: ReturnType<typeof tempDir> | undefined
 let svc: RunningService
 let smtp: Awaited<ReturnType<typeof startFakeSmtp>>
 let connection: amqp.ChannelModel
@@ -115,12 +112,12 @@ let channel: amqp.ConfirmChannel
 
 beforeAll(async () => {
   vhost = await createTestVhost()
-  dataDir = mkdtempSync(join(tmpdir(), "bat-notifications-smtp-"))
+  data = tempDir("bat-notifications-smtp")
   smtp = await startFakeSmtp()
   svc = await bootService(
     notificationsService({
       PORT: "0",
-      DATA_DIR: dataDir,
+      DATA_DIR: data.dir,
       AMQP_URL: vhost.amqpUrl,
       JWKS_URL: "http://127.0.0.1:9/unused",
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
@@ -141,7 +138,7 @@ afterAll(async () => {
   await svc?.stop()
   await smtp?.close()
   await vhost?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  data?.remove()
 })
 
 /** Publishes an event as its producer would, and waits for the broker's confirm. */
