@@ -1,9 +1,10 @@
 // Mints access tokens with the service's Ed25519 key, generated once and persisted in the users database.
 import { newId } from "@bat/contracts"
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from "@bat/http"
-import type { StoreShape } from "@bat/store"
+import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet } from "jose"
+import { UsersSettings } from "./UsersSettings.ts"
 import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "../store/SigningKeyRepo.ts"
 
 export interface TokenSubject {
@@ -17,8 +18,6 @@ export interface TokenIssuerShape {
   readonly jwks: JSONWebKeySet
   readonly sign: (subject: TokenSubject) => Effect.Effect<string>
 }
-
-export class TokenIssuer extends Context.Service<TokenIssuer, TokenIssuerShape>()("users/app/TokenIssuer") {}
 
 const ALG = "EdDSA"
 
@@ -43,35 +42,37 @@ export const localKeySet = (store: StoreShape): (() => JSONWebKeySet) => {
   }
 }
 
-export const TokenIssuerLive = (store: StoreShape, ttlMinutes: number) =>
-  Layer.effect(
-    TokenIssuer,
-    Effect.gen(function* () {
-      let key = currentSigningKey(store.db)
-      if (key === undefined) {
-        const generated = yield* Effect.promise(generateSigningKey)
-        const now = yield* Clock.currentTimeMillis
-        store.transactSync(() => insertSigningKey(store.db, generated, now))
-        key = currentSigningKey(store.db) ?? generated
-      }
-      const { kid } = key
-      const privateKey = yield* Effect.promise(() => importJWK(key.privateJwk, ALG))
-      const jwks: JSONWebKeySet = { keys: publicSigningKeys(store.db) }
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const { ttlMinutes } = yield* UsersSettings
+  let key = currentSigningKey(store.db)
+  if (key === undefined) {
+    const generated = yield* Effect.promise(generateSigningKey)
+    const now = yield* Clock.currentTimeMillis
+    store.transactSync(() => insertSigningKey(store.db, generated, now))
+    key = currentSigningKey(store.db) ?? generated
+  }
+  const { kid } = key
+  const privateKey = yield* Effect.promise(() => importJWK(key.privateJwk, ALG))
+  const jwks: JSONWebKeySet = { keys: publicSigningKeys(store.db) }
 
-      const sign = Effect.fn("TokenIssuer.sign")(function* (subject: TokenSubject) {
-        const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-        return yield* Effect.promise(() =>
-          new SignJWT({ role: subject.role, email: subject.email })
-            .setProtectedHeader({ alg: ALG, kid, typ: "JWT" })
-            .setSubject(subject.userId)
-            .setIssuer(TOKEN_ISSUER)
-            .setAudience(TOKEN_AUDIENCE)
-            .setIssuedAt(nowSeconds)
-            .setExpirationTime(nowSeconds + ttlMinutes * 60)
-            .setJti(newId())
-            .sign(privateKey)
-        )
-      })
-      return TokenIssuer.of({ jwks, sign })
-    })
-  )
+  const sign = Effect.fn("TokenIssuer.sign")(function* (subject: TokenSubject) {
+    const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    return yield* Effect.promise(() =>
+      new SignJWT({ role: subject.role, email: subject.email })
+        .setProtectedHeader({ alg: ALG, kid, typ: "JWT" })
+        .setSubject(subject.userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt(nowSeconds)
+        .setExpirationTime(nowSeconds + ttlMinutes * 60)
+        .setJti(newId())
+        .sign(privateKey)
+    )
+  })
+  return TokenIssuer.of({ jwks, sign })
+})
+
+export class TokenIssuer extends Context.Service<TokenIssuer, TokenIssuerShape>()("users/app/TokenIssuer") {
+  static readonly layer = Layer.effect(TokenIssuer, make)
+}
