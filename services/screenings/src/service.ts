@@ -3,6 +3,7 @@ import { isKnownTimeZone } from "@bat/contracts"
 import type { BootOptions } from "@bat/http"
 import { Clock, Layer } from "effect"
 import { Screenings } from "./app/Screenings.ts"
+import { ScreeningsSettings } from "./app/ScreeningsSettings.ts"
 import { cleaningGapMinutesFrom } from "./domain/schedule.ts"
 import { screeningsHandlers } from "./events/handlers.ts"
 import { problems } from "./http/problems.ts"
@@ -29,11 +30,15 @@ export const screeningsService = (
   defaultPort: 3004,
   prefix: "/screenings",
   migrations,
-  layer: (store, config) => {
-    const screenings = Screenings.layer(store, {
-      cleaningGapMinutes: cleaningGapMinutesFrom(config.env.CLEANING_GAP_MINUTES),
-      defaultTimeZone: defaultTimeZoneFrom(config.env.DEFAULT_TIME_ZONE)
-    })
+  layer: (_store, config) => {
+    const settings = Layer.succeed(
+      ScreeningsSettings,
+      ScreeningsSettings.of({
+        cleaningGapMinutes: cleaningGapMinutesFrom(config.env.CLEANING_GAP_MINUTES),
+        defaultTimeZone: defaultTimeZoneFrom(config.env.DEFAULT_TIME_ZONE)
+      })
+    )
+    const screenings = Screenings.layer.pipe(Layer.provide(settings))
     return options.clock ? Layer.merge(screenings, Layer.succeed(Clock.Clock, options.clock)) : screenings
   },
   handlers: () => screeningsHandlers,

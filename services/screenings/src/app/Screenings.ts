@@ -2,7 +2,7 @@
 import { newId, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
 import type { ScreeningsApi } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
-import type { StoreError, StoreShape } from "@bat/store"
+import { Store, type StoreError, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import {
   HallBusy,
@@ -23,6 +23,7 @@ import {
   type ScreeningsRepo,
   type TicketTransition
 } from "../store/ScreeningsRepo.ts"
+import { ScreeningsSettings, type ScreeningsSettingsShape } from "./ScreeningsSettings.ts"
 
 const PRODUCER = "screenings"
 
@@ -37,12 +38,6 @@ export const CancelReason = {
 export interface Origin {
   readonly correlationId: string
   readonly causationId?: string | null
-}
-
-export interface ScreeningsConfig {
-  readonly cleaningGapMinutes: number
-  /** The zone of a cinema not yet heard of, or announced before cinemas had zones. */
-  readonly defaultTimeZone: string
 }
 
 type Screening = ScreeningsApi.Screening
@@ -128,12 +123,17 @@ export interface ScreeningsShape {
   ) => Effect.Effect<number, StoreError>
 }
 
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const settings = yield* ScreeningsSettings
+  return Screenings.of(makeScreenings(store, makeScreeningsRepo(store.db), settings))
+})
+
 export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("screenings/app/Screenings") {
-  static readonly layer = (store: StoreShape, config: ScreeningsConfig) =>
-    Layer.succeed(Screenings, makeScreenings(store, makeScreeningsRepo(store.db), config))
+  static readonly layer = Layer.effect(Screenings, make)
 }
 
-export const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsConfig): ScreeningsShape => {
+const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsSettingsShape): ScreeningsShape => {
   const cleaningGapMs = config.cleaningGapMinutes * 60_000
   const view = (r: ScreeningRow): Screening => toScreening(r, repo.names(r), config.defaultTimeZone)
 

@@ -1,0 +1,13 @@
+// The screenings service's settings (from the environment), as a service so the use cases read them like any dependency.
+import { Context } from "effect"
+
+export interface ScreeningsSettingsShape {
+  /** The cleaning gap between screenings in one hall (CLEANING_GAP_MINUTES, 15 by default). */
+  readonly cleaningGapMinutes: number
+  /** The zone of a cinema not yet heard of, or announced before cinemas had zones. */
+  readonly defaultTimeZone: string
+}
+
+export class ScreeningsSettings extends Context.Service<ScreeningsSettings, ScreeningsSettingsShape>()(
+  "screenings/app/ScreeningsSettings"
+) {}
