@@ -1,10 +1,12 @@
 // The booking service as the HTTP bootstrap runs it: migrations, layer, handlers, routes, problems.
 import { log, type BootOptions } from "@bat/http"
-import { bookingLayer, Bookings } from "./app/Bookings.ts"
-import { settingsFrom } from "./app/BookingSettings.ts"
+import { Layer } from "effect"
+import { Bookings } from "./app/Bookings.ts"
+import { BookingSettings, Ids, settingsFrom } from "./app/BookingSettings.ts"
 import { handlers } from "./events/handlers.ts"
 import { problems } from "./http/problems.ts"
 import { bookingRoutes } from "./http/routes.ts"
+import { BookingRepo } from "./store/BookingRepo.ts"
 import { migrations } from "./store/migrations.ts"
 
 const PRUNE_EVERY_MS = 3_600_000
@@ -14,7 +16,10 @@ export const bookingService = (env?: Readonly<Record<string, string | undefined>
   defaultPort: 3005,
   prefix: "/tickets",
   migrations,
-  layer: (store, config) => bookingLayer(store, settingsFrom(config)),
+  layer: (_store, config) =>
+    Bookings.layer.pipe(
+      Layer.provideMerge(Layer.mergeAll(BookingRepo.layer, Layer.succeed(BookingSettings, settingsFrom(config)), Ids.live))
+    ),
   handlers: () => handlers,
   routes: bookingRoutes,
   problems,

@@ -21,7 +21,7 @@ import {
   type ScreeningRow,
   type TicketRow
 } from "../store/BookingRepo.ts"
-import { BookingSettings, Ids, type BookingSettingsShape } from "./BookingSettings.ts"
+import { BookingSettings, Ids } from "./BookingSettings.ts"
 
 const PRODUCER = "booking"
 const BOOK_ROUTE = "POST /tickets/book"
@@ -460,17 +460,6 @@ const make = Effect.gen(function* () {
   }
 })
 
-export class Bookings extends Context.Service<Bookings, Effect.Success<typeof make>>()("booking/app/Bookings") {}
-
-/** Everything the booking service runs on, over its open store. */
-export const bookingLayer = (store: StoreShape, settings: BookingSettingsShape) =>
-  Layer.effect(Bookings, make).pipe(
-    Layer.provideMerge(
-      Layer.mergeAll(
-        Layer.succeed(Store, store),
-        Layer.succeed(BookingRepo, makeBookingRepo(store.db)),
-        Layer.succeed(BookingSettings, settings),
-        Ids.live
-      )
-    )
-  )
+export class Bookings extends Context.Service<Bookings, Effect.Success<typeof make>>()("booking/app/Bookings") {
+  static readonly layer = Layer.effect(Bookings, make)
+}

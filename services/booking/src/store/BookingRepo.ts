@@ -1,7 +1,7 @@
 // Every SQL statement of the booking service, prepared once. Plain synchronous functions: callers run
 // them inside one transaction (a use case's or the consumer's) so state and outbox commit together.
-import type { Db } from "@bat/store"
-import { Context } from "effect"
+import { Store, type Db } from "@bat/store"
+import { Context, Effect, Layer } from "effect"
 
 export type BookingStatus = "pending" | "reserved" | "booked" | "failed" | "cancelled"
 export type TicketStatus = "reserved" | "booked" | "failed" | "cancelled"
@@ -273,4 +273,9 @@ export const makeBookingRepo = (db: Db) => {
 
 export type BookingRepoShape = ReturnType<typeof makeBookingRepo>
 
-export class BookingRepo extends Context.Service<BookingRepo, BookingRepoShape>()("booking/store/BookingRepo") {}
+export class BookingRepo extends Context.Service<BookingRepo, BookingRepoShape>()("booking/store/BookingRepo") {
+  static readonly layer = Layer.effect(
+    BookingRepo,
+    Effect.map(Store, (store) => BookingRepo.of(makeBookingRepo(store.db)))
+  )
+}
