@@ -13,11 +13,12 @@ export {
   expectProblem,
   json,
   MALFORMED_IDS,
+  startEventPublisher,
   startTokenMint,
   tapExchange,
   tempDir
 } from "./serviceHarness.ts";
-export type { EventTap, TokenMint } from "./serviceHarness.ts";
+export type { EventPublisher, EventTap, TokenMint } from "./serviceHarness.ts";
 export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";
 export { publishNestedHeaders, type PublishNestedHeadersOptions } from "./rawAmqp.ts";

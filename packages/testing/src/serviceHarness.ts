@@ -1,6 +1,6 @@
-// Service test scaffolding: temp data dirs, an event tap on an exchange, problem+json assertions, and a
-// stand-in for the users service's token issuing.
-import type { Envelope } from "@bat/contracts"
+// Service test scaffolding: temp data dirs, an event tap on an exchange, a publisher standing in for other
+// services, problem+json assertions, and a stand-in for the users service's token issuing.
+import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
 import { pollUntil } from "./broker.ts"
 import { expect } from "bun:test"
@@ -56,6 +56,53 @@ export const tapExchange = async (amqpUrl: string, exchange: string): Promise<Ev
         timeoutMs: 10_000,
         message: `a ${type} event on ${exchange}`
       }),
+    close: async () => {
+      await conn.close().catch(() => {})
+    }
+  }
+}
+
+export interface EventPublisher {
+  /**
+   * Publishes `type` as its producer would (its exchange, routing key = type, persistent, messageId = id,
+   * type = type); resolves with the envelope once the broker confirms it.
+   */
+  readonly publish: <T extends EventType>(
+    type: T,
+    data: EventData<T>,
+    meta?: { readonly id?: string; readonly correlationId?: string }
+  ) => Promise<Envelope<EventData<T>>>
+  /** Publishes an envelope as it is (a duplicate, or one sent straight to a queue); by default to its producer's exchange. */
+  readonly publishEnvelope: (envelope: Envelope<unknown>, to?: { readonly exchange: string; readonly routingKey: string }) => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+/** A confirm channel on `amqpUrl` that publishes events in the other services' place. */
+export const startEventPublisher = async (amqpUrl: string): Promise<EventPublisher> => {
+  const conn = await amqp.connect(amqpUrl)
+  conn.on("error", () => {})
+  const ch = await conn.createConfirmChannel()
+  const publishEnvelope: EventPublisher["publishEnvelope"] = async (envelope, to) => {
+    const exchange = to?.exchange ?? exchangeOf(catalog[envelope.type as EventType].producer)
+    ch.publish(exchange, to?.routingKey ?? envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      messageId: envelope.id,
+      type: envelope.type,
+      contentType: "application/json"
+    })
+    await ch.waitForConfirms()
+  }
+  return {
+    publish: async (type, data, meta = {}) => {
+      const envelope = makeEnvelope(type, data, {
+        source: catalog[type].producer,
+        correlationId: meta.correlationId ?? newId(),
+        ...(meta.id ? { id: meta.id } : {})
+      })
+      await publishEnvelope(envelope)
+      return envelope
+    },
+    publishEnvelope,
     close: async () => {
       await conn.close().catch(() => {})
     }

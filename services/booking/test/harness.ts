@@ -1,9 +1,17 @@
 // Test harness: the booking service in-process against a throw-away vhost and a temp SQLite dir,
 // a local JWKS for tokens, a publisher for other services' events, and a recorder of booking's events.
-import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
+import { exchangeOf, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, startTokenMint, tapExchange, tempDir, type EventTap, type TestVhost } from "@bat/testing"
-import * as amqp from "amqplib"
+import {
+  createTestVhost,
+  pollUntil,
+  startEventPublisher,
+  startTokenMint,
+  tapExchange,
+  tempDir,
+  type EventTap,
+  type TestVhost
+} from "@bat/testing"
 import { bookingService } from "../src/service.ts"
 
 export interface Harness {
@@ -31,15 +39,14 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
   const data = tempDir("bat-booking")
   const mint = await startTokenMint()
 
-  const conn = await amqp.connect(vhost.amqpUrl)
-  const ch = await conn.createConfirmChannel()
+  const publisher = await startEventPublisher(vhost.amqpUrl)
 
   let svc: RunningService | undefined
   let tap: EventTap | undefined
   const stopAll = async () => {
     await svc?.stop().catch(() => {})
     await tap?.close()
-    await conn.close().catch(() => {})
+    await publisher.close()
     await mint.stop()
     await vhost.cleanup().catch(() => {})
     data.remove()
@@ -67,17 +74,6 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
 
   const token = (userId: string, role: "customer" | "staff" = "customer") => mint.token(userId, role)
 
-  const send = async (envelope: Envelope) => {
-    const producer = catalog[envelope.type as EventType].producer
-    ch.publish(exchangeOf(producer), envelope.type, Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-      messageId: envelope.id,
-      type: envelope.type,
-      contentType: "application/json"
-    })
-    await ch.waitForConfirms()
-  }
-
   const harness: Harness = {
     url: running.url,
     svc: running,
@@ -93,16 +89,8 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
         ...(opts.body === undefined ? {} : { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) })
       })
     },
-    publish: async (type, data, meta = {}) => {
-      const envelope = makeEnvelope(type, data, {
-        source: catalog[type].producer,
-        correlationId: meta.correlationId ?? newId(),
-        ...(meta.id ? { id: meta.id } : {})
-      })
-      await send(envelope)
-      return envelope
-    },
-    republish: send,
+    publish: publisher.publish,
+    republish: (envelope) => publisher.publishEnvelope(envelope),
     emitted,
     emittedFor: (bookingId) => emitted.filter((e) => e.data?.bookingId === bookingId),
     awaitStatus: (bookingId, userId, statuses, timeoutMs = 10_000) =>
