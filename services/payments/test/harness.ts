@@ -1,9 +1,18 @@
 // Test harness: the payments service booted in-process against a throw-away vhost and temp SQLite files,
 // a local JWKS, a publisher for booking's events and a recorder of everything payments publishes.
-import { makeEnvelope, newId, type EventData, type Envelope, type EventType } from "@bat/contracts"
+import { newId, type EventData, type Envelope, type EventType } from "@bat/contracts"
 import { bootService, type RunningService, type ServiceConfig } from "@bat/http"
-import { createTestVhost, managementRequest, pollUntil, startTokenMint, tapExchange, tempDir, type EventTap, type TestVhost } from "@bat/testing"
-import * as amqp from "amqplib"
+import {
+  createTestVhost,
+  managementRequest,
+  pollUntil,
+  startEventPublisher,
+  startTokenMint,
+  tapExchange,
+  tempDir,
+  type EventTap,
+  type TestVhost
+} from "@bat/testing"
 import { Clock, Effect, Layer } from "effect"
 import { CardGateway, type CardGatewayShape } from "../src/app/CardGateway.ts"
 import { makeSimulatedCardGateway } from "../src/gateway/SimulatedCardGateway.ts"
@@ -145,8 +154,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
       return s
     })
   let service = await boot(opts)
-  const conn = await amqp.connect(vhost.amqpUrl)
-  const ch = await conn.createConfirmChannel()
+  const publisher = await startEventPublisher(vhost.amqpUrl)
   const tap = await tapExchange(vhost.amqpUrl, "payments.events")
   const events = tap.events
   let ledger: GatewayLedger | undefined
@@ -154,23 +162,13 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
   // An hour, so tokens outlive the tests that run payments' clock ahead of the wall clock.
   const token = (userId: string, role: "customer" | "staff" = "customer") => mint.token(userId, role, { expiresInSeconds: 3600 })
 
-  const publishRaw = async (exchange: string, routingKey: string, env: Envelope<unknown>) => {
-    ch.publish(exchange, routingKey, Buffer.from(JSON.stringify(env)), {
-      persistent: true,
-      contentType: "application/json",
-      messageId: env.id,
-      type: env.type
-    })
-    await ch.waitForConfirms()
-  }
+  const publishRaw: Harness["publishRaw"] = (exchange, routingKey, env) => publisher.publishEnvelope(env, { exchange, routingKey })
 
   const publish: Harness["publish"] = async (type, data, o = {}) => {
-    const env = makeEnvelope(type, data, {
-      source: "booking",
+    const env = await publisher.publish(type, data, {
       correlationId: o.correlationId ?? (data as { bookingId?: string }).bookingId ?? newId(),
       ...(o.id ? { id: o.id } : {})
     })
-    await publishRaw("booking.events", type, env)
     return env.id
   }
 
@@ -267,7 +265,7 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
       await service.stop().catch(() => undefined)
       ledger?.close()
       await tap.close()
-      await conn.close().catch(() => undefined)
+      await publisher.close()
       await mint.stop()
       await vhost.cleanup()
       data.remove()
