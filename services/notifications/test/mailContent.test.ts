@@ -3,10 +3,9 @@
 // with an HTML part; local times across a daylight-saving change and a 30-minute offset; a permanent
 // 550 for one recipient fails that delivery after one attempt while other mail keeps flowing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
+import { newId, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, tempDir, type TestVhost } from "@bat/testing"
-import * as amqp from "amqplib"
+import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost } from "@bat/testing"
 import { simpleParser, type ParsedMail } from "mailparser"
 import type { AddressInfo } from "node:net"
 import { SMTPServer } from "smtp-server"
@@ -48,8 +47,7 @@ const smtp = new SMTPServer({
 let vhost: TestVhost
 let data: ReturnType<typeof tempDir> | undefined
 let svc: RunningService
-let connection: amqp.ChannelModel
-let channel: amqp.ConfirmChannel
+let publisher: EventPublisher
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve))
@@ -70,28 +68,20 @@ beforeAll(async () => {
     })
   )
   await svc.messaging.broker.waitForConnect()
-  connection = await amqp.connect(vhost.amqpUrl)
-  channel = await connection.createConfirmChannel()
+  publisher = await startEventPublisher(vhost.amqpUrl)
 })
 
 afterAll(async () => {
-  await connection?.close().catch(() => {})
+  await publisher?.close()
   await svc?.stop()
   await new Promise<void>((resolve) => smtp.close(() => resolve()))
   await vhost?.cleanup()
   data?.remove()
 })
 
+/** Publishes an event as its producer would, and waits for the broker's confirm. */
 const send = async (type: EventType, data: object) => {
-  const producer = catalog[type].producer
-  const env = makeEnvelope(type, data, { source: producer, correlationId: newId() })
-  channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
-    persistent: true,
-    contentType: "application/json",
-    messageId: env.id,
-    type
-  })
-  await channel.waitForConfirms()
+  await publisher.publish(type, data as EventData<EventType>)
 }
 
 const tickets = (...seats: string[]) => seats.map((seatNumber) => ({ ticketId: newId(), seatNumber }))

@@ -1,6 +1,6 @@
 // The notifications service against a real broker (own vhost) and real SQLite files, driven by events and HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
+import { newId, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
 import {
   createTestVhost,
@@ -8,12 +8,13 @@ import {
   expectMethodNotAllowed,
   expectProblem,
   pollUntil,
+  startEventPublisher,
   startTokenMint,
   tempDir,
+  type EventPublisher,
   type TestVhost,
   type TokenMint
 } from "@bat/testing"
-import * as amqp from "amqplib"
 import fc from "fast-check"
 import { simpleParser } from "mailparser"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
@@ -28,24 +29,13 @@ let data: ReturnType<typeof tempDir> | undefined
 let dataDir: string
 let svc: RunningService
 let mint: TokenMint | undefined
-let connection: amqp.ChannelModel
-let channel: amqp.ConfirmChannel
+let publisher: EventPublisher
 
 const tokenFor = (userId: string, role: "customer" | "staff" = "customer") => mint!.token(userId, role)
 
 /** Publishes an event as its producer would; returns the envelope id. */
-const publish = async (type: EventType, data: object, opts: { id?: string } = {}) => {
-  const producer = catalog[type].producer
-  const env = makeEnvelope(type, data, { source: producer, correlationId: newId(), ...(opts.id ? { id: opts.id } : {}) })
-  channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
-    persistent: true,
-    contentType: "application/json",
-    messageId: env.id,
-    type
-  })
-  await channel.waitForConfirms()
-  return env.id
-}
+const publish = async (type: EventType, data: object, opts: { id?: string } = {}) =>
+  (await publisher.publish(type, data as EventData<EventType>, opts)).id
 
 interface Item {
   notificationId: string
@@ -150,13 +140,11 @@ beforeAll(async () => {
   )
   // A service answers HTTP before its broker link is up (DESIGN §3.1); publish once its topology is declared.
   await svc.messaging.broker.waitForConnect()
-  connection = await amqp.connect(vhost.amqpUrl)
-  channel = await connection.createConfirmChannel()
+  publisher = await startEventPublisher(vhost.amqpUrl)
 })
 
 afterAll(async () => {
-  await channel?.close().catch(() => {})
-  await connection?.close().catch(() => {})
+  await publisher?.close()
   await svc?.stop()
   await mint?.stop()
   await vhost?.cleanup()

@@ -1,10 +1,9 @@
 // E-mail through SMTP_URL: a small fake SMTP server that refuses the first message, to show the retry, can
 // go down and come back on the same port, and can refuse a recipient for good.
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
+import { newId, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, tempDir, type TestVhost } from "@bat/testing"
-import * as amqp from "amqplib"
+import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost } from "@bat/testing"
 import { simpleParser, type ParsedMail } from "mailparser"
 import net from "node:net"
 import { notificationsService } from "../src/service.ts"
@@ -107,8 +106,7 @@ let vhost: TestVhost
 let data: ReturnType<typeof tempDir> | undefined
 let svc: RunningService
 let smtp: Awaited<ReturnType<typeof startFakeSmtp>>
-let connection: amqp.ChannelModel
-let channel: amqp.ConfirmChannel
+let publisher: EventPublisher
 
 beforeAll(async () => {
   vhost = await createTestVhost()
@@ -129,12 +127,11 @@ beforeAll(async () => {
   )
   // A service answers HTTP before its broker link is up (DESIGN §3.1); publish once its topology is declared.
   await svc.messaging.broker.waitForConnect()
-  connection = await amqp.connect(vhost.amqpUrl)
-  channel = await connection.createConfirmChannel()
+  publisher = await startEventPublisher(vhost.amqpUrl)
 })
 
 afterAll(async () => {
-  await connection?.close().catch(() => {})
+  await publisher?.close()
   await svc?.stop()
   await smtp?.close()
   await vhost?.cleanup()
@@ -143,15 +140,7 @@ afterAll(async () => {
 
 /** Publishes an event as its producer would, and waits for the broker's confirm. */
 const send = async (type: EventType, data: object) => {
-  const producer = catalog[type].producer
-  const env = makeEnvelope(type, data, { source: producer, correlationId: newId() })
-  channel.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
-    persistent: true,
-    contentType: "application/json",
-    messageId: env.id,
-    type
-  })
-  await channel.waitForConfirms()
+  await publisher.publish(type, data as EventData<EventType>)
 }
 
 interface ContactRow {
