@@ -1,5 +1,4 @@
 // The payments service's wiring: database, layers, subscriptions, routes, error table and sweeper.
-import { Store, type StoreShape } from "@bat/store"
 import type { BootOptions, ServiceConfig } from "@bat/http"
 import { intSetting, log } from "@bat/http"
 import { Clock, Effect, Layer, Logger } from "effect"
@@ -47,15 +46,13 @@ export const paymentsSettingsFrom = (config: ServiceConfig) =>
   })
 
 const appLayer = (
-  store: StoreShape,
   config: ServiceConfig,
   gateway: (c: ServiceConfig) => Layer.Layer<CardGateway>,
   clock: Clock.Clock | undefined
 ) => {
   const settings = paymentsSettingsFrom(config)
   const deps = Layer.mergeAll(
-    Layer.succeed(Store, store),
-    PaymentsRepo.layer(store.db),
+    PaymentsRepo.layer,
     gateway(config),
     Layer.succeed(PaymentsSettings, settings),
     RefundSignal.layer,
@@ -72,7 +69,7 @@ export const paymentsService = (opts: PaymentsServiceOptions = {}): BootOptions<
   prefix: "/payments",
   migrations,
   holdTimer: true,
-  layer: (store, config) => appLayer(store, config, opts.gateway ?? simulatedGateway, opts.clock),
+  layer: (_store, config) => appLayer(config, opts.gateway ?? simulatedGateway, opts.clock),
   handlers: () => handlers,
   routes: paymentRoutes,
   problems,

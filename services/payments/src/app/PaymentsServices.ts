@@ -1,8 +1,7 @@
-// Everything the payments use cases and routes run with, provided once in service.ts.
-import type { Store } from "@bat/store"
+// Everything the payments use cases and routes run with, provided once in service.ts (bootService adds the Store).
 import type { CardGateway } from "./CardGateway.ts"
 import type { Payments, PaymentsSettings } from "./Payments.ts"
 import type { RefundSignal } from "./RefundSignal.ts"
 import type { PaymentsRepo } from "../store/PaymentsRepo.ts"
 
-export type PaymentsServices = Payments | PaymentsRepo | CardGateway | PaymentsSettings | RefundSignal | Store
+export type PaymentsServices = Payments | PaymentsRepo | CardGateway | PaymentsSettings | RefundSignal

@@ -1,6 +1,6 @@
 // All SQL of the payments service. Methods are synchronous; callers run them inside a store transaction.
-import type { Db } from "@bat/store"
-import { Context, Layer } from "effect"
+import { Store, type Db } from "@bat/store"
+import { Context, Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import type { FailureReason, Payment, PaymentStatus } from "../domain/payment.ts"
 
@@ -157,5 +157,8 @@ export const makePaymentsRepo = (db: Db) => {
 export type PaymentsRepoShape = ReturnType<typeof makePaymentsRepo>
 
 export class PaymentsRepo extends Context.Service<PaymentsRepo, PaymentsRepoShape>()("payments/store/PaymentsRepo") {
-  static readonly layer = (db: Db) => Layer.sync(PaymentsRepo, () => makePaymentsRepo(db))
+  static readonly layer = Layer.effect(
+    PaymentsRepo,
+    Effect.map(Store, (store) => PaymentsRepo.of(makePaymentsRepo(store.db)))
+  )
 }
