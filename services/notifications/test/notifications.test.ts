@@ -5,6 +5,7 @@ import { bootService, type RunningService } from "@bat/http"
 import {
   createTestVhost,
   expectBadCursorsRefused,
+  expectInvalidCursor,
   expectMethodNotAllowed,
   expectProblem,
   pollUntil,
@@ -355,13 +356,9 @@ describe("notifications of booking outcomes", () => {
     const second = (await (await get(`/notifications?limit=2&cursor=${first.nextCursor}`, token)).json()) as { items: Item[]; nextCursor: string | null }
     expect(second.items.map((i) => i.sequence)).toEqual([1])
     expect(second.nextCursor).toBeNull()
-    const foreign = await get("/notifications?cursor=bm90LWEtbnVtYmVy", token)
-    expect(foreign.status).toBe(422)
-    expect(((await foreign.json()) as { code: string }).code).toBe("invalid_cursor")
+    await expectInvalidCursor(await get("/notifications?cursor=bm90LWEtbnVtYmVy", token))
     await expectBadCursorsRefused((cursor) => get(`/notifications?limit=1&cursor=${cursor}`, token))
-    const badLimit = await get("/notifications?limit=0", token)
-    expect(badLimit.status).toBe(422)
-    expect(((await badLimit.json()) as { code: string }).code).toBe("invalid_input")
+    await expectProblem(await get("/notifications?limit=0", token), 422, "invalid_input")
     // Someone else's notifications are not listed.
     expect(await listOf(newId())).toEqual([])
   })
@@ -421,9 +418,7 @@ describe("the notification stream", () => {
     } finally {
       await byQuery.close()
     }
-    const bad = await get("/notifications/stream", token, { "last-event-id": "abc" })
-    expect(bad.status).toBe(422)
-    expect(((await bad.json()) as { code: string }).code).toBe("invalid_last_event_id")
+    await expectProblem(await get("/notifications/stream", token, { "last-event-id": "abc" }), 422, "invalid_last_event_id")
   })
 
   test("an idle stream sends heartbeat comments, and closing it unsubscribes", async () => {
