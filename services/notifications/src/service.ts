@@ -3,15 +3,15 @@ import { intSetting, log, type BootOptions, type ServiceConfig } from "@bat/http
 import { Layer } from "effect"
 import { join } from "node:path"
 import { DeliveryRelay } from "./app/DeliveryRelay.ts"
-import { FeedRegistry, NotificationFeedLive } from "./app/NotificationFeed.ts"
-import { Notifications, NotificationsLive } from "./app/Notifications.ts"
+import { FeedRegistry, NotificationFeed } from "./app/NotificationFeed.ts"
+import { Notifications } from "./app/Notifications.ts"
 import type { AppServices } from "./app/AppServices.ts"
 import { handlers } from "./events/handlers.ts"
 import { problems } from "./http/problems.ts"
 import { notificationRoutes } from "./http/routes.ts"
 import { emlFileMailer, smtpMailer } from "./mail/Mailer.ts"
 import { migrations } from "./store/migrations.ts"
-import { NotificationRepoLive } from "./store/NotificationRepo.ts"
+import { NotificationRepo } from "./store/NotificationRepo.ts"
 
 export const SERVICE = "notifications"
 export const DEFAULT_PORT = 3007
@@ -59,8 +59,10 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
     problems,
     ...(env ? { env } : {}),
     layer: (store) =>
-      NotificationsLive.pipe(
-        Layer.provideMerge(Layer.mergeAll(NotificationRepoLive(store.db), NotificationFeedLive(feedOf(() => store.db.inTransaction))))
+      Notifications.layer.pipe(
+        Layer.provideMerge(
+          Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, feedOf(() => store.db.inTransaction)))
+        )
       ),
     handlers: () => handlers,
     routes: (ctx) =>

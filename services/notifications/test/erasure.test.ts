@@ -5,10 +5,10 @@ import { Store, makeStore, migrate, openDatabase, type StoreShape } from "@bat/s
 import { tempDir } from "@bat/testing"
 import { Effect, Layer, Schema } from "effect"
 import { join } from "node:path"
-import { FeedRegistry, NotificationFeedLive } from "../src/app/NotificationFeed.ts"
-import { Notifications, NotificationsLive } from "../src/app/Notifications.ts"
+import { FeedRegistry, NotificationFeed } from "../src/app/NotificationFeed.ts"
+import { Notifications } from "../src/app/Notifications.ts"
 import { migrations } from "../src/store/migrations.ts"
-import { NotificationRepoLive } from "../src/store/NotificationRepo.ts"
+import { NotificationRepo } from "../src/store/NotificationRepo.ts"
 
 const cleanups: Array<() => void> = []
 afterEach(() => {
@@ -26,14 +26,11 @@ const open = (file?: string) => {
 }
 
 const useCases = (store: StoreShape) => {
-  const layer = NotificationsLive.pipe(
+  const layer = Notifications.layer.pipe(
     Layer.provideMerge(
-      Layer.mergeAll(
-        NotificationRepoLive(store.db),
-        NotificationFeedLive(new FeedRegistry(() => store.db.inTransaction)),
-        Layer.succeed(Store, store)
-      )
-    )
+      Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, new FeedRegistry(() => store.db.inTransaction)))
+    ),
+    Layer.provideMerge(Layer.succeed(Store, store))
   )
   return <A, E>(f: (n: Notifications["Service"]) => Effect.Effect<A, E>) =>
     Effect.runSync(Notifications.use(f).pipe(Effect.provide(layer)) as Effect.Effect<A, E>)

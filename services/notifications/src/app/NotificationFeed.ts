@@ -1,5 +1,5 @@
 // The in-process subscription registry: wakes a user's open streams (and the delivery relay) after a commit.
-import { Context, Layer } from "effect"
+import { Context } from "effect"
 
 type Listener = () => void
 
@@ -68,5 +68,3 @@ export class FeedRegistry {
 }
 
 export class NotificationFeed extends Context.Service<NotificationFeed, FeedRegistry>()("notifications/app/NotificationFeed") {}
-
-export const NotificationFeedLive = (feed: FeedRegistry) => Layer.succeed(NotificationFeed, feed)

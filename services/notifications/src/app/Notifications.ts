@@ -232,6 +232,6 @@ const make = Effect.gen(function* () {
 
 export class Notifications extends Context.Service<Notifications, Effect.Success<typeof make>>()(
   "notifications/app/Notifications"
-) {}
-
-export const NotificationsLive = Layer.effect(Notifications, make)
+) {
+  static readonly layer = Layer.effect(Notifications, make)
+}

@@ -1,6 +1,6 @@
 // SQL of the notifications database: contacts, notifications with their per-user sequence, deliveries.
 import type { NotificationsApi } from "@bat/contracts"
-import type { Db } from "@bat/store"
+import { Store, type Db } from "@bat/store"
 import { Context, Effect, Layer } from "effect"
 import { terminalKinds, type BookingFacts, type Money, type Notice, type NotificationKind, type ScreeningFacts } from "../domain/outcome.ts"
 
@@ -285,6 +285,9 @@ const makeRepo = (db: Db) => {
 
 export class NotificationRepo extends Context.Service<NotificationRepo, ReturnType<typeof makeRepo>>()(
   "notifications/store/NotificationRepo"
-) {}
-
-export const NotificationRepoLive = (db: Db) => Layer.succeed(NotificationRepo, makeRepo(db))
+) {
+  static readonly layer = Layer.effect(
+    NotificationRepo,
+    Effect.map(Store, (store) => NotificationRepo.of(makeRepo(store.db)))
+  )
+}
