@@ -1,6 +1,6 @@
 import { newId } from "@bat/contracts"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { expectMalformedIdsLikeUnknown, expectMethodNotAllowed, pollUntil } from "@bat/testing"
+import { expectMalformedIdsLikeUnknown, expectMethodNotAllowed, expectProblem, pollUntil } from "@bat/testing"
 import {
   DECLINED_CARD,
   INSUFFICIENT_CARD,
@@ -182,8 +182,7 @@ describe("the conflicts of POST /payments", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ bookingId: newId(), card: SUCCESS_CARD })
     })
-    expect(res.status).toBe(401)
-    expect(res.headers.get("content-type")).toContain("application/problem+json")
+    await expectProblem(res, 401, "unauthorized")
   })
 })
 
