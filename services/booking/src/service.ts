@@ -18,7 +18,7 @@ export const bookingService = (env?: Readonly<Record<string, string | undefined>
   migrations,
   layer: (_store, config) =>
     Bookings.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(BookingRepo.layer, Layer.succeed(BookingSettings, settingsFrom(config)), Ids.live))
+      Layer.provideMerge(Layer.mergeAll(BookingRepo.layer, Layer.succeed(BookingSettings, settingsFrom(config)), Ids.layer))
     ),
   handlers: () => handlers,
   routes: bookingRoutes,

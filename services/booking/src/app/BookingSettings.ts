@@ -25,5 +25,5 @@ export const settingsFrom = (config: ServiceConfig): BookingSettingsShape => ({
 
 /** Where new booking and ticket ids come from (UUIDv7 in production). */
 export class Ids extends Context.Service<Ids, { readonly next: () => string }>()("booking/app/Ids") {
-  static readonly live = Layer.succeed(Ids, Ids.of({ next: newId }))
+  static readonly layer = Layer.succeed(Ids, Ids.of({ next: newId }))
 }
