@@ -1,4 +1,5 @@
 // The Elysia app every service starts from: problem+json errors, health, readiness, OpenAPI.
+import { jsonLog } from "@bat/messaging"
 import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
 import { Schema } from "effect"
 import { makeAllowedMethods } from "./allowedMethods.ts"
@@ -43,7 +44,9 @@ export interface ServiceAppOptions {
   readonly log?: (entry: LogEntry) => void
 }
 
-const logToStderr = (entry: LogEntry) => console.error(JSON.stringify(entry))
+/** The same JSON line every process writes (level, time, service, msg, fields). */
+const logToStderr = (entry: LogEntry) =>
+  jsonLog(entry.service, entry.level, entry.message, { method: entry.method, path: entry.path, error: entry.error })
 
 const statusCodes: Record<number, string> = {
   400: "bad_request",
