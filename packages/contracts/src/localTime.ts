@@ -24,15 +24,39 @@ const formatterFor = (timeZone: string, withYear: boolean): Intl.DateTimeFormat 
   return f
 }
 
+/** A moment split as a person reads it in a zone: `Sat 5 Dec`, `19:30`, `CET` (or `GMT+5:30`). */
+export interface LocalParts {
+  readonly day: string
+  readonly time: string
+  readonly zone: string
+}
+
+/** The parts of `isoUtc` in `timeZone`; a zone the runtime does not know is read as UTC, an unreadable time is undefined. */
+export const localParts = (isoUtc: string, timeZone: string, withYear = false): LocalParts | undefined => {
+  const date = new Date(isoUtc)
+  if (Number.isNaN(date.getTime())) return undefined
+  let f: Intl.DateTimeFormat
+  try {
+    f = formatterFor(timeZone, withYear)
+  } catch {
+    f = formatterFor("UTC", withYear)
+  }
+  const p: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {}
+  for (const part of f.formatToParts(date)) p[part.type] = part.value
+  return {
+    day: `${p.weekday} ${p.day} ${p.month}${withYear ? ` ${p.year}` : ""}`,
+    time: `${p.hour}:${p.minute}`,
+    zone: p.timeZoneName ?? timeZone
+  }
+}
+
 const render = (isoUtc: string, timeZone: string, withYear: boolean): string => {
-  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {}
-  for (const p of formatterFor(timeZone, withYear).formatToParts(new Date(isoUtc))) parts[p.type] = p.value
-  const day = `${parts.weekday} ${parts.day} ${parts.month}${withYear ? ` ${parts.year}` : ""}`
-  return `${day}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`
+  const p = localParts(isoUtc, timeZone, withYear)
+  return p ? `${p.day}, ${p.time} ${p.zone}` : isoUtc
 }
 
 /** `2026-12-05T18:30:00.000Z` in Europe/Berlin → `Sat 5 Dec 2026, 19:30 CET`. */
 export const formatLocal = (isoUtc: string, timeZone: string): string => render(isoUtc, timeZone, true)
 
-/** The same without the year, for tables: `Sat 5 Dec, 19:30 CET`. */
+/** The same without the year, for tables and notices: `Sat 5 Dec, 19:30 CET`. */
 export const formatLocalShort = (isoUtc: string, timeZone: string): string => render(isoUtc, timeZone, false)
