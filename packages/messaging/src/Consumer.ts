@@ -89,6 +89,8 @@ const carriedHeaders = (msg: ConsumeMessage): Record<string, unknown> => {
 
 export class Consumer<R> {
   private readonly buffer: Array<Delivery> = []
+  /** Delivery tags received and not yet settled, per channel (a closed channel's set goes with it). */
+  private readonly unsettled = new WeakMap<Channel, Set<number>>()
   private draining = false
   private readonly delays: ReadonlyArray<number>
   private readonly insertInbox
@@ -112,6 +114,9 @@ export class Consumer<R> {
         queue,
         prefetch: opts.prefetch ?? 200,
         onMessage: (msg, channel) => {
+          let pending = this.unsettled.get(channel)
+          if (pending === undefined) this.unsettled.set(channel, (pending = new Set()))
+          pending.add(msg.fields.deliveryTag)
           this.buffer.push({ msg, channel, queue })
           if (!this.draining) void this.drain()
         }
@@ -241,7 +246,7 @@ export class Consumer<R> {
     } catch (e) {
       this.log("warn", "before-ack hook failed", { error: String(e) })
     }
-    batch.forEach((d, i) => this.settle(d, unsettled.has(i) ? "requeue" : "ack"))
+    this.settleBatch(batch, unsettled)
     this.handled += batch.length - unsettled.size
     // A consumer that began cautiously widens its prefetch once a fresh (not redelivered) message went through.
     const fresh = new Set<Channel>()
@@ -251,8 +256,41 @@ export class Consumer<R> {
     for (const ch of fresh) void this.opts.broker.widen(ch)
   }
 
-  /** Settles exactly this delivery: never `multiple`, so nothing unsettled is ever covered by accident. */
+  /**
+   * Requeues the deliveries in `requeue`, then acks the rest. One `ack(multiple)` per channel only when
+   * every delivery it would cover is acked by this batch; otherwise each delivery on its own, so an
+   * unsettled delivery is never covered by accident.
+   */
+  private settleBatch(batch: ReadonlyArray<Delivery>, requeue: ReadonlySet<number>) {
+    const acks = new Map<Channel, Array<Delivery>>()
+    batch.forEach((d, i) => {
+      if (requeue.has(i)) return this.settle(d, "requeue")
+      let list = acks.get(d.channel)
+      if (list === undefined) acks.set(d.channel, (list = []))
+      list.push(d)
+    })
+    for (const [channel, deliveries] of acks) {
+      const pending = this.unsettled.get(channel)
+      const tags = new Set(deliveries.map((d) => d.msg.fields.deliveryTag))
+      const last = deliveries.reduce((a, b) => (b.msg.fields.deliveryTag > a.msg.fields.deliveryTag ? b : a))
+      const lastTag = last.msg.fields.deliveryTag
+      const coversOnlyThese = pending !== undefined && [...pending].every((t) => t > lastTag || tags.has(t))
+      if (deliveries.length > 1 && coversOnlyThese) {
+        try {
+          channel.ack(last.msg, true)
+        } catch {
+          // The channel died with the link: the broker redelivers, and the inbox makes that harmless.
+        }
+        for (const t of tags) pending.delete(t)
+      } else {
+        for (const d of deliveries) this.settle(d, "ack")
+      }
+    }
+  }
+
+  /** Settles exactly this delivery. */
   private settle(d: Delivery, how: "ack" | "requeue") {
+    this.unsettled.get(d.channel)?.delete(d.msg.fields.deliveryTag)
     try {
       if (how === "ack") d.channel.ack(d.msg)
       else d.channel.nack(d.msg, false, true)
