@@ -2,48 +2,30 @@
 // flow through the front door: no process dies, every accepted booking reaches one terminal state and
 // the invariants hold once the link is steady again (DESIGN §3.1, §7 I1–I6).
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type TcpProxy, type TestVhost } from "@bat/testing"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { pollUntil, type Fleet, type TcpProxy } from "@bat/testing"
 import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { startFleetBehindProxy, type FaultFleet } from "./faultFleet.ts"
 import { awaitTerminal, countByStatus, decided, expectSeatsAndMoneyAgree, payOnceKnown, type AcceptedBooking } from "./invariants.ts"
 
 const HOLD_TTL_MS = 20_000
 const FLAP_MS = Number(process.env.FLAP_MS ?? 60_000)
 const ADMIN = { email: "admin@flap.test", password: "admin-flap-password" }
 
-let vh: TestVhost
+let system: FaultFleet
 let proxy: TcpProxy
-let dataDir: string
 let fleet: Fleet
 
 beforeAll(async () => {
-  vh = await createTestVhost({ prefix: "bat-flap" })
-  proxy = await startTcpProxy(5672)
-  const viaProxy = new URL(vh.amqpUrl)
-  viaProxy.port = String(proxy.port)
-  dataDir = mkdtempSync(join(tmpdir(), "bat-flap-"))
-  fleet = await startFleet({
-    ports: "free",
-    env: {
-      ...process.env,
-      AMQP_URL: viaProxy.href,
-      DATA_DIR: dataDir,
-      HOLD_TTL_MS: String(HOLD_TTL_MS),
-      CLOCK_SKEW_GRACE_MS: "1000",
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password
-    }
+  system = await startFleetBehindProxy("bat-flap", {
+    HOLD_TTL_MS: String(HOLD_TTL_MS),
+    CLOCK_SKEW_GRACE_MS: "1000",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password
   })
+  ;({ fleet, proxy } = system)
 }, 90_000)
 
-afterAll(async () => {
-  await fleet?.stop()
-  await proxy?.close()
-  await vh?.cleanup()
-  rmSync(dataDir, { recursive: true, force: true })
-}, 30_000)
+afterAll(() => system?.stop(), 30_000)
 
 interface Attempt extends AcceptedBooking {
   readonly pay: boolean

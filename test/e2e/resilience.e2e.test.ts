@@ -2,47 +2,29 @@
 // stream of bookings, and the broker link cut and restored, with every accepted booking reaching exactly
 // one terminal state and no seat or payment left inconsistent.
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { createTestVhost, pollUntil, startFleet, startTcpProxy, type Fleet, type TcpProxy, type TestVhost } from "@bat/testing"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { pollUntil, type Fleet, type TcpProxy } from "@bat/testing"
 import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { startFleetBehindProxy, type FaultFleet } from "./faultFleet.ts"
 import { awaitTerminal, countByStatus, decided, expectSeatsAndMoneyAgree, payOnceKnown } from "./invariants.ts"
 
 const HOLD_TTL_MS = 4_000
 const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
 
-let vh: TestVhost
+let system: FaultFleet
 let proxy: TcpProxy
-let dataDir: string
 let fleet: Fleet
 
 beforeAll(async () => {
-  vh = await createTestVhost({ prefix: "bat-chaos" })
-  proxy = await startTcpProxy(5672)
-  const viaProxy = new URL(vh.amqpUrl)
-  viaProxy.port = String(proxy.port)
-  dataDir = mkdtempSync(join(tmpdir(), "bat-chaos-"))
-  fleet = await startFleet({
-    ports: "free",
-    env: {
-      ...process.env,
-      AMQP_URL: viaProxy.href,
-      DATA_DIR: dataDir,
-      HOLD_TTL_MS: String(HOLD_TTL_MS),
-      CLOCK_SKEW_GRACE_MS: "0", // one clock in this test: I4 within HOLD_TTL_MS + 5 s
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password
-    }
+  system = await startFleetBehindProxy("bat-chaos", {
+    HOLD_TTL_MS: String(HOLD_TTL_MS),
+    CLOCK_SKEW_GRACE_MS: "0", // one clock in this test: I4 within HOLD_TTL_MS + 5 s
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password
   })
+  ;({ fleet, proxy } = system)
 }, 90_000)
 
-afterAll(async () => {
-  await fleet?.stop()
-  await proxy?.close()
-  await vh?.cleanup()
-  rmSync(dataDir, { recursive: true, force: true })
-}, 30_000)
+afterAll(() => system?.stop(), 30_000)
 
 
 test("kill -9 of booking and payments and a cut broker link lose no accepted booking and break no invariant", async () => {

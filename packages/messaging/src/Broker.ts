@@ -139,9 +139,7 @@ export class Broker {
   }
 
   private async declareAndOpen(m: ChannelModel): Promise<void> {
-    const admin = await m.createChannel()
-    admin.on("error", () => {})
-    admin.on("close", () => {})
+    const admin = await this.scratchChannel(m)
     const last = await declareTopology(() => this.scratchChannel(m), admin, this.opts.topology, (msg) => this.log("error", msg))
     void last.close().catch(() => {})
     await this.openPublisher(m)

@@ -214,29 +214,30 @@ export class Consumer<R> {
         }
       }
     })
-    let unsettled = new Set<number>()
+    let requeue = new Set<number>()
     if (republish.length > 0) {
       try {
         await this.opts.broker.publish(republish.map((r) => r.message))
         for (const r of republish) {
-          if (r.message.routingKey.endsWith(".dlq")) this.parked++
-          else this.retried++
-          if (r.park) {
-            const d = batch[r.index]!
-            this.log("error", "message parked in the dead-letter queue", {
-              messageId: d.msg.properties.messageId,
-              type: d.msg.properties.type,
-              reason: r.park.reason,
-              error: r.park.error.slice(0, 2_000)
-            })
+          if (!r.park) {
+            this.retried++
+            continue
           }
+          this.parked++
+          const d = batch[r.index]!
+          this.log("error", "message parked in the dead-letter queue", {
+            messageId: d.msg.properties.messageId,
+            type: d.msg.properties.type,
+            reason: r.park.reason,
+            error: r.park.error.slice(0, 2_000)
+          })
         }
       } catch (e) {
         // Neither the retry nor the park is known to be in place: those deliveries go back to the queue now
         // (their inbox rows were rolled back with their savepoints, so they are applied again).
-        unsettled = new Set(republish.map((r) => r.index))
+        requeue = new Set(republish.map((r) => r.index))
         this.log("warn", "could not publish a batch's retries or parkings; returning those messages to the queue", {
-          messages: unsettled.size,
+          messages: requeue.size,
           error: String(e)
         })
       }
@@ -246,12 +247,12 @@ export class Consumer<R> {
     } catch (e) {
       this.log("warn", "before-ack hook failed", { error: String(e) })
     }
-    this.settleBatch(batch, unsettled)
-    this.handled += batch.length - unsettled.size
+    this.settleBatch(batch, requeue)
+    this.handled += batch.length - requeue.size
     // A consumer that began cautiously widens its prefetch once a fresh (not redelivered) message went through.
     const fresh = new Set<Channel>()
     batch.forEach((d, i) => {
-      if (!d.msg.fields.redelivered && !unsettled.has(i)) fresh.add(d.channel)
+      if (!d.msg.fields.redelivered && !requeue.has(i)) fresh.add(d.channel)
     })
     for (const ch of fresh) void this.opts.broker.widen(ch)
   }
