@@ -19,6 +19,33 @@ export type BookingFailureReason = typeof BookingFailureReason.Type
 
 export const Ticket = Schema.Struct({ ticketId: TicketId, seatNumber: SeatNumber })
 export type Ticket = typeof Ticket.Type
+
+/** Why a booking was cancelled (DESIGN §6 cascades, §10 customer cancellation). */
+export const CancellationReason = Schema.Literals(["screening_cancelled", "user_unregistered", "customer_cancelled"])
+export type CancellationReason = typeof CancellationReason.Type
+
+/** A compact JWS (header.payload.signature, base64url): a ticket's code a door verifies offline (DESIGN §10). */
+export const TICKET_CODE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/u
+export const TicketCode = Schema.String.check(
+  Schema.isMaxLength(2048),
+  Schema.isPattern(TICKET_CODE, { message: "Expected a ticket code (a compact JWS)" })
+)
+/**
+ * What a ticket code signs (EdDSA, `kid` of booking's key, published at `GET /tickets/.well-known/jwks.json`):
+ * enough for a door to know which seat of which screening it admits, without the booking database.
+ */
+export const TicketClaims = Schema.Struct({
+  ticketId: TicketId,
+  bookingId: BookingId,
+  screeningId: ScreeningId,
+  seatNumber: SeatNumber,
+  startsAt: IsoDateTime
+})
+export type TicketClaims = typeof TicketClaims.Type
+
+/** A booked ticket: its seat and, once booked, its code (absent only on events of an earlier version). */
+export const BookedTicket = Schema.Struct({ ticketId: TicketId, seatNumber: SeatNumber, code: Schema.optionalKey(TicketCode) })
+export type BookedTicket = typeof BookedTicket.Type
 export const SeatNumbers = Schema.Array(SeatNumber)
 
 /**
@@ -72,7 +99,7 @@ export const TicketBooked = Schema.Struct({
   bookingId: BookingId,
   userId: UserId,
   screeningId: ScreeningId,
-  tickets: Schema.Array(Ticket),
+  tickets: Schema.Array(BookedTicket),
   screening
 })
 export const TicketBookingFailed = Schema.Struct({
@@ -88,8 +115,18 @@ export const TicketCancelled = Schema.Struct({
   userId: UserId,
   screeningId: ScreeningId,
   tickets: Schema.Array(Ticket),
+  /** One of CancellationReason; kept an open string so an event of a later version still decodes. */
   reason: Schema.String,
   screening
+})
+
+/** A ticket was admitted at the door (DESIGN §10): at most once, and only while its booking is booked. */
+export const TicketAdmitted = Schema.Struct({
+  bookingId: BookingId,
+  ticketId: TicketId,
+  screeningId: ScreeningId,
+  seatNumber: SeatNumber,
+  admittedAt: IsoDateTime
 })
 
 /**

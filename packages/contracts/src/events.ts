@@ -27,6 +27,7 @@ export const catalog = {
   TicketBooked: { producer: "booking", schema: Booking.TicketBooked },
   TicketBookingFailed: { producer: "booking", schema: Booking.TicketBookingFailed },
   TicketCancelled: { producer: "booking", schema: Booking.TicketCancelled },
+  TicketAdmitted: { producer: "booking", schema: Booking.TicketAdmitted },
   UserBookingsClosed: { producer: "booking", schema: Booking.UserBookingsClosed },
   PaymentAttempted: { producer: "payments", schema: Payments.PaymentAttempted },
   PaymentSuccessful: { producer: "payments", schema: Payments.PaymentSuccessful },
