@@ -109,3 +109,25 @@ export const SeatMap = Schema.Struct({
   counts: Schema.Struct({ available: SeatCount, reserved: SeatCount, booked: SeatCount })
 })
 export type SeatMap = typeof SeatMap.Type
+
+/** A seat map's version: +1 for each applied change that altered at least one seat's status (0 before any). */
+export const SeatMapVersion = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+export type SeatMapVersion = typeof SeatMapVersion.Type
+
+/** The `snapshot` event of `GET /screenings/{id}/seats/stream`: the seat map as of `version`. */
+export const SeatMapSnapshot = Schema.Struct({
+  ...SeatMap.fields,
+  version: SeatMapVersion
+})
+export type SeatMapSnapshot = typeof SeatMapSnapshot.Type
+
+/** One seat's new status within a change of the seat map. */
+export const SeatChange = Schema.Struct({ seatNumber: SeatNumber, status: SeatStatus })
+export type SeatChange = typeof SeatChange.Type
+
+/** A `seats` event of `GET /screenings/{id}/seats/stream`: what changed to reach `version` from `version - 1`. */
+export const SeatChanges = Schema.Struct({
+  version: SeatMapVersion,
+  changes: Schema.Array(SeatChange)
+})
+export type SeatChanges = typeof SeatChanges.Type
