@@ -35,7 +35,8 @@ const smtp = new SMTPServer({
     callback()
   },
   onData(stream, session, callback) {
-    simpleParser(stream)
+    // skipImageLinks: keep the HTML's `cid:` references as sent, so a test can match them to the images.
+    simpleParser(stream, { skipImageLinks: true })
       .then((parsed) => {
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), parsed })
         callback()
@@ -281,5 +282,76 @@ describe("a permanent SMTP rejection", () => {
     // Counted where an operator looks.
     const ready = (await (await fetch(`${svc.url}/ready`)).json()) as { checks: { deliveries?: { failed: number } } }
     expect(ready.checks.deliveries?.failed).toBe(1)
+  })
+})
+
+describe("tickets at the door and cancellation on request (DESIGN §10)", () => {
+  /** A code shaped like booking's: a compact JWS of realistic length (header.payload.signature, base64url). */
+  const fakeCode = (seat: string) => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64url")
+    const payload = { ticketId: newId(), bookingId: newId(), screeningId: newId(), seatNumber: seat, startsAt: "2026-12-05T18:30:00Z" }
+    return `${b64(JSON.stringify({ alg: "EdDSA", kid: newId() }))}.${b64(JSON.stringify(payload))}.${b64(crypto.getRandomValues(new Uint8Array(64)).join(""))}`
+  }
+
+  test("the booked e-mail shows one inline QR image per ticket, each referenced from the HTML, and each code in the text", async () => {
+    const { userId, email } = await customer("Quinn Door")
+    const show = berlin("2026-12-05T18:30:00Z")
+    const booking = { bookingId: newId(), ...show, userId }
+    const booked = ["G1", "G2", "G3"].map((seatNumber) => ({ ticketId: newId(), seatNumber, code: fakeCode(seatNumber) }))
+    await send("TicketReserved", { ...booking, tickets: booked.map(({ ticketId, seatNumber }) => ({ ticketId, seatNumber })), amount: 3000, currency: "EUR", expiresAt: "2026-12-05T18:12:00Z" })
+    await send("TicketBooked", { ...booking, tickets: booked })
+    await pollUntil(() => mailsTo(email).some((m) => m.parsed.subject?.startsWith("Booked: ")), { message: "the booked e-mail", timeoutMs: 15_000 })
+    const mail = mailsTo(email).find((m) => m.parsed.subject?.startsWith("Booked: "))!
+    const text = textOf(mail)
+    const html = htmlOf(mail)
+    expect(mail.parsed.subject).toBe("Booked: Dune: Part Two, Sat 5 Dec 19:30 — seats G1, G2, G3")
+    const images = mail.parsed.attachments.filter((a) => a.contentType === "image/png")
+    expect(images).toHaveLength(3)
+    for (const t of booked) {
+      expect(text).toContain(`Seat ${t.seatNumber} — show this code at the door: ${t.code}`)
+      const image = images.find((a) => a.filename === `ticket-${t.seatNumber}.png`)
+      expect(image, `the image of ${t.seatNumber}`).toBeDefined()
+      expect(image!.contentDisposition).toBe("inline")
+      expect(image!.cid).toBeTruthy()
+      expect(html).toContain(`<img src="cid:${image!.cid}" alt="Ticket ${t.seatNumber} QR code"`)
+      // A PNG, and not an empty one.
+      expect([...image!.content.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      expect(image!.content.length).toBeGreaterThan(500)
+    }
+    expect(new Set(images.map((a) => a.cid)).size).toBe(3)
+    // The list and the stream say the tickets are ready, without a code blob.
+    const message = (svc.store.db.prepare("SELECT message FROM notifications WHERE booking_id = ? AND kind = 'booked'").get(booking.bookingId) as { message: string }).message
+    expect(message).toContain("Your tickets (3) are ready")
+    for (const t of booked) expect(message).not.toContain(t.code)
+    expect(text).toContain(message)
+  })
+
+  test("a booked e-mail of an event without codes says the tickets are in the booking and carries no image", async () => {
+    const { userId, email } = await customer("Olga Older")
+    await send("TicketBooked", { bookingId: newId(), ...berlin("2026-12-05T18:30:00Z"), userId, tickets: tickets("H9") })
+    await pollUntil(() => mailsTo(email).length === 1, { message: "the booked e-mail", timeoutMs: 15_000 })
+    const mail = mailsTo(email)[0]!
+    expect(textOf(mail)).toContain("Your tickets are in your booking")
+    expect(mail.parsed.attachments).toHaveLength(0)
+  })
+
+  test("a booking the customer cancelled is told as such, and the refund notice names the money and the screening", async () => {
+    const { userId, email } = await customer("Cal Cancel")
+    const booking = { bookingId: newId(), ...berlin("2026-12-05T18:30:00Z"), userId }
+    const seats = tickets("J1", "J2")
+    await send("TicketReserved", { ...booking, tickets: seats, amount: 2500, currency: "EUR", expiresAt: "2026-12-05T18:12:00Z" })
+    await send("TicketBooked", { ...booking, tickets: seats.map((t) => ({ ...t, code: fakeCode(t.seatNumber) })) })
+    await send("TicketCancelled", { ...booking, tickets: seats, reason: "customer_cancelled" })
+    await send("PaymentRefunded", { paymentId: newId(), bookingId: booking.bookingId, userId, amount: 2500, currency: "EUR" })
+    await pollUntil(() => mailsTo(email).length === 4, { message: "held, booked, cancelled and refunded e-mails", timeoutMs: 20_000 })
+    const cancelled = mailsTo(email).find((m) => m.parsed.subject?.startsWith("Cancelled: "))!
+    expect(cancelled.parsed.subject).toBe("Cancelled: Dune: Part Two, Sat 5 Dec 19:30 — as you asked")
+    expect(textOf(cancelled)).toContain(
+      "You cancelled your booking of seats J1, J2 for Dune: Part Two (Kino am Ufer & Söhne, Saal 3, Sat 5 Dec, 19:30 CET). The EUR 25.00 you paid will be refunded to your card"
+    )
+    expect(cancelled.parsed.attachments).toHaveLength(0)
+    const refunded = mailsTo(email).find((m) => m.parsed.subject?.startsWith("Refunded: "))!
+    expect(refunded.parsed.subject).toBe("Refunded: EUR 25.00 — Dune: Part Two, Sat 5 Dec 19:30")
+    expect(textOf(refunded)).toContain("We refunded EUR 25.00 to your card for seats J1, J2 at Dune: Part Two (Kino am Ufer & Söhne, Saal 3, Sat 5 Dec, 19:30 CET)")
   })
 })

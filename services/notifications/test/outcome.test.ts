@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { emailHtml, emailText, escapeHtml } from "../src/domain/emailBody.ts"
+import { emailHtml, emailText, escapeHtml, ticketImageCid } from "../src/domain/emailBody.ts"
 import { formatLocal } from "../src/domain/localTime.ts"
 import { formatMoney, isTerminal, noticeOf, reasonHeadline, reasonSentence, type ScreeningFacts } from "../src/domain/outcome.ts"
 import { deliveryBackoffMs } from "../src/app/Notifications.ts"
@@ -79,10 +79,57 @@ describe("human messages", () => {
   test("a booked notice states the amount charged, taken from the booking's earlier notice", () => {
     const n = noticeOf(
       { kind: "booked", bookingId: "b", userId: "u", screeningId: "s", tickets: [{ ticketId: "t", seatNumber: "A1" }] },
-      { screeningId: "s", ticketIds: ["t"], seatNumbers: ["A1"], screening: dune, money: { amount: 1250, currency: "EUR" } }
+      { screeningId: "s", ticketIds: ["t"], seatNumbers: ["A1"], screening: dune, money: { amount: 1250, currency: "EUR" }, booked: false }
     )
     expect(n.subject).toBe("Booked: Dune, Sat 5 Dec 19:30 — seat A1")
     expect(n.message).toContain("We charged EUR 12.50")
+    expect(n.ticketCodes).toEqual([])
+  })
+
+  test("a booked notice with codes says the tickets are ready, keeps the codes for the e-mail and out of the message", () => {
+    const codes = ["aaa.bbb.ccc", "ddd.eee.fff"]
+    const n = noticeOf({
+      kind: "booked",
+      bookingId: "b",
+      userId: "u",
+      screeningId: "s",
+      screening: dune,
+      tickets: [
+        { ticketId: "t1", seatNumber: "A1", code: codes[0] },
+        { ticketId: "t2", seatNumber: "A2", code: codes[1] }
+      ]
+    })
+    expect(n.message).toBe(
+      "Your booking is confirmed: seats A1, A2 for Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET). Your tickets (2) are ready: show their QR codes at the door. Enjoy the film!"
+    )
+    expect(n.ticketCodes).toEqual([
+      { ticketId: "t1", seatNumber: "A1", code: codes[0]! },
+      { ticketId: "t2", seatNumber: "A2", code: codes[1]! }
+    ])
+    const facts = { fullName: "Ann", kind: "booked" as const, bookingId: "b", message: n.message, screening: dune, seatNumbers: n.seatNumbers, money: undefined, ticketCodes: n.ticketCodes }
+    const text = emailText(facts)
+    expect(text).toContain(`Seat A1 — show this code at the door: ${codes[0]}`)
+    expect(text).toContain(`Seat A2 — show this code at the door: ${codes[1]}`)
+    const html = emailHtml(facts)
+    expect(html).toContain(`<img src="cid:${ticketImageCid("t1")}" alt="Ticket A1 QR code"`)
+    expect(html).toContain(`<img src="cid:${ticketImageCid("t2")}" alt="Ticket A2 QR code"`)
+    // An older event without codes: the e-mail points to the booking and shows no image.
+    const old = emailText({ ...facts, ticketCodes: [] })
+    expect(old).toContain("Your tickets are in your booking")
+    expect(emailHtml({ ...facts, ticketCodes: [] })).not.toContain("<img")
+  })
+
+  test("a booking the customer cancelled says so plainly, and that a refund follows when it was paid", () => {
+    const cancelled = { kind: "cancelled" as const, bookingId: "b", userId: "u", screeningId: "s", screening: dune, tickets: [{ ticketId: "t", seatNumber: "A1" }], reason: "customer_cancelled" }
+    const paid = noticeOf(cancelled, { screeningId: "s", ticketIds: ["t"], seatNumbers: ["A1"], screening: dune, money: { amount: 2500, currency: "EUR" }, booked: true })
+    expect(paid.subject).toBe("Cancelled: Dune, Sat 5 Dec 19:30 — as you asked")
+    expect(paid.message).toBe(
+      "You cancelled your booking of seat A1 for Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET). The EUR 25.00 you paid will be refunded to your card; we will tell you when it is."
+    )
+    const held = noticeOf(cancelled, { screeningId: "s", ticketIds: ["t"], seatNumbers: ["A1"], screening: dune, money: { amount: 2500, currency: "EUR" }, booked: false })
+    expect(held.message).toContain("You cancelled your booking of seat A1")
+    expect(held.message).toContain("If you paid the EUR 25.00, a refund to your card will follow.")
+    expect(reasonSentence("customer_cancelled")).not.toContain("_")
   })
 
   test("the e-mail's HTML part escapes every value", () => {

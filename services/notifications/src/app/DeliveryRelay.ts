@@ -2,6 +2,7 @@
 import type { Effect } from "effect"
 import { emailHtml, emailText, type EmailFacts } from "../domain/emailBody.ts"
 import { isPermanentMailFailure, type Mailer } from "../mail/Mailer.ts"
+import { ticketImages } from "../mail/ticketImages.ts"
 import { Notifications, type DeliveryResult, type RetryPolicy } from "./Notifications.ts"
 
 export interface DeliveryRelayOptions {
@@ -82,15 +83,18 @@ export class DeliveryRelay {
         message: d.message,
         screening: d.screening,
         seatNumbers: d.seatNumbers,
-        money: d.money
+        money: d.money,
+        ticketCodes: d.ticketCodes
       }
       try {
+        const inlineImages = d.kind === "booked" && d.ticketCodes.length > 0 ? await ticketImages(d.ticketCodes) : []
         await mailer.send({
           id: d.notificationId,
           to: { name: d.fullName, address: d.email },
           subject: d.subject,
           text: emailText(facts),
           html: emailHtml(facts),
+          inlineImages,
           date: new Date(d.createdAt)
         })
       } catch (e) {

@@ -29,6 +29,18 @@ interface Seat {
   readonly seatNumber: string
 }
 
+/** A booked ticket with the code a door scans (a compact JWS, DESIGN §10); absent on events of an earlier version. */
+interface BookedSeat extends Seat {
+  readonly code?: string | undefined
+}
+
+/** A ticket's code as the `booked` e-mail shows it: the seat, the code in text, and its QR image. */
+export interface TicketCode {
+  readonly ticketId: string
+  readonly seatNumber: string
+  readonly code: string
+}
+
 interface Base {
   readonly bookingId: string
   readonly userId: string
@@ -44,13 +56,15 @@ export interface BookingFacts {
   readonly seatNumbers: ReadonlyArray<string>
   readonly screening: ScreeningFacts | undefined
   readonly money: Money | undefined
+  /** A `booked` notice of the booking exists: it was paid for. */
+  readonly booked: boolean
 }
 
 /** The facts each kind of notification is made from (from the Ticket* events and PaymentRefunded). */
 export type Outcome =
   | (Base & { readonly kind: "reserved"; readonly tickets: ReadonlyArray<Seat>; readonly amount: number; readonly currency: string; readonly expiresAt: string })
   | (Base & { readonly kind: "reservation_failed"; readonly seatNumbers: ReadonlyArray<string>; readonly reason: string; readonly unavailableSeats: ReadonlyArray<string> })
-  | (Base & { readonly kind: "booked"; readonly tickets: ReadonlyArray<Seat> })
+  | (Base & { readonly kind: "booked"; readonly tickets: ReadonlyArray<BookedSeat> })
   | (Base & { readonly kind: "booking_failed"; readonly tickets: ReadonlyArray<Seat>; readonly reason: string })
   | (Base & { readonly kind: "cancelled"; readonly tickets: ReadonlyArray<Seat>; readonly reason: string })
   | {
@@ -77,7 +91,8 @@ const reasonSentences: Readonly<Record<string, string>> = {
   user_unregistered: "your account was closed",
   payment_declined: "your card was declined",
   payment_insufficient_funds: "your card had insufficient funds",
-  payment_expired: "the hold ran out before payment was received"
+  payment_expired: "the hold ran out before payment was received",
+  customer_cancelled: "you asked us to cancel it"
 }
 
 const isCode = (reason: string) => /^[a-z][a-z0-9_]{0,63}$/.test(reason)
@@ -142,6 +157,8 @@ export interface Notice {
   readonly screening: ScreeningFacts | undefined
   /** The money the notice speaks of (to pay, charged, refunded), when any. */
   readonly money: Money | undefined
+  /** The tickets' codes, on a `booked` notice whose event carried them; the e-mail shows each as a QR code. */
+  readonly ticketCodes: ReadonlyArray<TicketCode>
   /** The e-mail subject line. */
   readonly subject: string
   /** The human message, shown in lists and the stream and used as the e-mail body. */
@@ -174,6 +191,7 @@ export const noticeOf = (o: Outcome, earlier?: BookingFacts): Notice => {
       seatNumbers: earlier?.seatNumbers ?? [],
       screening,
       money,
+      ticketCodes: [],
       subject: `Refunded: ${formatMoney(o.amount, o.currency)} — ${screeningHeadline(screening)}`,
       message:
         `We refunded ${formatMoney(o.amount, o.currency)} to your card${seats} at ${screeningPhrase(screening)}. ` +
@@ -183,7 +201,7 @@ export const noticeOf = (o: Outcome, earlier?: BookingFacts): Notice => {
   const screening = o.screening ?? earlier?.screening
   const at = screeningPhrase(screening)
   const head = screeningHeadline(screening)
-  const common = { kind: o.kind, bookingId: o.bookingId, userId: o.userId, screeningId: o.screeningId, screening }
+  const common = { kind: o.kind, bookingId: o.bookingId, userId: o.userId, screeningId: o.screeningId, screening, ticketCodes: [] }
   switch (o.kind) {
     case "reserved": {
       const seats = seatsOf(o.tickets)
@@ -213,14 +231,25 @@ export const noticeOf = (o: Outcome, earlier?: BookingFacts): Notice => {
     case "booked": {
       const seats = seatsOf(o.tickets)
       const money = earlier?.money
+      const ticketCodes = o.tickets.flatMap((t) =>
+        t.code ? [{ ticketId: t.ticketId, seatNumber: t.seatNumber, code: t.code }] : []
+      )
+      // The codes themselves go only into the e-mail: the message is read in lists and the stream.
+      const ready =
+        ticketCodes.length === 0
+          ? ""
+          : ticketCodes.length === 1
+            ? " Your ticket is ready: show its QR code at the door."
+            : ` Your tickets (${ticketCodes.length}) are ready: show their QR codes at the door.`
       return {
         ...common,
         ...seats,
         money,
+        ticketCodes,
         subject: `Booked: ${head} — ${seatList(seats.seatNumbers)}`,
         message:
           `Your booking is confirmed: ${seatList(seats.seatNumbers)} for ${at}.` +
-          `${money ? ` We charged ${formatMoney(money.amount, money.currency)} to your card.` : ""} Enjoy the film!`
+          `${money ? ` We charged ${formatMoney(money.amount, money.currency)} to your card.` : ""}${ready} Enjoy the film!`
       }
     }
     case "booking_failed": {
@@ -238,6 +267,23 @@ export const noticeOf = (o: Outcome, earlier?: BookingFacts): Notice => {
     case "cancelled": {
       const seats = seatsOf(o.tickets)
       const money = earlier?.money
+      if (o.reason === "customer_cancelled") {
+        // The customer asked for it (DESIGN §10): say so plainly, and what happens to the money.
+        const refund = earlier?.booked
+          ? money
+            ? `The ${formatMoney(money.amount, money.currency)} you paid will be refunded to your card; we will tell you when it is.`
+            : "What you paid will be refunded to your card; we will tell you when it is."
+          : money
+            ? `If you paid the ${formatMoney(money.amount, money.currency)}, a refund to your card will follow.`
+            : "If you paid, a refund to your card will follow."
+        return {
+          ...common,
+          ...seats,
+          money,
+          subject: `Cancelled: ${head} — as you asked`,
+          message: `You cancelled your booking of ${seatList(seats.seatNumbers)} for ${at}. ${refund}`
+        }
+      }
       return {
         ...common,
         ...seats,

@@ -11,7 +11,16 @@ export interface OutgoingMail {
   readonly text: string
   /** The same as `text`, as simple HTML: the e-mail is multipart/alternative. */
   readonly html: string
+  /** Images the HTML part shows inline (`<img src="cid:…">`): the e-mail becomes multipart/related. */
+  readonly inlineImages?: ReadonlyArray<InlineImage>
   readonly date: Date
+}
+
+/** A PNG shown inside the HTML part, referred to by its Content-ID. */
+export interface InlineImage {
+  readonly cid: string
+  readonly filename: string
+  readonly content: Buffer
 }
 
 export interface Mailer {
@@ -27,6 +36,17 @@ const messageOf = (from: string, mail: OutgoingMail) => ({
   text: mail.text,
   html: mail.html,
   date: mail.date,
+  ...(mail.inlineImages && mail.inlineImages.length > 0
+    ? {
+        attachments: mail.inlineImages.map((i) => ({
+          cid: i.cid,
+          filename: i.filename,
+          content: i.content,
+          contentType: "image/png",
+          contentDisposition: "inline" as const
+        }))
+      }
+    : {}),
   messageId: `<${mail.id}@notifications.bookaticket>`
 })
 

@@ -2,7 +2,15 @@
 import type { NotificationsApi } from "@bat/contracts"
 import { Store, type Db } from "@bat/store"
 import { Context, Effect, Layer } from "effect"
-import { terminalKinds, type BookingFacts, type Money, type Notice, type NotificationKind, type ScreeningFacts } from "../domain/outcome.ts"
+import {
+  terminalKinds,
+  type BookingFacts,
+  type Money,
+  type Notice,
+  type NotificationKind,
+  type ScreeningFacts,
+  type TicketCode
+} from "../domain/outcome.ts"
 
 export interface NotificationRow {
   readonly notification_id: string
@@ -43,6 +51,8 @@ export interface DueDelivery {
   readonly screening: ScreeningFacts | undefined
   readonly seatNumbers: ReadonlyArray<string>
   readonly money: Money | undefined
+  /** The tickets' codes, on a `booked` notice whose event carried them. */
+  readonly ticketCodes: ReadonlyArray<TicketCode>
   readonly createdAt: string
   /** Null once the contact has been erased: the e-mail is then skipped. */
   readonly fullName: string | null
@@ -116,8 +126,8 @@ const makeRepo = (db: Db) => {
     nextSequence: db.prepare("SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM notifications WHERE user_id = ?"),
     insertNotification: db.prepare(
       `INSERT INTO notifications (notification_id, user_id, sequence, kind, booking_id, screening_id, ticket_ids,
-         seat_numbers, subject, message, channel, created_at, screening, amount, currency)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (booking_id, kind) DO NOTHING`
+         seat_numbers, subject, message, channel, created_at, screening, amount, currency, ticket_codes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (booking_id, kind) DO NOTHING`
     ),
     insertDelivery: db.prepare(
       "INSERT INTO deliveries (notification_id, status, next_attempt_at) VALUES (?, 'pending', ?)"
@@ -126,7 +136,7 @@ const makeRepo = (db: Db) => {
     after: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence > ? ORDER BY sequence ASC LIMIT ?"),
     due: db.prepare(
       `SELECT d.notification_id, n.kind, n.booking_id, d.attempts, n.subject, n.message, n.screening, n.seat_numbers,
-         n.amount, n.currency, n.created_at, c.full_name, c.email
+         n.amount, n.currency, n.ticket_codes, n.created_at, c.full_name, c.email
        FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
        LEFT JOIN contacts c ON c.user_id = n.user_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`
@@ -192,6 +202,7 @@ const makeRepo = (db: Db) => {
         const m = q.moneyOfBooking.get(bookingId) as { amount: number; currency: string } | undefined
         if (!r && !screening && !m) return undefined
         return {
+          booked: q.hasKind.get(bookingId, "booked") !== undefined,
           screeningId: r?.screening_id ?? null,
           ticketIds: r ? (JSON.parse(r.ticket_ids) as Array<string>) : [],
           seatNumbers: r ? (JSON.parse(r.seat_numbers) as Array<string>) : [],
@@ -222,7 +233,8 @@ const makeRepo = (db: Db) => {
           n.createdAt,
           n.screening ? JSON.stringify(n.screening) : null,
           n.money?.amount ?? null,
-          n.money?.currency ?? null
+          n.money?.currency ?? null,
+          n.ticketCodes.length > 0 ? JSON.stringify(n.ticketCodes) : null
         )
         if (inserted.changes === 0) return undefined
         if (n.channel === "email") q.insertDelivery.run(n.notificationId, now)
@@ -248,6 +260,7 @@ const makeRepo = (db: Db) => {
             seat_numbers: string
             amount: number | null
             currency: string | null
+            ticket_codes: string | null
             created_at: string
             full_name: string | null
             email: string | null
@@ -263,6 +276,7 @@ const makeRepo = (db: Db) => {
             screening: screeningOf(r.screening),
             seatNumbers: JSON.parse(r.seat_numbers) as Array<string>,
             money: r.amount !== null && r.currency !== null ? { amount: r.amount, currency: r.currency } : undefined,
+            ticketCodes: r.ticket_codes ? (JSON.parse(r.ticket_codes) as Array<TicketCode>) : [],
             createdAt: r.created_at,
             fullName: r.full_name,
             email: r.email

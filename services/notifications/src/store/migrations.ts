@@ -95,5 +95,14 @@ export const migrations: ReadonlyArray<Migration> = [
     ALTER TABLE notifications ADD COLUMN amount INTEGER;
     ALTER TABLE notifications ADD COLUMN currency TEXT;
     `
+  },
+  {
+    version: 4,
+    name: "the booked e-mail carries each ticket's code",
+    sql: `
+    -- JSON [{ticketId, seatNumber, code}] on a 'booked' notice whose TicketBooked carried codes (DESIGN §10):
+    -- the e-mail shows each as a QR code and in text. Never part of the list or the stream.
+    ALTER TABLE notifications ADD COLUMN ticket_codes TEXT;
+    `
   }
 ]
