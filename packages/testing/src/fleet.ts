@@ -275,6 +275,21 @@ const resolvePolicy = (restart: FleetOptions["restart"]): RestartPolicy | undefi
   return policy;
 };
 
+/**
+ * Opt-in CPU profiling for benchmarks: with `BAT_CPU_PROF_DIR` set, each service (or only those named
+ * in the comma-separated `BAT_CPU_PROF_SERVICES`) runs under `bun --cpu-prof` and writes
+ * `<dir>/<service>-<time>.cpuprofile` when it exits.
+ */
+export const cpuProfileArgs = (env: Readonly<Record<string, string>>, service: string): string[] => {
+  const dir = env.BAT_CPU_PROF_DIR;
+  if (dir === undefined || dir === "") return [];
+  const only = (env.BAT_CPU_PROF_SERVICES ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (only.length > 0 && !only.includes(service)) return [];
+  const target = resolve(process.cwd(), dir);
+  mkdirSync(target, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${target}`, `--cpu-prof-name=${service}-${Date.now()}.cpuprofile`];
+};
+
 const isAlive = (entry: Running): boolean => entry.proc.exitCode === null && entry.proc.signalCode === null;
 
 const pumpLines = async (
@@ -367,7 +382,7 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
   };
 
   const spawn = (service: ServiceManifest): Running => {
-    const proc = Bun.spawn([process.execPath, "src/main.ts"], {
+    const proc = Bun.spawn([process.execPath, ...cpuProfileArgs(env, service.name), "src/main.ts"], {
       cwd: service.dir,
       env: { ...env, PORT: String(ports[service.name]) },
       stdin: "ignore",
