@@ -12,6 +12,8 @@ export interface ProblemBody {
   readonly detail: string
   readonly code: string
   readonly errors?: ReadonlyArray<FieldError>
+  /** Extension members (RFC 9457 §3.2) a code documents, e.g. `admittedAt` of `already_admitted`. */
+  readonly [extension: string]: unknown
 }
 
 const statusTitles: Record<number, string> = {
@@ -37,6 +39,8 @@ export class HttpProblem extends Error {
   readonly errors: ReadonlyArray<FieldError> | undefined
   /** Response headers the status calls for, such as a 405's `Allow`. */
   readonly headers: Readonly<Record<string, string>>
+  /** Extension members (RFC 9457 §3.2) the body carries besides the standard ones; they never replace those. */
+  readonly extensions: Readonly<Record<string, unknown>>
 
   constructor(opts: {
     status: number
@@ -45,6 +49,7 @@ export class HttpProblem extends Error {
     detail?: string
     errors?: ReadonlyArray<FieldError>
     headers?: Readonly<Record<string, string>>
+    extensions?: Readonly<Record<string, unknown>>
     cause?: unknown
   }) {
     const title = opts.title ?? titleForStatus(opts.status)
@@ -56,10 +61,12 @@ export class HttpProblem extends Error {
     this.detail = detail
     this.errors = opts.errors
     this.headers = opts.headers ?? {}
+    this.extensions = opts.extensions ?? {}
   }
 
   toJSON(): ProblemBody {
     return {
+      ...this.extensions,
       // A URN: stable and unique per code, without pretending to be a page someone can open.
       type: `urn:bookaticket:problem:${this.code}`,
       title: this.title,
@@ -83,6 +90,8 @@ export interface ProblemMapping {
   readonly code: string
   readonly title?: string
   readonly detail?: (error: any) => string
+  /** Extension members the problem body carries, taken from the error (e.g. the first `admittedAt`). */
+  readonly extensions?: (error: any) => Readonly<Record<string, unknown>>
 }
 
 export type ProblemTable = Readonly<Record<string, ProblemMapping>>
@@ -105,6 +114,7 @@ export const problemFromTable = (error: unknown, table: ProblemTable): HttpProbl
     code: mapping.code,
     title,
     detail: mapping.detail?.(error) ?? (message !== "" ? message : title),
+    ...(mapping.extensions === undefined ? {} : { extensions: mapping.extensions(error) }),
   })
 }
 

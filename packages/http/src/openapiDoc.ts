@@ -5,6 +5,9 @@ import { schema } from "./schema.ts"
 /** Statuses a route may list problem codes under. */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 422 | 503
 
+/** What a success body may be: JSON, an event stream, or an SVG image. */
+export type SuccessContentType = "application/json" | "text/event-stream" | "image/svg+xml"
+
 /** Who may call an operation. */
 export type OperationAuth = "none" | "user" | "staff" | "owner"
 
@@ -30,10 +33,15 @@ export interface OperationDoc {
     /** The success body (its encoded, on-the-wire form). None for 204. */
     readonly schema?: Schema.Top
     readonly description?: string
-    readonly contentType?: "application/json" | "text/event-stream"
+    readonly contentType?: SuccessContentType
   }
   /** Problem codes this operation can answer, by status, besides the automatic ones. */
   readonly problems?: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
+  /**
+   * Extension members some of a status's problems carry (RFC 9457 §3.2), as a struct of optional keys:
+   * e.g. `409: Schema.Struct({ admittedAt: Schema.optionalKey(IsoTimestamp) })`.
+   */
+  readonly problemMembers?: Partial<Record<ProblemStatus, Schema.Top>>
   /** Request headers the route reads (e.g. `Idempotency-Key`, `Last-Event-ID`). */
   readonly requestHeaders?: ReadonlyArray<RequestHeaderDoc>
   /** Other answers that are not problems, by status (e.g. `/ready`'s 503 with its checks). */
@@ -56,9 +64,10 @@ export interface OperationDocData {
     readonly status: 200 | 201 | 202 | 204
     readonly jsonSchema?: Record<string, unknown>
     readonly description?: string
-    readonly contentType: "application/json" | "text/event-stream"
+    readonly contentType: SuccessContentType
   }
   readonly problems: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
+  readonly problemMembers?: Partial<Record<ProblemStatus, Record<string, unknown>>>
   readonly requestHeaders: ReadonlyArray<RequestHeaderDoc>
   readonly responses?: Readonly<Record<number, { readonly description: string; readonly jsonSchema?: Record<string, unknown>; readonly contentType?: string }>>
 }
@@ -83,6 +92,13 @@ export const operation = (doc: OperationDoc): { detail: Record<string, unknown> 
       contentType: doc.ok.contentType ?? "application/json",
     },
     problems: doc.problems ?? {},
+    ...(doc.problemMembers === undefined
+      ? {}
+      : {
+          problemMembers: Object.fromEntries(
+            Object.entries(doc.problemMembers).map(([status, members]) => [status, wireJsonSchema(members as Schema.Top)]),
+          ),
+        }),
     requestHeaders: doc.requestHeaders ?? [],
     ...(doc.responses === undefined
       ? {}

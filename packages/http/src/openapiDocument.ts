@@ -236,7 +236,14 @@ const operationIdOf = (method: string, path: string): string => {
 
 const codesText = (codes: ReadonlyArray<string>) => `Codes: ${codes.map((c) => `\`${c}\``).join(", ")}.`
 
-const problemResponse = (status: number, codes: ReadonlyArray<string>): Json => ({
+/** The properties of a `problemMembers` struct, embedded, none of them required (they belong to some codes only). */
+const memberProperties = (members: Json | undefined, components: Record<string, unknown>): Json => {
+  if (members === undefined) return {}
+  const embedded = embed(members, components)
+  return isObject(embedded.properties) ? embedded.properties : {}
+}
+
+const problemResponse = (status: number, codes: ReadonlyArray<string>, members: Json = {}): Json => ({
   description: `${statusDescriptions[status] ?? titleForStatus(status)}. ${codesText(codes)}`,
   ...(status === 401
     ? { headers: { "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string", const: "Bearer" } } } }
@@ -246,7 +253,7 @@ const problemResponse = (status: number, codes: ReadonlyArray<string>): Json => 
       schema: {
         allOf: [
           { $ref: PROBLEM_REF },
-          { type: "object", properties: { status: { const: status }, code: { type: "string", enum: [...codes] } } },
+          { type: "object", properties: { ...members, status: { const: status }, code: { type: "string", enum: [...codes] } } },
         ],
       },
     },
@@ -327,7 +334,9 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
                 schema:
                   ok.contentType === "text/event-stream"
                     ? { type: "string", description: "A stream of server-sent events." }
-                    : ok.jsonSchema === undefined
+                    : ok.contentType === "image/svg+xml"
+                      ? { type: "string", description: "An SVG image." }
+                      : ok.jsonSchema === undefined
                       ? {}
                       : embed(ok.jsonSchema, components),
               },
@@ -345,7 +354,8 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
   }
   for (const status of [...problems.keys()].sort((a, b) => a - b)) {
     if (responses[String(status)] !== undefined) continue
-    responses[String(status)] = problemResponse(status, problems.get(status)!)
+    const members = doc?.problemMembers?.[status as ProblemStatus]
+    responses[String(status)] = problemResponse(status, problems.get(status)!, memberProperties(members, components))
   }
 
   const { [OPERATION_DOC_KEY]: _, hide: __, responses: ___, security: ____, ...rest } = detail

@@ -3,6 +3,7 @@ import { log, type BootOptions } from "@bat/http"
 import { Layer } from "effect"
 import { Bookings } from "./app/Bookings.ts"
 import { BookingSettings, Ids, settingsFrom } from "./app/BookingSettings.ts"
+import { TicketCodes } from "./app/TicketCodes.ts"
 import { handlers } from "./events/handlers.ts"
 import { problems } from "./http/problems.ts"
 import { bookingRoutes } from "./http/routes.ts"
@@ -18,7 +19,12 @@ export const bookingService = (env?: Readonly<Record<string, string | undefined>
   migrations,
   layer: (_store, config) =>
     Bookings.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(BookingRepo.layer, Layer.succeed(BookingSettings, settingsFrom(config)), Ids.layer))
+      Layer.provideMerge(Layer.mergeAll(
+          BookingRepo.layer,
+          Layer.succeed(BookingSettings, settingsFrom(config)),
+          Ids.layer,
+          TicketCodes.layer
+        ))
     ),
   handlers: () => handlers,
   routes: bookingRoutes,

@@ -180,7 +180,9 @@ describe("payment outcomes", () => {
     const booked = await h.awaitStatus(bookingId, user, ["booked"])
     expect(booked.expiresAt).toBeUndefined()
     const event = await eventOf(bookingId, "TicketBooked")
-    expect(event.data).toEqual({ bookingId, userId: user, screeningId: view.screeningId, tickets: view.tickets })
+    // The tickets of the reservation, each now with its code (the booked view shows the same).
+    expect(booked.tickets).toEqual(view.tickets.map((t: object) => ({ ...t, code: expect.any(String) })))
+    expect(event.data).toEqual({ bookingId, userId: user, screeningId: view.screeningId, tickets: booked.tickets })
     expect(event.causationId).toBe(paidEvent.id)
     expect(rows(h, "SELECT DISTINCT status FROM tickets WHERE booking_id = ?", bookingId)).toEqual([{ status: "booked" }])
   })

@@ -18,6 +18,8 @@ export interface Harness {
   readonly url: string
   readonly svc: RunningService
   readonly vhost: TestVhost
+  /** The service's data directory (booking.db). */
+  readonly dataDir: string
   /** A bearer token for `userId` with `role`. */
   token(userId: string, role?: "customer" | "staff"): Promise<string>
   /** A request to the service with the user's token (when given) and a JSON body. */
@@ -78,6 +80,7 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
     url: running.url,
     svc: running,
     vhost,
+    dataDir: data.dir,
     token,
     call: async (method, path, opts = {}) => {
       const headers: Record<string, string> = { ...opts.headers }
@@ -174,3 +177,30 @@ export const outboxSeq = (h: Harness): number =>
 /** Events committed to the outbox after `seq` (they are published by the relay afterwards). */
 export const outboxSince = (h: Harness, seq: number): Array<Envelope<any>> =>
   rows<{ body: string }>(h, "SELECT body FROM outbox WHERE seq > ? ORDER BY seq", seq).map((r) => JSON.parse(r.body))
+
+/** PaymentSuccessful for a reserved booking, as payments publishes it. */
+export const paymentSuccessful = (booking: { bookingId: string; userId: string; amount: number; currency: string }, paymentId = newId()) =>
+  ({
+    paymentId,
+    bookingId: booking.bookingId,
+    userId: booking.userId,
+    amount: booking.amount,
+    currency: booking.currency,
+    transactionDate: new Date().toISOString()
+  }) as EventData<"PaymentSuccessful">
+
+/** Books `seats` as `userId`, waits for the reservation, publishes its successful payment and waits until booked. */
+export const bookAndPay = async (
+  h: Harness,
+  userId: string,
+  screeningId: string,
+  seats: ReadonlyArray<string>,
+  paymentId = newId()
+): Promise<{ bookingId: string; paymentId: string; amount: number; currency: string; view: any }> => {
+  const bookingId = await book(h, userId, screeningId, seats)
+  const reserved = await h.awaitStatus(bookingId, userId, ["reserved", "failed"])
+  if (reserved.status !== "reserved") throw new Error(`booking ${bookingId} failed: ${reserved.reason}`)
+  await h.publish("PaymentSuccessful", paymentSuccessful({ bookingId, userId, amount: reserved.amount, currency: reserved.currency }, paymentId))
+  const view = await h.awaitStatus(bookingId, userId, ["booked"])
+  return { bookingId, paymentId, amount: reserved.amount, currency: reserved.currency, view }
+}

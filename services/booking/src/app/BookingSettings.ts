@@ -10,17 +10,19 @@ export interface BookingSettingsShape {
   readonly maxSeatsPerUser: number
   /** From this delivery attempt on, an attempt whose screening is still unknown fails `unknown_screening`. */
   readonly unknownScreeningAttempts: number
+  /** A booked booking may be cancelled by its customer until this many minutes before the start (CANCEL_CUTOFF_MINUTES, default 60). */
+  readonly cancelCutoffMinutes: number
 }
 
 export class BookingSettings extends Context.Service<BookingSettings, BookingSettingsShape>()(
   "booking/app/BookingSettings"
 ) {}
 
-
 export const settingsFrom = (config: ServiceConfig): BookingSettingsShape => ({
   holdTtlMs: config.holdTtlMs,
   maxSeatsPerUser: intSetting(config.env, "MAX_SEATS_PER_USER", 10, 1),
-  unknownScreeningAttempts: intSetting(config.env, "UNKNOWN_SCREENING_ATTEMPTS", 4, 1)
+  unknownScreeningAttempts: intSetting(config.env, "UNKNOWN_SCREENING_ATTEMPTS", 4, 1),
+  cancelCutoffMinutes: intSetting(config.env, "CANCEL_CUTOFF_MINUTES", 60, 0)
 })
 
 /** Where new booking and ticket ids come from (UUIDv7 in production). */

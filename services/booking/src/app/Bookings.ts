@@ -1,30 +1,49 @@
 // The booking use cases, shared by the HTTP routes and the event handlers. Each one is a single
 // transaction: the guarded state change and the events it causes commit together or not at all.
-import { IDEMPOTENCY_KEY_TTL_MS, toIso, type Booking, type BookingApi, type BookingId, type Envelope, type EventData, type EventPayload, type EventType } from "@bat/contracts"
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  toIso,
+  type Booking,
+  type BookingApi,
+  type BookingId,
+  type Envelope,
+  type EventData,
+  type EventPayload,
+  type EventType
+} from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
 import {
+  AlreadyAdmitted,
   BookingNotFound,
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
+  TicketNotFound,
+  TicketNotValid,
+  WrongScreening,
+  cancellableUntil,
   decide,
   paymentFailureReason,
+  refuseCancellation,
+  type CancellationRefusal,
   type ScreeningFacts
 } from "../domain/Booking.ts"
 import {
   BookingRepo,
-  makeBookingRepo,
   type BookingRow,
   type ScreeningNames,
   type ScreeningRow,
-  type TicketRow
+  type TicketRow,
+  type TicketStateRow
 } from "../store/BookingRepo.ts"
 import { BookingSettings, Ids } from "./BookingSettings.ts"
+import { TicketCodes } from "./TicketCodes.ts"
 
 const PRODUCER = "booking"
 const BOOK_ROUTE = "POST /tickets/book"
+const CHECKIN_ROUTE = "POST /tickets/checkin"
 
 export interface BookInput {
   readonly userId: string
@@ -50,8 +69,20 @@ export interface Viewer {
   readonly role: "customer" | "staff"
 }
 
-const requestHash = (r: BookingApi.BookRequest): string =>
-  createHash("sha256").update(JSON.stringify({ screeningId: r.screeningId, seatNumbers: r.seatNumbers })).digest("hex")
+export interface CheckinInput {
+  /** The staff member scanning: idempotency keys are theirs. */
+  readonly scannerId: string
+  readonly request: BookingApi.CheckinRequest
+  readonly idempotencyKey?: string | undefined
+}
+
+const sha256 = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
+
+const requestHash = (r: BookingApi.BookRequest): string => sha256({ screeningId: r.screeningId, seatNumbers: r.seatNumbers })
+
+const checkinHash = (r: BookingApi.CheckinRequest): string => sha256({ code: r.code, screeningId: r.screeningId ?? null })
+
+const visibleTo = (b: BookingRow, viewer: Viewer): boolean => b.user_id === viewer.userId || viewer.role === "staff"
 
 /**
  * The names a ScreeningScheduled/ScreeningUpdated carries (DESIGN §9); an event published before the
@@ -85,10 +116,38 @@ const screeningFactsOf = (
   return { screening: { screeningId, startsAt: toIso(sc.starts_at), movieTitle, cinemaName, hallName, timeZone } }
 }
 
+/**
+ * A ticket as the booking view shows it: its code while it is booked (a cancelled ticket's code admits no
+ * one, so it is not shown), and when it was admitted, if it was.
+ */
+const ticketViewOf = (t: TicketStateRow): BookingApi.TicketView => ({
+  ticketId: t.ticket_id,
+  seatNumber: t.seat_number,
+  ...(t.status === "booked" && t.code !== null ? { code: t.code } : {}),
+  ...(t.admitted_at !== null ? { admittedAt: toIso(t.admitted_at) } : {})
+})
+
+/**
+ * Until when the customer may cancel: a reserved booking until its hold ends, a booked one until the
+ * cut-off before the start (unless a ticket was admitted, or the start is unknown); otherwise never.
+ */
+const cancellableUntilOf = (
+  row: BookingRow,
+  tickets: ReadonlyArray<TicketStateRow>,
+  screening: ScreeningRow | undefined,
+  cutoffMs: number
+): { cancellableUntil?: string } => {
+  if (row.status === "reserved" && row.expires_at !== null) return { cancellableUntil: toIso(row.expires_at) }
+  if (row.status !== "booked" || tickets.some((t) => t.admitted_at !== null)) return {}
+  const until = cancellableUntil(screening?.starts_at ?? null, cutoffMs)
+  return until === null ? {} : { cancellableUntil: toIso(until) }
+}
+
 const viewOf = (
   row: BookingRow,
-  tickets: ReadonlyArray<TicketRow>,
-  screening: ScreeningRow | undefined
+  tickets: ReadonlyArray<TicketStateRow>,
+  screening: ScreeningRow | undefined,
+  cutoffMs: number
 ): BookingApi.BookingView => ({
   bookingId: row.booking_id,
   userId: row.user_id,
@@ -96,11 +155,12 @@ const viewOf = (
   screening: screeningViewOf(row.screening_id, screening),
   status: row.status,
   seatNumbers: JSON.parse(row.seat_numbers) as Array<string>,
-  tickets: tickets as BookingApi.BookingView["tickets"],
+  tickets: tickets.map(ticketViewOf),
   amount: row.amount,
   currency: row.currency,
   ...(row.status === "reserved" && row.expires_at !== null ? { expiresAt: toIso(row.expires_at) } : {}),
-  ...(row.reason !== null ? { reason: row.reason as NonNullable<BookingApi.BookingView["reason"]> } : {}),
+  ...(row.reason !== null ? { reason: row.reason as BookingApi.BookingReason } : {}),
+  ...cancellableUntilOf(row, tickets, screening, cutoffMs),
   createdAt: toIso(row.created_at)
 })
 
@@ -109,6 +169,10 @@ const make = Effect.gen(function* () {
   const repo = yield* BookingRepo
   const settings = yield* BookingSettings
   const ids = yield* Ids
+  const codes = yield* TicketCodes
+  const cutoffMs = settings.cancelCutoffMinutes * 60_000
+  const view_ = (b: BookingRow, screening: ScreeningRow | undefined = repo.findScreening(b.screening_id)) =>
+    viewOf(b, repo.ticketStatesOf(b.booking_id), screening, cutoffMs)
 
   const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
     store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
@@ -118,7 +182,7 @@ const make = Effect.gen(function* () {
   const factsOf = (screeningId: string) => screeningFactsOf(screeningId, repo.findScreening(screeningId))
 
   /** booked or reserved → cancelled, its tickets too, and TicketCancelled; a no-op (false) for any other state. */
-  const cancel = (b: BookingRow, reason: "screening_cancelled" | "user_unregistered", causationId: string, now: number): boolean => {
+  const cancel = (b: BookingRow, reason: Booking.CancellationReason, causationId: string | null, now: number): boolean => {
     if (!repo.markCancelled(b.booking_id, reason, now)) return false
     repo.moveLiveTickets(b.booking_id, "cancelled", now)
     emit(
@@ -249,7 +313,10 @@ const make = Effect.gen(function* () {
     )
   })
 
-  /** PaymentSuccessful: a reserved booking becomes booked; any other state ignores it (payments refunds). */
+  /**
+   * PaymentSuccessful: a reserved booking becomes booked and each ticket gets its code (signed here, in the
+   * transaction, and stored only when the transition happens); any other state ignores it (payments refunds).
+   */
   const confirmPayment = Effect.fn("Bookings.confirmPayment")(function* (
     data: EventData<"PaymentSuccessful">,
     delivery: Delivery
@@ -259,6 +326,21 @@ const make = Effect.gen(function* () {
       Effect.sync(() => {
         const b = repo.findBooking(data.bookingId)
         if (b === undefined || !repo.markBooked(b.booking_id, now)) return
+        const startsAt = repo.findScreening(b.screening_id)?.starts_at ?? null
+        type Coded = EventPayload<"TicketBooked">["tickets"][number]
+        const tickets = repo.ticketsOf(b.booking_id).map((t): Coded => {
+          // A reserved booking's screening always has its start; without one there is nothing true to sign.
+          if (startsAt === null) return t
+          const code = codes.sign({
+            ticketId: t.ticketId,
+            bookingId: b.booking_id,
+            screeningId: b.screening_id,
+            seatNumber: t.seatNumber,
+            startsAt: toIso(startsAt)
+          } as Booking.TicketClaims)
+          repo.setTicketCode(t.ticketId, code)
+          return { ...t, code }
+        })
         repo.moveLiveTickets(b.booking_id, "booked", now)
         emit(
           "TicketBooked",
@@ -266,7 +348,7 @@ const make = Effect.gen(function* () {
             bookingId: b.booking_id,
             userId: b.user_id,
             screeningId: b.screening_id,
-            tickets: ticketsData(repo.ticketsOf(b.booking_id)),
+            tickets,
             ...factsOf(b.screening_id)
           },
           b.booking_id,
@@ -417,10 +499,8 @@ const make = Effect.gen(function* () {
   /** The booking, for its owner or staff; anyone else is told it does not exist. */
   const view = Effect.fn("Bookings.view")(function* (bookingId: string, viewer: Viewer) {
     const b = repo.findBooking(bookingId)
-    if (b === undefined || (b.user_id !== viewer.userId && viewer.role !== "staff")) {
-      return yield* new BookingNotFound({ bookingId })
-    }
-    return viewOf(b, repo.ticketsOf(b.booking_id), repo.findScreening(b.screening_id))
+    if (b === undefined || !visibleTo(b, viewer)) return yield* new BookingNotFound({ bookingId })
+    return view_(b)
   })
 
   /** The user's bookings, newest first; `before` is the last booking id of the previous page. */
@@ -434,9 +514,109 @@ const make = Effect.gen(function* () {
       return screenings.get(id)
     }
     return {
-      items: page.map((b) => viewOf(b, repo.ticketsOf(b.booking_id), screeningOf(b.screening_id))),
+      items: page.map((b) => view_(b, screeningOf(b.screening_id))),
       nextLastId: rows.length > limit ? page[page.length - 1]!.booking_id : null
     }
+  })
+
+  /** A booked ticket's code, for its booking's owner or staff (the QR code shows it). */
+  const ticketCode = Effect.fn("Bookings.ticketCode")(function* (bookingId: string, ticketId: string, viewer: Viewer) {
+    const b = repo.findBooking(bookingId)
+    if (b === undefined || !visibleTo(b, viewer)) return yield* new BookingNotFound({ bookingId })
+    const t = repo.findTicket(ticketId)
+    if (t === undefined || t.booking_id !== b.booking_id) return yield* new TicketNotFound({ bookingId, ticketId })
+    if (t.status !== "booked" || t.code === null) return yield* new TicketNotValid({ ticketId, status: t.status })
+    return t.code
+  })
+
+  /**
+   * Admits the ticket a scanned code names (DESIGN §10): the signature and claims are checked first (no
+   * database), then one guarded UPDATE admits it only while booked and not admitted, with TicketAdmitted in
+   * the same transaction. A scanner's repeat with its Idempotency-Key gets its first admission back.
+   */
+  const checkin = Effect.fn("Bookings.checkin")(function* (input: CheckinInput) {
+    const key = input.idempotencyKey
+    const hash = key === undefined ? "" : checkinHash(input.request)
+    /** The admission this scanner's key already answered with, if any. */
+    const replay = (now: number): Effect.Effect<BookingApi.Admission | undefined, IdempotencyKeyReused> => {
+      if (key === undefined) return Effect.succeed(undefined)
+      const prior = repo.findIdempotencyKey(input.scannerId, CHECKIN_ROUTE, key)
+      if (prior === undefined || prior.created_at <= now - IDEMPOTENCY_KEY_TTL_MS) return Effect.succeed(undefined)
+      if (prior.request_hash !== hash) return Effect.fail(new IdempotencyKeyReused({ key }))
+      return Effect.succeed(JSON.parse(prior.response) as BookingApi.Admission)
+    }
+    const earlier = yield* replay(yield* Clock.currentTimeMillis)
+    if (earlier !== undefined) return earlier
+    const claims = yield* codes.verify(input.request.code)
+    const door = input.request.screeningId
+    if (door !== undefined && door !== claims.screeningId) {
+      return yield* new WrongScreening({ ticketId: claims.ticketId, screeningId: claims.screeningId, expected: door })
+    }
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.flatMap(replay(now), (again): Effect.Effect<BookingApi.Admission, AlreadyAdmitted | TicketNotValid> => {
+        // A concurrent repeat of the same key committed while this one verified the code.
+        if (again !== undefined) return Effect.succeed(again)
+        const admitted = repo.admit(claims.ticketId, now)
+        const t = repo.findTicket(claims.ticketId)
+        if (!admitted || t === undefined) {
+          if (t?.admitted_at != null) {
+            return Effect.fail(new AlreadyAdmitted({ ticketId: t.ticket_id, admittedAt: toIso(t.admitted_at) }))
+          }
+          return Effect.fail(new TicketNotValid({ ticketId: claims.ticketId, status: t?.status ?? "unknown" }))
+        }
+        const admission: BookingApi.Admission = {
+          ticketId: t.ticket_id,
+          bookingId: t.booking_id,
+          seatNumber: t.seat_number,
+          screening: screeningViewOf(t.screening_id, repo.findScreening(t.screening_id)),
+          admittedAt: toIso(now)
+        }
+        emit(
+          "TicketAdmitted",
+          {
+            bookingId: t.booking_id,
+            ticketId: t.ticket_id,
+            screeningId: t.screening_id,
+            seatNumber: t.seat_number,
+            admittedAt: admission.admittedAt
+          } as EventPayload<"TicketAdmitted">,
+          t.booking_id,
+          null
+        )
+        if (key !== undefined) {
+          repo.saveIdempotencyKey(input.scannerId, CHECKIN_ROUTE, key, hash, 200, JSON.stringify(admission), now)
+        }
+        return Effect.succeed(admission)
+      })
+    )
+  })
+
+  /**
+   * A customer (or staff) cancels a booking (DESIGN §10): the rules of `refuseCancellation`, then the same
+   * guarded transition the cascades use, the tickets cancelled and TicketCancelled `customer_cancelled`, in
+   * one transaction. Payments closes the hold or refunds the payment on that event.
+   */
+  const cancelByCustomer = Effect.fn("Bookings.cancelByCustomer")(function* (bookingId: string, viewer: Viewer) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.suspend((): Effect.Effect<BookingApi.BookingView, BookingNotFound | CancellationRefusal> => {
+        const b = repo.findBooking(bookingId)
+        if (b === undefined || !visibleTo(b, viewer)) return Effect.fail(new BookingNotFound({ bookingId }))
+        const screening = repo.findScreening(b.screening_id)
+        const refusal = refuseCancellation({
+          bookingId,
+          status: b.status,
+          startsAt: screening?.starts_at ?? null,
+          firstAdmission: repo.firstAdmission(bookingId) ?? null,
+          cutoffMs,
+          now
+        })
+        if (refusal !== undefined) return Effect.fail(refusal)
+        cancel(b, "customer_cancelled", null, now)
+        return Effect.succeed(view_(repo.findBooking(bookingId)!, screening))
+      })
+    )
   })
 
   /** Forgets idempotency keys older than 24 h. */
@@ -456,6 +636,10 @@ const make = Effect.gen(function* () {
     unregisterUser,
     view,
     listOfUser,
+    ticketCode,
+    checkin,
+    cancelByCustomer,
+    jwks: codes.jwks,
     pruneIdempotencyKeys
   }
 })

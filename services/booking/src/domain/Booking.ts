@@ -76,3 +76,98 @@ export const decide = (f: AttemptFacts): Decision => {
 /** Booking reason for a failed payment: `payment_` + the payment's reason. */
 export const paymentFailureReason = (reason: "declined" | "insufficient_funds" | "expired"): Reason =>
   `payment_${reason}` as const
+
+// ---------------------------------------------------------------------------------------------------
+// Tickets at the door and customer cancellation (DESIGN §10)
+
+export class TicketNotFound extends Schema.TaggedError<TicketNotFound>()("TicketNotFound", {
+  bookingId: Schema.String,
+  ticketId: Schema.String
+}) {}
+
+/** The ticket exists but does not admit anyone: its booking is not (or no longer) booked. */
+export class TicketNotValid extends Schema.TaggedError<TicketNotValid>()("TicketNotValid", {
+  ticketId: Schema.String,
+  status: Schema.String
+}) {}
+
+/** A scanned code this service did not sign, or whose claims are not a ticket's. */
+export class InvalidTicketCode extends Schema.TaggedError<InvalidTicketCode>()("InvalidTicketCode", {
+  reason: Schema.Literals(["signature", "shape"])
+}) {}
+
+export class WrongScreening extends Schema.TaggedError<WrongScreening>()("WrongScreening", {
+  ticketId: Schema.String,
+  screeningId: Schema.String,
+  expected: Schema.String
+}) {}
+
+/** A ticket was admitted before (at `admittedAt`); it is not admitted again nor cancelled. */
+export class AlreadyAdmitted extends Schema.TaggedError<AlreadyAdmitted>()("AlreadyAdmitted", {
+  ticketId: Schema.String,
+  admittedAt: Schema.String
+}) {}
+
+export class BookingPending extends Schema.TaggedError<BookingPending>()("BookingPending", {
+  bookingId: Schema.String
+}) {}
+
+export class BookingNotCancellable extends Schema.TaggedError<BookingNotCancellable>()("BookingNotCancellable", {
+  bookingId: Schema.String,
+  status: Schema.String
+}) {}
+
+export class CancellationClosed extends Schema.TaggedError<CancellationClosed>()("CancellationClosed", {
+  bookingId: Schema.String,
+  closedAt: Schema.NullOr(Schema.String)
+}) {}
+
+export class ScreeningNotFound extends Schema.TaggedError<ScreeningNotFound>()("ScreeningNotFound", {
+  screeningId: Schema.String
+}) {}
+
+/** What a customer cancellation is decided on. */
+export interface CancellationFacts {
+  readonly bookingId: string
+  readonly status: "pending" | "reserved" | "booked" | "failed" | "cancelled"
+  /** The screening's start as the projection knows it; null when unknown. */
+  readonly startsAt: number | null
+  /** The first admission of any of the booking's tickets; null when none was admitted. */
+  readonly firstAdmission: { readonly ticketId: string; readonly admittedAt: number } | null
+  readonly cutoffMs: number
+  readonly now: number
+}
+
+export type CancellationRefusal = BookingPending | BookingNotCancellable | CancellationClosed | AlreadyAdmitted
+
+/** Until when a booking may be cancelled: a booked one up to the cut-off before its start; null when unknown. */
+export const cancellableUntil = (startsAt: number | null, cutoffMs: number): number | null =>
+  startsAt === null ? null : startsAt - cutoffMs
+
+/**
+ * DESIGN §10: reserved → cancelled at once; booked → cancelled until the cut-off before the start (a started
+ * screening is past it; an unknown start cannot be shown to be before it), never once a ticket was admitted;
+ * pending → not yet; failed and cancelled → never. Undefined means: cancel.
+ */
+export const refuseCancellation = (f: CancellationFacts): CancellationRefusal | undefined => {
+  switch (f.status) {
+    case "reserved":
+      return undefined
+    case "pending":
+      return new BookingPending({ bookingId: f.bookingId })
+    case "failed":
+    case "cancelled":
+      return new BookingNotCancellable({ bookingId: f.bookingId, status: f.status })
+    case "booked": {
+      if (f.firstAdmission !== null) {
+        const { ticketId, admittedAt } = f.firstAdmission
+        return new AlreadyAdmitted({ ticketId, admittedAt: new Date(admittedAt).toISOString() })
+      }
+      const until = cancellableUntil(f.startsAt, f.cutoffMs)
+      if (until === null || f.now > until) {
+        return new CancellationClosed({ bookingId: f.bookingId, closedAt: until === null ? null : new Date(until).toISOString() })
+      }
+      return undefined
+    }
+  }
+}

@@ -3,6 +3,47 @@ import type { ProblemTable } from "@bat/http"
 
 export const problems: ProblemTable = {
   BookingNotFound: { status: 404, code: "booking_not_found", detail: () => "No such booking." },
+  TicketNotFound: { status: 404, code: "ticket_not_found", detail: () => "This booking has no such ticket." },
+  ScreeningNotFound: { status: 404, code: "screening_not_found", detail: () => "No such screening." },
+  TicketNotValid: {
+    status: 409,
+    code: "ticket_not_valid",
+    detail: () => "This ticket is not valid: its booking is not booked (cancelled, failed or not paid yet)."
+  },
+  WrongScreening: {
+    status: 409,
+    code: "wrong_screening",
+    detail: () => "This ticket is for another screening."
+  },
+  AlreadyAdmitted: {
+    status: 409,
+    code: "already_admitted",
+    detail: (e: { admittedAt: string }) => `This ticket was already admitted at ${e.admittedAt}.`,
+    extensions: (e: { admittedAt: string }) => ({ admittedAt: e.admittedAt })
+  },
+  BookingPending: {
+    status: 409,
+    code: "booking_pending",
+    detail: () => "This booking is still being decided; try again in a moment."
+  },
+  BookingNotCancellable: {
+    status: 409,
+    code: "booking_not_cancellable",
+    detail: (e: { status: string }) => `This booking is ${e.status} and cannot be cancelled.`
+  },
+  CancellationClosed: {
+    status: 409,
+    code: "cancellation_closed",
+    detail: (e: { closedAt: string | null }) =>
+      e.closedAt === null
+        ? "This booking can no longer be cancelled."
+        : `This booking could be cancelled until ${e.closedAt}; that time has passed.`
+  },
+  InvalidTicketCode: {
+    status: 422,
+    code: "invalid_ticket_code",
+    detail: () => "This is not a ticket code of ours: its signature or its contents are not valid."
+  },
   IdempotencyKeyReused: {
     status: 422,
     code: "idempotency_key_reused",

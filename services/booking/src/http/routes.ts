@@ -1,7 +1,17 @@
 // The /tickets routes: authenticate, decode, call a use case, encode.
-import { BookingApi, Uuid } from "@bat/contracts"
-import { idempotencyKeyHeader, idempotencyKeyOf, makeCursor, operation, schema, type ServiceContext } from "@bat/http"
+import { BookingApi, IsoTimestamp, UsersApi, Uuid } from "@bat/contracts"
+import {
+  idempotencyKeyHeader,
+  idempotencyKeyOf,
+  makeCursor,
+  operation,
+  requireRole,
+  schema,
+  type ServiceContext
+} from "@bat/http"
+import { Effect, Schema } from "effect"
 import { Elysia } from "elysia"
+import QRCode from "qrcode"
 import { Bookings } from "../app/Bookings.ts"
 
 
@@ -9,8 +19,18 @@ import { Bookings } from "../app/Bookings.ts"
 const cursor = makeCursor("bookings", Uuid)
 
 const tags = ["tickets"]
+const doorTags = ["door"]
+const reportTags = ["reports"]
 /** Every route verifies the token against the users service's keys, which may be out of reach. */
 const authUnavailable = { 503: ["auth_unavailable"] } as const
+/** `already_admitted` carries the ticket's first admission time as a member of the problem. */
+const admittedMember = {
+  409: Schema.Struct({
+    admittedAt: Schema.optionalKey(IsoTimestamp).annotate({
+      description: "With `already_admitted`: when the ticket was first admitted (UTC)."
+    })
+  })
+}
 
 export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
   new Elysia({ prefix: "/tickets" })
@@ -79,6 +99,112 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
           auth: "user",
           ok: { status: 200, schema: BookingApi.BookingPage },
           problems: { 422: ["invalid_cursor"], ...authUnavailable }
+        })
+      }
+    )
+    .get(
+      "/.well-known/jwks.json",
+      async ({ set }) => {
+        set.headers["cache-control"] = "public, max-age=300"
+        return ctx.run(Bookings.use((b) => Effect.succeed(b.jwks)))
+      },
+      {
+        response: { 200: schema(UsersApi.Jwks) },
+        ...operation({
+          summary: "Public keys that verify ticket codes",
+          description:
+            "A JSON Web Key Set (RFC 7517) of Ed25519 keys. A ticket's `code` is a compact JWS (`alg` EdDSA, `typ` " +
+            "`bat-ticket+jwt`, `kid` naming one of these keys) over `{ticketId, bookingId, screeningId, seatNumber, " +
+            "startsAt}`, so a door can verify it without the booking service. Cacheable for 5 minutes.",
+          tags: doorTags,
+          auth: "none",
+          ok: { status: 200, schema: UsersApi.Jwks }
+        })
+      }
+    )
+    .get(
+      "/bookings/:bookingId/tickets/:ticketId/qr.svg",
+      async ({ headers, params, set }) => {
+        const principal = await ctx.auth.authenticate(headers)
+        const code = await ctx.run(Bookings.use((b) => b.ticketCode(params.bookingId, params.ticketId, principal)))
+        const svg = await QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+        set.headers["content-type"] = "image/svg+xml"
+        set.headers["cache-control"] = "private, max-age=300"
+        return svg
+      },
+      {
+        params: schema(BookingApi.TicketParams),
+        ...operation({
+          summary: "A booked ticket's code as a QR code (SVG), for its owner or staff",
+          description:
+            "The QR code holds the ticket's `code` (error correction M). 404 for anyone but the owner and staff; " +
+            "409 `ticket_not_valid` while the ticket has no valid code (its booking is not booked).",
+          tags,
+          auth: "owner",
+          ok: { status: 200, contentType: "image/svg+xml", description: "The QR code of the ticket's code." },
+          problems: { 404: ["booking_not_found", "ticket_not_found"], 409: ["ticket_not_valid"], ...authUnavailable }
+        })
+      }
+    )
+    .post(
+      "/checkin",
+      async ({ headers, body }) => {
+        const scanner = requireRole(await ctx.auth.authenticate(headers), "staff")
+        const key = idempotencyKeyOf(headers)
+        return ctx.run(
+          Bookings.use((b) => b.checkin({ scannerId: scanner.userId, request: body, idempotencyKey: key }))
+        )
+      },
+      {
+        body: schema(BookingApi.CheckinRequest),
+        response: { 200: schema(BookingApi.Admission) },
+        ...operation({
+          summary: "Admit the ticket a scanned code names (staff, at the door)",
+          description:
+            "Verifies the code's signature, then admits the ticket once: a second scan, from any door, is 409 " +
+            "`already_admitted` carrying the first `admittedAt`. `ticket_not_valid`: the booking is not booked " +
+            "(cancelled, failed); `wrong_screening`: `screeningId` was given and the ticket is for another one; " +
+            "`invalid_ticket_code`: not a code this service signed, or not a ticket's. An `Idempotency-Key` (per " +
+            "scanner, kept 24 h) returns that scanner's first admission again; the same key with another body is 422 " +
+            "`idempotency_key_reused`.",
+          tags: doorTags,
+          auth: "staff",
+          ok: { status: 200, schema: BookingApi.Admission, description: "Admitted now." },
+          problems: {
+            409: ["already_admitted", "ticket_not_valid", "wrong_screening"],
+            422: ["invalid_ticket_code", "idempotency_key_reused"],
+            ...authUnavailable
+          },
+          problemMembers: admittedMember,
+          requestHeaders: [idempotencyKeyHeader]
+        })
+      }
+    )
+    .post(
+      "/bookings/:bookingId/cancel",
+      async ({ headers, params }) => {
+        const principal = await ctx.auth.authenticate(headers)
+        return ctx.run(Bookings.use((b) => b.cancelByCustomer(params.bookingId, principal)))
+      },
+      {
+        params: schema(BookingApi.BookingParams),
+        response: { 200: schema(BookingApi.BookingView) },
+        ...operation({
+          summary: "Cancel a booking (its owner or staff)",
+          description:
+            "A reserved booking is cancelled at once (its seats are freed, its hold closed); a booked one until " +
+            "`cancellableUntil` (`CANCEL_CUTOFF_MINUTES` before the start), then 409 `cancellation_closed`; a booking " +
+            "with an admitted ticket is 409 `already_admitted`; a pending one 409 `booking_pending` (ask again once " +
+            "it is decided); a failed or cancelled one 409 `booking_not_cancellable`. Payments refunds what was paid.",
+          tags,
+          auth: "owner",
+          ok: { status: 200, schema: BookingApi.BookingView, description: "The booking, now cancelled." },
+          problems: {
+            404: ["booking_not_found"],
+            409: ["cancellation_closed", "already_admitted", "booking_pending", "booking_not_cancellable"],
+            ...authUnavailable
+          },
+          problemMembers: admittedMember
         })
       }
     )

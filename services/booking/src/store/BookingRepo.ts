@@ -47,6 +47,17 @@ export interface TicketRow {
   readonly seatNumber: string
 }
 
+/** A ticket as the booking view and the door see it. */
+export interface TicketStateRow {
+  readonly ticket_id: string
+  readonly booking_id: string
+  readonly screening_id: string
+  readonly seat_number: string
+  readonly status: TicketStatus
+  readonly code: string | null
+  readonly admitted_at: number | null
+}
+
 export interface NewBooking {
   readonly bookingId: string
   readonly userId: string
@@ -89,6 +100,22 @@ export const makeBookingRepo = (db: Db) => {
     ),
     ticketsOf: db.prepare(
       `SELECT ticket_id AS ticketId, seat_number AS seatNumber FROM tickets WHERE booking_id = ? ORDER BY rowid`
+    ),
+    ticketStatesOf: db.prepare(
+      `SELECT ticket_id, booking_id, screening_id, seat_number, status, code, admitted_at FROM tickets
+       WHERE booking_id = ? ORDER BY rowid`
+    ),
+    findTicket: db.prepare(
+      `SELECT ticket_id, booking_id, screening_id, seat_number, status, code, admitted_at FROM tickets WHERE ticket_id = ?`
+    ),
+    setCode: db.prepare(`UPDATE tickets SET code = ? WHERE ticket_id = ?`),
+    // The one statement that admits: a booked ticket not admitted yet, so a second scan finds nothing to change.
+    admit: db.prepare(
+      `UPDATE tickets SET admitted_at = ?, updated_at = ? WHERE ticket_id = ? AND status = 'booked' AND admitted_at IS NULL`
+    ),
+    firstAdmission: db.prepare(
+      `SELECT ticket_id AS ticketId, admitted_at AS admittedAt FROM tickets
+       WHERE booking_id = ? AND admitted_at IS NOT NULL ORDER BY admitted_at, ticket_id LIMIT 1`
     ),
     findScreening: db.prepare(
       `SELECT screening_id, revision, status, starts_at, price_amount, currency, seats_known,
@@ -205,6 +232,15 @@ export const makeBookingRepo = (db: Db) => {
     listOfUser: (userId: string, before: string | undefined, limit: number) =>
       (before === undefined ? s.listFirst.all(userId, limit) : s.listAfter.all(userId, before, limit)) as Array<BookingRow>,
     ticketsOf: (bookingId: string) => s.ticketsOf.all(bookingId) as Array<TicketRow>,
+    ticketStatesOf: (bookingId: string) => s.ticketStatesOf.all(bookingId) as Array<TicketStateRow>,
+    findTicket: (ticketId: string) => s.findTicket.get(ticketId) as TicketStateRow | undefined,
+    setTicketCode: (ticketId: string, code: string): void => {
+      s.setCode.run(code, ticketId)
+    },
+    /** True when this call admitted the ticket; false when it was not booked or admitted already. */
+    admit: (ticketId: string, now: number): boolean => s.admit.run(now, now, ticketId).changes === 1,
+    firstAdmission: (bookingId: string) =>
+      s.firstAdmission.get(bookingId) as { readonly ticketId: string; readonly admittedAt: number } | undefined,
 
     findScreening: (screeningId: string) => s.findScreening.get(screeningId) as ScreeningRow | undefined,
     projectScheduled: (sc: ScheduledScreening, now: number): void => {

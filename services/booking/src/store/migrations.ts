@@ -1,4 +1,5 @@
-// The booking database: the screenings projection, unregistered users, bookings, tickets and idempotency keys.
+// The booking database: the screenings projection, unregistered users, bookings, tickets, idempotency keys,
+// the ticket signing key and the payments booking has seen.
 import type { Migration } from "@bat/store"
 
 export const migrations: ReadonlyArray<Migration> = [
@@ -88,5 +89,19 @@ export const migrations: ReadonlyArray<Migration> = [
     ALTER TABLE screenings ADD COLUMN cinema_name TEXT;
     ALTER TABLE screenings ADD COLUMN hall_name TEXT;
     ALTER TABLE screenings ADD COLUMN time_zone TEXT;`
+  },
+  {
+    version: 5,
+    name: "ticket codes and admissions",
+    // The key that signs ticket codes (DESIGN §10), generated once; each booked ticket keeps its code and,
+    // once admitted at the door, when (set once: the guarded UPDATE of a check-in).
+    sql: `CREATE TABLE signing_keys (
+      kid TEXT PRIMARY KEY,
+      public_jwk TEXT NOT NULL,
+      private_jwk TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE tickets ADD COLUMN code TEXT;
+    ALTER TABLE tickets ADD COLUMN admitted_at INTEGER;`
   }
 ]

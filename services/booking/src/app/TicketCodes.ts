@@ -1,0 +1,77 @@
+// Ticket codes (DESIGN §10): compact JWS over TicketClaims, signed with booking's Ed25519 key (generated
+// once, persisted in booking.db, published at /tickets/.well-known/jwks.json) and verified at the door.
+import { Booking, type UsersApi } from "@bat/contracts"
+import { Store } from "@bat/store"
+import { Clock, Context, Effect, Layer, Result, Schema } from "effect"
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from "jose"
+import { createPrivateKey, sign as signBytes, type JsonWebKeyInput, type KeyObject } from "node:crypto"
+import { InvalidTicketCode } from "../domain/Booking.ts"
+import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "../store/SigningKeyRepo.ts"
+
+const ALG = "EdDSA"
+/** The `typ` of a ticket code's header: it is not an access token, and a token is not a ticket. */
+export const TICKET_CODE_TYPE = "bat-ticket+jwt"
+
+export interface TicketCodesShape {
+  /** The public keys, as served at /tickets/.well-known/jwks.json. */
+  readonly jwks: UsersApi.Jwks
+  /**
+   * A code for the claims. Synchronous (node's Ed25519 signing), so it runs inside the transaction that
+   * books the tickets: the consumer applies a message in one synchronous transaction, where jose's
+   * asynchronous signing cannot run. The result is a standard compact JWS any JOSE library verifies.
+   */
+  readonly sign: (claims: Booking.TicketClaims) => string
+  /** The claims of a code this service signed; `InvalidTicketCode` for a bad signature, a foreign key or a wrong shape. */
+  readonly verify: (code: string) => Effect.Effect<Booking.TicketClaims, InvalidTicketCode>
+}
+
+/** A fresh key pair; its id is the RFC 7638 thumbprint of the public key. */
+const generateSigningKey = async (): Promise<StoredKey> => {
+  const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true })
+  const publicJwk = await exportJWK(publicKey)
+  const kid = await calculateJwkThumbprint(publicJwk)
+  const meta = { kid, alg: ALG, use: "sig" }
+  return { kid, publicJwk: { ...publicJwk, ...meta }, privateJwk: { ...(await exportJWK(privateKey)), ...meta } }
+}
+
+const base64url = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
+const decodeClaims = Schema.decodeUnknownResult(Booking.TicketClaims)
+
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  let key = currentSigningKey(store.db)
+  if (key === undefined) {
+    const generated = yield* Effect.promise(generateSigningKey)
+    const now = yield* Clock.currentTimeMillis
+    store.transactSync(() => insertSigningKey(store.db, generated, now))
+    key = currentSigningKey(store.db) ?? generated
+  }
+  const { kid } = key
+  const privateKey: KeyObject = createPrivateKey({ key: key.privateJwk, format: "jwk" } as JsonWebKeyInput)
+  const jwks = { keys: publicSigningKeys(store.db) } as unknown as UsersApi.Jwks
+  const keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
+  const header = base64url(JSON.stringify({ alg: ALG, kid, typ: TICKET_CODE_TYPE }))
+
+  const sign = (c: Booking.TicketClaims): string => {
+    const claims = { ticketId: c.ticketId, bookingId: c.bookingId, screeningId: c.screeningId, seatNumber: c.seatNumber, startsAt: c.startsAt }
+    const input = `${header}.${base64url(JSON.stringify(claims))}`
+    return `${input}.${base64url(signBytes(null, Buffer.from(input), privateKey))}`
+  }
+
+  const verify = (code: string): Effect.Effect<Booking.TicketClaims, InvalidTicketCode> =>
+    Effect.tryPromise({
+      try: () => jwtVerify(code, keySet, { algorithms: [ALG], typ: TICKET_CODE_TYPE }),
+      catch: () => new InvalidTicketCode({ reason: "signature" })
+    }).pipe(
+      Effect.flatMap(({ payload }) => {
+        const claims = decodeClaims(payload)
+        return Result.isSuccess(claims) ? Effect.succeed(claims.success) : Effect.fail(new InvalidTicketCode({ reason: "shape" }))
+      })
+    )
+
+  return TicketCodes.of({ jwks, sign, verify })
+})
+
+export class TicketCodes extends Context.Service<TicketCodes, TicketCodesShape>()("booking/app/TicketCodes") {
+  static readonly layer = Layer.effect(TicketCodes, make)
+}

@@ -1,0 +1,46 @@
+// SQL over the ticket signing key: generated once and persisted, so codes stay valid across restarts.
+import type { Db } from "@bat/store"
+import type { JWK } from "jose"
+
+export interface StoredKey {
+  readonly kid: string
+  readonly publicJwk: JWK
+  readonly privateJwk: JWK
+}
+
+interface Row {
+  kid: string
+  public_jwk: string
+  private_jwk: string
+}
+
+const toKey = (r: Row): StoredKey => ({
+  kid: r.kid,
+  publicJwk: JSON.parse(r.public_jwk) as JWK,
+  privateJwk: JSON.parse(r.private_jwk) as JWK
+})
+
+/** The key new codes are signed with: the newest one. */
+export const currentSigningKey = (db: Db): StoredKey | undefined => {
+  const r = db
+    .prepare<[], Row>("SELECT kid, public_jwk, private_jwk FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT 1")
+    .get()
+  return r === undefined ? undefined : toKey(r)
+}
+
+/** Every public key: a key no longer signing still verifies the codes it signed. */
+export const publicSigningKeys = (db: Db): Array<JWK> =>
+  db
+    .prepare<[], { public_jwk: string }>("SELECT public_jwk FROM signing_keys ORDER BY created_at DESC, kid DESC")
+    .all()
+    .map((r) => JSON.parse(r.public_jwk) as JWK)
+
+/** Stores a key unless one with the same id exists. */
+export const insertSigningKey = (db: Db, key: StoredKey, now: number): void => {
+  db.prepare("INSERT OR IGNORE INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?)").run(
+    key.kid,
+    JSON.stringify(key.publicJwk),
+    JSON.stringify(key.privateJwk),
+    now
+  )
+}

@@ -1,0 +1,159 @@
+// Check-in at the door (DESIGN §10, I8): a ticket is admitted exactly once, also when doors scan it at the
+// same instant; only a booked ticket is admitted; a code must carry booking's signature and a ticket's claims.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { newId } from "@bat/contracts"
+import { expectProblem, pollUntil } from "@bat/testing"
+import { importJWK, SignJWT } from "jose"
+import { bookAndPay, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
+
+let h: Harness
+let screeningId: string
+let otherScreeningId: string
+
+beforeAll(async () => {
+  h = await startHarness()
+  const seats = ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"]
+  screeningId = (await schedule(h, scheduled({ seats, names: { movieTitle: "Heat", cinemaName: "Roxy", hallName: "Hall 1", timeZone: "Europe/Berlin" } }))).screeningId
+  otherScreeningId = (await schedule(h, scheduled({ seats }))).screeningId
+})
+afterAll(async () => {
+  await h?.stop()
+})
+
+const checkin = (scanner: string, body: unknown, key?: string, role: "staff" | "customer" = "staff") =>
+  h.call("POST", "/tickets/checkin", { userId: scanner, role, body, ...(key === undefined ? {} : { headers: { "idempotency-key": key } }) })
+
+const admittedEvents = (ticketId: string) => h.emitted.filter((e) => e.type === "TicketAdmitted" && e.data.ticketId === ticketId)
+const admittedInOutbox = (ticketId: string) =>
+  rows<{ n: number }>(h, "SELECT count(*) AS n FROM outbox WHERE type = 'TicketAdmitted' AND json_extract(body, '$.data.ticketId') = ?", ticketId)[0]!.n
+
+describe("POST /tickets/checkin", () => {
+  test("50 concurrent scans of one code from two doors admit it once; the other 49 are already_admitted with the first time", async () => {
+    const owner = newId()
+    const { bookingId, view } = await bookAndPay(h, owner, screeningId, ["A1"])
+    const ticket = view.tickets[0]
+    const [doorA, doorB] = [newId(), newId()]
+    // Even requests come from door A, odd ones from door B. The first 26 carry keys door-0..door-12 — the same
+    // strings at both doors, but keys belong to their scanner, so no two requests share a key and every one is
+    // decided on its own: exactly one admission, 49 refusals. The other 24 carry no key.
+    const requests = Array.from({ length: 50 }, (_, i) => ({
+      scanner: i % 2 === 0 ? doorA : doorB,
+      key: i < 26 ? `door-${Math.floor(i / 2)}` : undefined
+    }))
+    const answers = await Promise.all(
+      requests.map(async (r) => {
+        const res = await checkin(r.scanner, { code: ticket.code, screeningId }, r.key)
+        return { ...r, status: res.status, body: (await res.json()) as any }
+      })
+    )
+    const admitted = answers.filter((a) => a.status === 200)
+    const refused = answers.filter((a) => a.status !== 200)
+    expect(admitted).toHaveLength(1)
+    const winner = admitted[0]!
+    expect(winner.body).toEqual({
+      ticketId: ticket.ticketId,
+      bookingId,
+      seatNumber: "A1",
+      screening: {
+        screeningId,
+        startsAt: expect.any(String),
+        movieTitle: "Heat",
+        cinemaName: "Roxy",
+        hallName: "Hall 1",
+        timeZone: "Europe/Berlin"
+      },
+      admittedAt: expect.any(String)
+    })
+    expect(refused).toHaveLength(49)
+    for (const r of refused) {
+      expect(r.status).toBe(409)
+      expect(r.body).toMatchObject({ code: "already_admitted", admittedAt: winner.body.admittedAt })
+    }
+    // Every keyed request again: the winner's key answers its admission again, every other key is refused again.
+    for (const r of requests.filter((q) => q.key !== undefined)) {
+      const res = await checkin(r.scanner, { code: ticket.code, screeningId }, r.key)
+      const body = (await res.json()) as any
+      if (r.scanner === winner.scanner && r.key === winner.key) expect({ status: res.status, body }).toEqual({ status: 200, body: winner.body })
+      else expect({ status: res.status, code: body.code, admittedAt: body.admittedAt }).toEqual({ status: 409, code: "already_admitted", admittedAt: winner.body.admittedAt })
+    }
+    const shown = (await (await h.call("GET", `/tickets/bookings/${bookingId}`, { userId: owner })).json()) as any
+    expect(shown.tickets[0]).toEqual({ ...ticket, admittedAt: winner.body.admittedAt })
+    await pollUntil(() => admittedEvents(ticket.ticketId).length > 0)
+    expect(admittedInOutbox(ticket.ticketId)).toBe(1)
+    expect(admittedEvents(ticket.ticketId).map((e) => e.data)).toEqual([
+      { bookingId, ticketId: ticket.ticketId, screeningId, seatNumber: "A1", admittedAt: winner.body.admittedAt }
+    ])
+  })
+
+  test("a scanner's Idempotency-Key returns its first admission; the same key with another code is idempotency_key_reused", async () => {
+    const { view } = await bookAndPay(h, newId(), screeningId, ["A2", "A3"])
+    const [t1, t2] = view.tickets
+    const door = newId()
+    const first = await checkin(door, { code: t1.code }, "scan-1")
+    expect(first.status).toBe(200)
+    const body = await first.json()
+    const again = await checkin(door, { code: t1.code }, "scan-1")
+    expect({ status: again.status, body: await again.json() }).toEqual({ status: 200, body })
+    await expectProblem(await checkin(door, { code: t2.code }, "scan-1"), 422, "idempotency_key_reused")
+    await expectProblem(await checkin(door, { code: t1.code, screeningId }, "scan-1"), 422, "idempotency_key_reused")
+    const otherDoor = await expectProblem(await checkin(newId(), { code: t1.code }, "scan-1"), 409, "already_admitted")
+    expect(otherDoor.admittedAt).toBe((body as any).admittedAt)
+    expect((await checkin(door, { code: t2.code }, "scan-2")).status).toBe(200)
+  })
+
+  test("a cancelled booking's ticket is ticket_not_valid and is not admitted", async () => {
+    const owner = newId()
+    const { bookingId, view } = await bookAndPay(h, owner, screeningId, ["A4"])
+    expect((await h.call("POST", `/tickets/bookings/${bookingId}/cancel`, { userId: owner })).status).toBe(200)
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code }), 409, "ticket_not_valid")
+    expect(rows(h, "SELECT admitted_at FROM tickets WHERE ticket_id = ?", view.tickets[0].ticketId)).toEqual([{ admitted_at: null }])
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+  })
+
+  test("a code for another screening is wrong_screening and is not admitted; at its own screening it is admitted", async () => {
+    const { view } = await bookAndPay(h, newId(), otherScreeningId, ["A1"])
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code, screeningId }), 409, "wrong_screening")
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+    expect((await checkin(newId(), { code: view.tickets[0].code, screeningId: otherScreeningId })).status).toBe(200)
+  })
+
+  test("a tampered, foreign, malformed or wrongly shaped code is 422 invalid_ticket_code", async () => {
+    const { view } = await bookAndPay(h, newId(), screeningId, ["A5"])
+    const code = view.tickets[0].code as string
+    const [header, payload, signature] = code.split(".")
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString())
+    const resigned = Buffer.from(JSON.stringify({ ...claims, seatNumber: "B5" })).toString("base64url")
+    // A key of ours signing something that is not a ticket's claims.
+    const row = rows<{ private_jwk: string; kid: string }>(h, "SELECT private_jwk, kid FROM signing_keys")[0]!
+    const ours = await importJWK(JSON.parse(row.private_jwk), "EdDSA")
+    const notATicket = await new SignJWT({ ticketId: claims.ticketId, seatNumber: "B5" })
+      .setProtectedHeader({ alg: "EdDSA", kid: row.kid, typ: "bat-ticket+jwt" })
+      .sign(ours)
+    const { privateKey: stranger } = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as CryptoKeyPair
+    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid: row.kid, typ: "bat-ticket+jwt" }).sign(stranger)
+    for (const bad of [
+      `${header}.${resigned}.${signature}`,
+      `${header}.${payload}.${signature!.split("").reverse().join("")}`,
+      foreign,
+      notATicket,
+      "not-a-code",
+      "a.b.c",
+      await h.token(newId(), "staff")
+    ]) {
+      await expectProblem(await checkin(newId(), { code: bad }), 422, "invalid_ticket_code")
+    }
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+    expect((await checkin(newId(), { code })).status).toBe(200)
+  })
+
+  test("only staff may check in: a customer is 403 forbidden, no token 401; invalid bodies are 422 invalid_input", async () => {
+    const { view } = await bookAndPay(h, newId(), screeningId, ["B1"])
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code }, undefined, "customer"), 403, "forbidden")
+    await expectProblem(await h.call("POST", "/tickets/checkin", { body: { code: view.tickets[0].code } }), 401, "unauthorized")
+    for (const body of [{}, { code: "" }, { code: view.tickets[0].code, screeningId: "nope" }, { code: 42 }]) {
+      await expectProblem(await checkin(newId(), body), 422, "invalid_input")
+    }
+    await expectProblem(await checkin(newId(), '{"code": '), 400, "malformed_json")
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+  })
+})
