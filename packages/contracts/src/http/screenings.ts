@@ -131,3 +131,10 @@ export const SeatChanges = Schema.Struct({
   changes: Schema.Array(SeatChange)
 })
 export type SeatChanges = typeof SeatChanges.Type
+
+/**
+ * `GET /screenings/{id}/seats/stream`: `lastEventId` resumes after that version, for clients that cannot send
+ * the `Last-Event-ID` header (which wins). Anything that is not a version this stream sent gets a snapshot.
+ */
+export const SeatStreamQuery = Schema.Struct({ lastEventId: Schema.optionalKey(Schema.String) })
+export type SeatStreamQuery = typeof SeatStreamQuery.Type

@@ -23,6 +23,7 @@ import {
   type ScreeningsRepo,
   type TicketTransition
 } from "../store/ScreeningsRepo.ts"
+import { SeatFeed, seatsFrame, snapshotFrame, type SeatFrame, type SeatHub } from "./SeatFeed.ts"
 import { ScreeningsSettings, type ScreeningsSettingsShape } from "./ScreeningsSettings.ts"
 
 const PRODUCER = "screenings"
@@ -79,6 +80,16 @@ export interface ScreeningsPosition {
   readonly screeningId: string
 }
 
+/** What a live seat map stream sends first: a snapshot, or the changes after the client's version. */
+export interface SeatStreamStart {
+  /** The version the stream is at once these frames are sent. */
+  readonly version: number
+  readonly frames: ReadonlyArray<SeatFrame>
+}
+
+/** The most change-log entries one flush or one resume reads back. */
+const CHANGES_READ_LIMIT = 10_000
+
 /** `GET /screenings` as the use case takes it: the filters, and the page. */
 export interface ScreeningsListRequest {
   readonly movieId?: string | undefined
@@ -110,7 +121,20 @@ export interface ScreeningsShape {
   readonly list: (
     request: ScreeningsListRequest
   ) => Effect.Effect<{ items: Array<Screening>; next: ScreeningsPosition | null }>
-  readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMap, ScreeningNotFound>
+  /** The seat map with its version, read together. */
+  readonly seatMap: (screeningId: string) => Effect.Effect<ScreeningsApi.SeatMapSnapshot, ScreeningNotFound>
+  /** Only the seat map's version (one indexed read): enough to answer a conditional GET. */
+  readonly seatVersion: (screeningId: string) => Effect.Effect<number, ScreeningNotFound>
+  /**
+   * The first frames of a live stream: the changes after `lastEventId` when every one of them is still
+   * logged, else a snapshot. Synchronous, so a caller that subscribed just before misses nothing.
+   */
+  readonly openSeatStream: (
+    screeningId: string,
+    lastEventId: number | undefined
+  ) => Effect.Effect<SeatStreamStart, ScreeningNotFound>
+  /** Forgets logged seat changes beyond the kept window; how many were dropped. */
+  readonly pruneSeatChanges: () => Effect.Effect<number, StoreError>
   readonly recordHall: (hall: EventData<"HallCreated">) => Effect.Effect<void, StoreError>
   readonly projectCinema: (cinema: EventData<"CinemaCreated">) => Effect.Effect<boolean, StoreError>
   readonly deleteCinema: (cinemaId: string, origin: Origin) => Effect.Effect<Array<string>, StoreError>
@@ -126,14 +150,15 @@ export interface ScreeningsShape {
 const make = Effect.gen(function* () {
   const store = yield* Store
   const settings = yield* ScreeningsSettings
-  return Screenings.of(makeScreenings(store, makeScreeningsRepo(store.db), settings))
+  const feed = yield* SeatFeed
+  return Screenings.of(makeScreenings(store, makeScreeningsRepo(store.db), settings, feed))
 })
 
 export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("screenings/app/Screenings") {
   static readonly layer = Layer.effect(Screenings, make)
 }
 
-const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsSettingsShape): ScreeningsShape => {
+const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsSettingsShape, feed: SeatHub): ScreeningsShape => {
   const cleaningGapMs = config.cleaningGapMinutes * 60_000
   const view = (r: ScreeningRow): Screening => toScreening(r, repo.names(r), config.defaultTimeZone)
 
@@ -300,14 +325,83 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
     }
   })
 
-  const seatMap = Effect.fn("Screenings.seatMap")(function* (screeningId: string) {
+  /** The map and its version in one synchronous read, so the version names exactly this map. */
+  const readSeatMap = (screeningId: string): ScreeningsApi.SeatMapSnapshot | undefined => {
     const screening = repo.screening(screeningId)
     const hall = screening && repo.hall(screening.hallId)
-    if (screening === undefined || hall === undefined) return yield* new ScreeningNotFound({ screeningId })
+    if (screening === undefined || hall === undefined) return undefined
     const view = buildSeatMap(hall.rows, repo.heldSeats(screeningId))
     const ids = { screeningId, hallId: hall.hallId } as Pick<ScreeningsApi.SeatMap, "screeningId" | "hallId">
-    return { ...ids, ...view }
+    return { ...ids, ...view, version: repo.currentSeatVersion(screeningId) }
+  }
+
+  const seatMap = Effect.fn("Screenings.seatMap")(function* (screeningId: string) {
+    const snapshot = readSeatMap(screeningId)
+    if (snapshot === undefined) return yield* new ScreeningNotFound({ screeningId })
+    return snapshot
   })
+
+  const seatVersion = Effect.fn("Screenings.seatVersion")(function* (screeningId: string) {
+    const row = repo.seatVersion(screeningId)
+    if (row === undefined || !row.hallKnown) return yield* new ScreeningNotFound({ screeningId })
+    return row.version
+  })
+
+  const openSeatStream = Effect.fn("Screenings.openSeatStream")(function* (screeningId: string, lastEventId: number | undefined) {
+    const current = repo.seatVersion(screeningId)
+    if (current === undefined || !current.hallKnown) return yield* new ScreeningNotFound({ screeningId })
+    if (lastEventId === current.version) return { version: current.version, frames: [] }
+    const missed = lastEventId === undefined ? 0 : current.version - lastEventId
+    if (lastEventId !== undefined && missed > 0 && missed <= CHANGES_READ_LIMIT) {
+      const rows = repo.seatChangesAfter(screeningId, lastEventId, missed)
+      // Versions are unique and at most the current one: `missed` rows are exactly the versions missed.
+      if (rows.length === missed) {
+        return { version: current.version, frames: rows.map((r) => seatsFrame({ version: r.version, changes: r.changes })) }
+      }
+    }
+    const cached = feed.snapshot(screeningId, current.version)
+    if (cached !== undefined) return { version: current.version, frames: [cached] }
+    const snapshot = readSeatMap(screeningId)
+    if (snapshot === undefined) return yield* new ScreeningNotFound({ screeningId })
+    const frame = snapshotFrame(snapshot)
+    feed.keepSnapshot(screeningId, frame)
+    return { version: snapshot.version, frames: [frame] }
+  })
+
+  const pruneSeatChanges = Effect.fn("Screenings.pruneSeatChanges")(function* () {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.sync(() => repo.pruneSeatChanges(now - config.seatChangesKeepMs, config.seatChangesKeepVersions))
+    )
+  })
+
+  // Seat changes reach the streams only once committed: the consumer applies events inside its own batch
+  // transaction (each in a savepoint that may roll back), so what is published is read back from the log
+  // after the outermost commit, once per change, whatever the number of viewers.
+  const unpublished = new Map<string, number>()
+  let flushScheduled = false
+  const noteSeatChange = (screeningId: string, version: number) => {
+    const lowest = unpublished.get(screeningId)
+    if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
+    if (flushScheduled) return
+    flushScheduled = true
+    queueMicrotask(flushSeatChanges)
+  }
+  const flushSeatChanges = () => {
+    if (store.db.inTransaction) {
+      setTimeout(flushSeatChanges, 0)
+      return
+    }
+    flushScheduled = false
+    const screenings = [...unpublished]
+    unpublished.clear()
+    for (const [screeningId, lowest] of screenings) {
+      if (!feed.watched(screeningId)) continue
+      for (const row of repo.seatChangesAfter(screeningId, lowest - 1, CHANGES_READ_LIMIT)) {
+        feed.publish(screeningId, seatsFrame({ version: row.version, changes: row.changes }))
+      }
+    }
+  }
 
   const recordHall = Effect.fn("Screenings.recordHall")(function* (hall: EventData<"HallCreated">) {
     yield* store.transaction(Effect.sync(() => repo.recordHall(hall)))
@@ -351,9 +445,31 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
     tickets: Tickets
   ) {
     const now = yield* Clock.currentTimeMillis
-    return yield* store.transaction(Effect.sync(() => repo.applyTicket(to, screeningId, tickets, now)))
+    return yield* store.transaction(
+      Effect.sync(() => {
+        const applied = repo.applyTicket(to, screeningId, tickets, now)
+        if (applied.version !== undefined) noteSeatChange(screeningId, applied.version)
+        return applied.tickets
+      })
+    )
   })
 
-  return { schedule, update, cancel, get, list, seatMap, recordHall, projectCinema, deleteCinema, projectMovie, removeMovie, applyTickets }
+  return {
+    schedule,
+    update,
+    cancel,
+    get,
+    list,
+    seatMap,
+    seatVersion,
+    openSeatStream,
+    pruneSeatChanges,
+    recordHall,
+    projectCinema,
+    deleteCinema,
+    projectMovie,
+    removeMovie,
+    applyTickets
+  }
 }
 

@@ -6,6 +6,10 @@ export interface ScreeningsSettingsShape {
   readonly cleaningGapMinutes: number
   /** The zone of a cinema not yet heard of, or announced before cinemas had zones. */
   readonly defaultTimeZone: string
+  /** The change log keeps at most this many latest versions per screening (SEAT_CHANGES_KEEP_VERSIONS, 1 000). */
+  readonly seatChangesKeepVersions: number
+  /** ... and only changes younger than this (SEAT_CHANGES_KEEP_MS, one hour). */
+  readonly seatChangesKeepMs: number
 }
 
 export class ScreeningsSettings extends Context.Service<ScreeningsSettings, ScreeningsSettingsShape>()(

@@ -1,10 +1,13 @@
 // HTTP routes of the screenings service: decode, authorize, call a use case, encode.
 import { newId, ScreeningsApi, Uuid } from "@bat/contracts"
-import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
+import { log, makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Effect, Schema } from "effect"
 import { ScreeningNotFound } from "../domain/errors.ts"
 import { Screenings } from "../app/Screenings.ts"
+import type { SeatHub } from "../app/SeatFeed.ts"
+import { etagMatches, seatMapEtag } from "./etag.ts"
+import { lastEventIdOf, seatStreamResponse } from "./seatStream.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -22,7 +25,18 @@ const tags = ["screenings"]
 /** Staff routes verify the token against the users service's keys, which may be out of reach. */
 const authUnavailable = { 503: ["auth_unavailable"] } as const
 
-export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
+export interface SeatStreamSettings {
+  readonly hub: SeatHub
+  /** A comment line goes to every open stream this often (SEAT_STREAM_HEARTBEAT_MS, 15 s); kept by the hub. */
+  readonly heartbeatMs: number
+  /** A stream with more than this many bytes waiting for its connection is dropped (SEAT_STREAM_MAX_QUEUED_BYTES). */
+  readonly maxQueuedBytes: number
+}
+
+/** `Cache-Control: no-cache`: a client may keep the map, but asks again (cheaply, with If-None-Match) before using it. */
+const revalidate = { "cache-control": "no-cache" } as const
+
+export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStreamSettings) => {
   const { run, auth } = ctx
   // Each request is its own correlation: events it causes carry the request's id.
   const requestOrigin = () => ({ correlationId: newId(), causationId: null })
@@ -65,16 +79,92 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>) => {
     )
     .get(
       "/:id/seats",
-      ({ params }) => run(Effect.flatMap(screeningId(params.id), (id) => Screenings.use((s) => s.seatMap(id)))),
+      async ({ params, headers }): Promise<Response> => {
+        const id = await run(screeningId(params.id))
+        const ifNoneMatch = headers["if-none-match"]
+        if (ifNoneMatch !== undefined) {
+          // The cheap path: the version alone (one indexed read), no seat map built.
+          const etag = seatMapEtag(id, await run(Screenings.use((s) => s.seatVersion(id))))
+          if (etagMatches(ifNoneMatch, etag)) return new Response(null, { status: 304, headers: { etag, ...revalidate } })
+        }
+        const { version, ...map } = await run(Screenings.use((s) => s.seatMap(id)))
+        return Response.json(map satisfies ScreeningsApi.SeatMap, { headers: { etag: seatMapEtag(id, version), ...revalidate } })
+      },
       {
         params: schema(ScreeningsApi.ScreeningParams),
         response: { 200: schema(ScreeningsApi.SeatMap) },
         ...operation({
           summary: "The seat map (advisory; booking decides)",
+          description:
+            'Sent with `ETag: "<screeningId>-<version>"` (the seat map\'s version, +1 for each change of a seat\'s status) ' +
+            "and `Cache-Control: no-cache`. With a matching `If-None-Match` (one tag, a list, or `*`) the answer is " +
+            "304 without a body. Live changes: `GET /screenings/{id}/seats/stream`.",
           tags,
           auth: "none",
           ok: { status: 200, schema: ScreeningsApi.SeatMap },
-          problems: { 404: ["screening_not_found"] }
+          problems: { 404: ["screening_not_found"] },
+          requestHeaders: [
+            {
+              name: "If-None-Match",
+              description: "An `ETag` this route sent (or a list of them, or `*`): 304 if the seat map is still that version."
+            }
+          ],
+          responses: {
+            304: { description: "Not Modified: the seat map is still the version of the matching `ETag` (sent again), no body." }
+          }
+        })
+      }
+    )
+    .get(
+      "/:id/seats/stream",
+      async ({ params, headers, query, request }) => {
+        const id = await run(screeningId(params.id))
+        // Unknown screenings are a 404 problem before the stream starts.
+        await run(Screenings.use((s) => s.seatVersion(id)))
+        const lastEventId = lastEventIdOf(headers["last-event-id"], query.lastEventId)
+        return seatStreamResponse({
+          hub: seats.hub,
+          screeningId: id,
+          open: () => ctx.runtime.runSync(Screenings.use((s) => s.openSeatStream(id, lastEventId))),
+          signal: request.signal,
+          maxQueuedBytes: seats.maxQueuedBytes,
+          onDrop: (screening, queued) =>
+            log("screenings", "warn", "dropped a seat map stream that fell behind; it will resume with Last-Event-ID", {
+              screeningId: screening,
+              queuedBytes: queued
+            })
+        })
+      },
+      {
+        params: schema(ScreeningsApi.ScreeningParams),
+        query: schema(ScreeningsApi.SeatStreamQuery),
+        ...operation({
+          summary: "The seat map, live (Server-Sent Events)",
+          description:
+            "Opens with `retry: 2000`. Then `event: snapshot`, `id: <version>`, `data:` the seat map of " +
+            "`GET /screenings/{id}/seats` plus its `version` (`SeatMapSnapshot`); then, for each change in version order, " +
+            "`event: seats`, `id: <version>`, `data: {version, changes: [{seatNumber, status}]}` (`SeatChanges`). " +
+            "With `Last-Event-ID` (or `?lastEventId=`) set to a version this stream sent, it resumes with exactly the " +
+            "changes after it, without a snapshot, while they are still kept (the last 1 000 versions, at most an hour); " +
+            "otherwise (too old, ahead, or not a version) it starts with a fresh snapshot. A comment line (`: ping`) " +
+            `is sent every ${Math.round(seats.heartbeatMs / 1000)} s. A client that falls far behind is disconnected and ` +
+            "resumes by reconnecting.",
+          tags,
+          auth: "none",
+          ok: {
+            status: 200,
+            contentType: "text/event-stream",
+            description: "A stream of `snapshot` and `seats` events (see the operation's description)."
+          },
+          problems: { 404: ["screening_not_found"] },
+          requestHeaders: [
+            {
+              name: "Last-Event-ID",
+              description:
+                "Resume after this version (what a reconnecting EventSource sends). Wins over `?lastEventId=`; " +
+                "a value that is not a version this stream sent gets a snapshot."
+            }
+          ]
         })
       }
     )

@@ -55,6 +55,35 @@ export interface ListFilter {
 
 export type TicketTransition = "reserved" | "booked" | "failed" | "cancelled"
 
+export type SeatStatus = "available" | "reserved" | "booked"
+
+/** One seat's new status, as the change log and the live seat map carry it. */
+export interface SeatChange {
+  readonly seatNumber: string
+  readonly status: SeatStatus
+}
+
+/** What applying one event's tickets did: how many tickets moved, and the new version if a seat's status changed. */
+export interface TicketsApplied {
+  readonly tickets: number
+  readonly version: number | undefined
+  readonly changes: ReadonlyArray<SeatChange>
+}
+
+/** One entry of a screening's change log. */
+export interface SeatChangeRow {
+  readonly version: number
+  readonly changes: ReadonlyArray<SeatChange>
+}
+
+/** A screening's seat map version, if the screening (and its hall) is known. */
+export interface SeatVersionRow {
+  readonly version: number
+  readonly hallKnown: boolean
+}
+
+const SEAT_STATUS_BY_RANK: ReadonlyArray<SeatStatus> = ["available", "reserved", "booked"]
+
 const screeningColumns = `screening_id AS screeningId, movie_id AS movieId, cinema_id AS cinemaId, hall_id AS hallId,
   starts_at AS startsAt, ends_at AS endsAt, price_amount AS priceAmount, price_currency AS priceCurrency,
   status, revision`
@@ -162,6 +191,34 @@ export const makeScreeningsRepo = (db: Db) => {
     heldSeats: db.prepare(
       `SELECT seat_number AS seatNumber, status FROM seat_tickets
        WHERE screening_id = ? AND status IN ('reserved', 'booked')`
+    ),
+    // A seat's status from its live tickets: booked wins over reserved (as in buildSeatMap).
+    seatRank: db.prepare(
+      `SELECT COALESCE(MAX(CASE status WHEN 'booked' THEN 2 ELSE 1 END), 0) AS rank FROM seat_tickets
+       WHERE screening_id = ? AND seat_number = ? AND status IN ('reserved', 'booked')`
+    ),
+    bumpSeatVersion: db.prepare(
+      `INSERT INTO seat_map_versions (screening_id, version) VALUES (?, 1)
+       ON CONFLICT(screening_id) DO UPDATE SET version = version + 1
+       RETURNING version`
+    ),
+    insertSeatChange: db.prepare(
+      `INSERT INTO seat_changes (screening_id, version, changes, created_at) VALUES (?, ?, ?, ?)`
+    ),
+    seatVersion: db.prepare(
+      `SELECT COALESCE(v.version, 0) AS version,
+         EXISTS (SELECT 1 FROM halls h WHERE h.hall_id = s.hall_id) AS hallKnown
+       FROM screenings s LEFT JOIN seat_map_versions v ON v.screening_id = s.screening_id
+       WHERE s.screening_id = ?`
+    ),
+    currentSeatVersion: db.prepare(`SELECT version FROM seat_map_versions WHERE screening_id = ?`),
+    seatChangesAfter: db.prepare(
+      `SELECT version, changes FROM seat_changes WHERE screening_id = ? AND version > ? ORDER BY version LIMIT ?`
+    ),
+    pruneSeatChangesByAge: db.prepare(`DELETE FROM seat_changes WHERE created_at < ?`),
+    pruneSeatChangesByCount: db.prepare(
+      `DELETE FROM seat_changes WHERE version <=
+         (SELECT v.version FROM seat_map_versions v WHERE v.screening_id = seat_changes.screening_id) - ?`
     )
   }
   const ticketStatements = {
@@ -249,12 +306,54 @@ export const makeScreeningsRepo = (db: Db) => {
         limit: f.limit
       }) as Array<ScreeningRow>,
 
-    /** Moves each ticket towards `to` if the transition is allowed from its current state. */
-    applyTicket: (to: TicketTransition, screeningId: string, tickets: ReadonlyArray<{ ticketId: string; seatNumber: string }>, now: number) => {
-      let changed = 0
-      for (const t of tickets) changed += ticketStatements[to].run(t.ticketId, screeningId, t.seatNumber, now).changes
-      return changed
+    /**
+     * Moves each ticket towards `to` if the transition is allowed from its current state. If that changed
+     * the status of at least one seat, the screening's seat map gets the next version and the change log
+     * its entry, in the caller's transaction.
+     */
+    applyTicket: (
+      to: TicketTransition,
+      screeningId: string,
+      tickets: ReadonlyArray<{ ticketId: string; seatNumber: string }>,
+      now: number
+    ): TicketsApplied => {
+      const seats = [...new Set(tickets.map((t) => t.seatNumber))]
+      const rankOf = (seatNumber: string) => (s.seatRank.get(screeningId, seatNumber) as { rank: number }).rank
+      const before = seats.map(rankOf)
+      let moved = 0
+      for (const t of tickets) moved += ticketStatements[to].run(t.ticketId, screeningId, t.seatNumber, now).changes
+      if (moved === 0) return { tickets: 0, version: undefined, changes: [] }
+      const changes: Array<SeatChange> = []
+      seats.forEach((seatNumber, i) => {
+        const after = rankOf(seatNumber)
+        if (after !== before[i]) changes.push({ seatNumber, status: SEAT_STATUS_BY_RANK[after]! })
+      })
+      if (changes.length === 0) return { tickets: moved, version: undefined, changes }
+      const { version } = s.bumpSeatVersion.get(screeningId) as { version: number }
+      s.insertSeatChange.run(screeningId, version, JSON.stringify(changes), now)
+      return { tickets: moved, version, changes }
     },
+
+    /** The seat map's version of a known screening (0 before any change), in one indexed read. */
+    seatVersion: (screeningId: string): SeatVersionRow | undefined => {
+      const row = s.seatVersion.get(screeningId) as { version: number; hallKnown: number } | undefined
+      return row && { version: row.version, hallKnown: row.hallKnown === 1 }
+    },
+
+    /** The seat map's version, whether or not the screening is known (0 before any change). */
+    currentSeatVersion: (screeningId: string): number =>
+      (s.currentSeatVersion.get(screeningId) as { version: number } | undefined)?.version ?? 0,
+
+    /** Up to `limit` logged changes after `version`, oldest first. */
+    seatChangesAfter: (screeningId: string, version: number, limit: number): Array<SeatChangeRow> =>
+      (s.seatChangesAfter.all(screeningId, version, limit) as Array<{ version: number; changes: string }>).map((r) => ({
+        version: r.version,
+        changes: JSON.parse(r.changes) as Array<SeatChange>
+      })),
+
+    /** Forgets changes older than `before` and those more than `keepVersions` behind their screening's version. */
+    pruneSeatChanges: (before: number, keepVersions: number): number =>
+      s.pruneSeatChangesByAge.run(before).changes + s.pruneSeatChangesByCount.run(keepVersions).changes,
 
     heldSeats: (screeningId: string) =>
       s.heldSeats.all(screeningId) as Array<{ seatNumber: string; status: "reserved" | "booked" }>

@@ -73,5 +73,24 @@ export const migrations: ReadonlyArray<Migration> = [
       address TEXT NOT NULL,
       time_zone TEXT
     ) WITHOUT ROWID;`
+  },
+  {
+    version: 5,
+    name: "seat map versions and their change log",
+    // One version per screening, +1 for each applied event that changed a seat's status; each change is
+    // kept (bounded, pruned in the background) so a live seat map can resume with exactly what it missed.
+    sql: `CREATE TABLE seat_map_versions (
+      screening_id TEXT PRIMARY KEY,
+      version INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE seat_changes (
+      screening_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      changes TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (screening_id, version)
+    ) WITHOUT ROWID;
+    CREATE INDEX seat_changes_created_at ON seat_changes(created_at);
+    CREATE INDEX seat_tickets_seat ON seat_tickets(screening_id, seat_number);`
   }
 ]
