@@ -1,13 +1,18 @@
 // Starts the front door on GATEWAY_PORT (default 3000), routing to the services' ports from the environment.
 import { startGateway } from "./proxy.ts";
 import { routesFromEnv } from "./routeTable.ts";
+import { buildWebPageIfStale, webDistFromEnv } from "./webBuild.ts";
+import { webPage } from "./webPage.ts";
 
 const port = Number(process.env.GATEWAY_PORT ?? process.env.PORT ?? 3000);
 const routes = routesFromEnv(process.env);
-const server = startGateway({ port, hostname: process.env.GATEWAY_HOST ?? "0.0.0.0", routes });
+const webDist = webDistFromEnv(process.env);
+buildWebPageIfStale(webDist);
+const server = startGateway({ port, hostname: process.env.GATEWAY_HOST ?? "0.0.0.0", routes, page: webPage(webDist) });
 
 console.log(`gateway listening on http://localhost:${server.port}`);
 for (const route of routes) console.log(`  ${route.prefix.padEnd(15)} -> ${route.upstream}`);
+console.log(`  ${"/ (web page)".padEnd(15)} -> ${webDist}`);
 
 const shutdown = (signal: string) => {
   console.log(`gateway: ${signal}, closing`);

@@ -1,6 +1,7 @@
 // The front door: a streaming reverse proxy that routes by path prefix to the services.
 import type { Server } from "bun";
 import { matchRoute, type Route } from "./routeTable.ts";
+import type { PageHandler } from "./webPage.ts";
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and are never forwarded.
 const HOP_BY_HOP = [
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly hostname?: string;
+  /** Serves the web page for paths no service owns (see webPage.ts); without it those are 404 problems. */
+  readonly page?: PageHandler;
   /** Called when an upstream cannot be reached (default: one line on stderr). */
   readonly onUpstreamError?: (route: Route, error: unknown) => void;
 }
@@ -113,6 +116,8 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
       if (url.pathname === "/ready") return own(req, { status: "ready" });
       const route = matchRoute(options.routes, url.pathname);
       if (route === undefined) {
+        const page = options.page?.(req, url);
+        if (page !== undefined) return page;
         return problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`);
       }
       return forward(req, server, route, url);
