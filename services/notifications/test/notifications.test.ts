@@ -20,6 +20,7 @@ import fc from "fast-check"
 import { simpleParser } from "mailparser"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
+import { emlPathOf } from "../src/mail/Mailer.ts"
 import { notificationsService } from "../src/service.ts"
 
 const ERASE_SWEEP_MS = 200
@@ -74,7 +75,8 @@ const tickets = (...seats: string[]) => seats.map((seatNumber) => ({ ticketId: n
 
 const ids = () => ({ bookingId: newId(), screeningId: newId() })
 
-const emlOf = (notificationId: string) => join(dataDir, "mail", `${notificationId}.eml`)
+/** The notification's e-mail file: mail/YYYY/MM/DD (its creation day, UTC)/<id>.eml. */
+const emlOf = (item: { notificationId: string; createdAt: string }) => emlPathOf(join(dataDir, "mail"), item.notificationId, new Date(item.createdAt))
 const headersOf = (eml: string) => eml.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, " ")
 
 /** An SSE client on fetch: collects events and comments as they arrive. */
@@ -310,8 +312,8 @@ describe("notifications of booking outcomes", () => {
     expect(items).toHaveLength(2)
     expect(items.map((i) => i.sequence)).toEqual([2, 1])
     const booked = items.find((i) => i.kind === "booked")!
-    await pollUntil(() => existsSync(emlOf(booked.notificationId)), { message: "the booked e-mail" })
-    expect(readdirSync(join(dataDir, "mail")).filter((f) => f.startsWith(booked.notificationId))).toHaveLength(1)
+    await pollUntil(() => existsSync(emlOf(booked)), { message: "the booked e-mail" })
+    expect(readdirSync(join(dataDir, "mail"), { recursive: true }).map(String).filter((f) => f.includes(booked.notificationId))).toHaveLength(1)
   })
 
   test("the e-mail is written as an .eml file with the recipient and subject", async () => {
@@ -319,7 +321,10 @@ describe("notifications of booking outcomes", () => {
     await register(userId, "Cora Mail", "cora@example.com")
     await publish("TicketBooked", { ...ids(), userId, tickets: tickets("H1", "H2") })
     const [item] = await awaitCount(userId, 1)
-    const file = emlOf(item!.notificationId)
+    const file = emlOf(item!)
+    // One folder per day of creation (UTC), so the mail folder never holds every e-mail ever sent.
+    const [year, month, day] = item!.createdAt.slice(0, 10).split("-")
+    expect(file).toBe(join(dataDir, "mail", year!, month!, day!, `${item!.notificationId}.eml`))
     await pollUntil(() => existsSync(file), { message: ".eml file" })
     const eml = readFileSync(file, "utf8")
     const head = headersOf(eml)
@@ -342,7 +347,7 @@ describe("notifications of booking outcomes", () => {
     expect(item!.channel).toBe("none")
     const delivery = svc.store.db.prepare("SELECT 1 FROM deliveries WHERE notification_id = ?").get(item!.notificationId)
     expect(delivery).toBeUndefined()
-    expect(existsSync(emlOf(item!.notificationId))).toBe(false)
+    expect(existsSync(emlOf(item!))).toBe(false)
   })
 
   test("lists are paged newest first with limit and cursor; a foreign cursor or bad limit is 422", async () => {
@@ -470,8 +475,8 @@ describe("contact erasure", () => {
     const cancelled = items.find((i) => i.kind === "cancelled")!
     expect(cancelled.channel).toBe("email")
     expect(cancelled.message).toContain("because your account was closed")
-    await pollUntil(() => existsSync(emlOf(cancelled.notificationId)), { message: "the cancellation e-mail" })
-    expect(headersOf(readFileSync(emlOf(cancelled.notificationId), "utf8"))).toMatch(/^To: Dana Gone <dana@example\.com>$/m)
+    await pollUntil(() => existsSync(emlOf(cancelled)), { message: "the cancellation e-mail" })
+    expect(headersOf(readFileSync(emlOf(cancelled), "utf8"))).toMatch(/^To: Dana Gone <dana@example\.com>$/m)
 
     await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased" })
     expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
@@ -516,7 +521,7 @@ describe("contact erasure", () => {
     expect(late.channel).toBe("email")
     await pollUntil(() => contactOf(userId)?.erased_at != null, { message: "the contact to be erased" })
     // It went out to the address before the address was erased.
-    expect(headersOf(readFileSync(emlOf(late.notificationId), "utf8"))).toMatch(/^To: Hal Overtaken <hal@example\.com>$/m)
+    expect(headersOf(readFileSync(emlOf(late), "utf8"))).toMatch(/^To: Hal Overtaken <hal@example\.com>$/m)
     expect(deliveryOf(late.notificationId)!.status).toBe("sent")
     expect(contactOf(userId)).toMatchObject({ full_name: null, email: null })
   })

@@ -1,6 +1,6 @@
-// Outgoing e-mail through nodemailer: SMTP when SMTP_URL is set, else RFC 822 .eml files under DATA_DIR/mail/.
+// Outgoing e-mail through nodemailer: SMTP when SMTP_URL is set, else RFC 822 .eml files under DATA_DIR/mail/YYYY/MM/DD/.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import nodemailer from "nodemailer"
 
 export interface OutgoingMail {
@@ -68,18 +68,41 @@ export const smtpMailer = (smtpUrl: string, from: string): Mailer => {
   }
 }
 
-/** Writes each e-mail as `<dir>/<notificationId>.eml`; a re-send overwrites the same file. */
+/**
+ * Where the e-mail file of notification `id` created at `date` goes: `<dir>/YYYY/MM/DD/<id>.eml` (UTC),
+ * so no folder grows without bound and old mail can be archived or removed a day at a time.
+ */
+export const emlPathOf = (dir: string, id: string, date: Date): string => {
+  const day = date.toISOString().slice(0, 10).split("-") // YYYY-MM-DD of a valid date
+  return join(dir, day[0]!, day[1]!, day[2]!, `${id}.eml`)
+}
+
+/** Writes each e-mail as `<dir>/YYYY/MM/DD/<notificationId>.eml` (see emlPathOf); a re-send overwrites the same file. */
 export const emlFileMailer = (dir: string, from: string): Mailer => {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" })
   const target = resolve(dir)
   mkdirSync(target, { recursive: true })
+  /** The day folder made last: most e-mails of a run go to the same one. */
+  let lastFolder: string | undefined
   return {
     kind: "eml",
     send: async (mail) => {
       const info = await transport.sendMail(messageOf(from, mail))
-      const file = join(target, `${mail.id}.eml`)
+      const file = emlPathOf(target, mail.id, mail.date)
+      const folder = dirname(file)
+      if (folder !== lastFolder) {
+        mkdirSync(folder, { recursive: true })
+        lastFolder = folder
+      }
       // Write then rename, so a reader never sees half a message.
-      writeFileSync(`${file}.tmp`, info.message as Buffer)
+      try {
+        writeFileSync(`${file}.tmp`, info.message as Buffer)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+        // The day folder was removed (e.g. archived) after it was made: make it again.
+        mkdirSync(folder, { recursive: true })
+        writeFileSync(`${file}.tmp`, info.message as Buffer)
+      }
       renameSync(`${file}.tmp`, file)
     },
     close: () => transport.close()
