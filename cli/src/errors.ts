@@ -36,15 +36,28 @@ export class CliError extends Error {
     /** Stable code for `--json` error output (the API's problem code when there is one). */
     readonly code: string = "error",
     readonly status?: number,
+    options: CliErrorOptions = {},
   ) {
     super(message)
+    this.problem = options.problem
+    this.reported = options.reported === true
   }
+  /** The API's problem body, with any extra members it carries (e.g. `admittedAt` of `already_admitted`). */
+  readonly problem: Problem | undefined
+  /** The command has already told the person (e.g. one line per refused scan): only the exit code is left to give. */
+  readonly reported: boolean
+}
+
+export interface CliErrorOptions {
+  readonly problem?: Problem
+  readonly reported?: boolean
 }
 
 export const usageError = (message: string): CliError => new CliError(message, ExitCode.usage, "usage")
 
-/** RFC 9457 problem body as the services send it. */
+/** RFC 9457 problem body as the services send it; some problems carry extra members (`admittedAt`). */
 export interface Problem {
+  readonly [member: string]: unknown
   readonly type?: string
   readonly title?: string
   readonly status: number
@@ -71,4 +84,4 @@ export const messageForProblem = (problem: Problem): string => {
 }
 
 export const problemError = (problem: Problem): CliError =>
-  new CliError(messageForProblem(problem), exitCodeForStatus(problem.status), problem.code ?? "error", problem.status)
+  new CliError(messageForProblem(problem), exitCodeForStatus(problem.status), problem.code ?? "error", problem.status, { problem })

@@ -183,10 +183,14 @@ export const parsePrice = (raw: string, currency = "EUR"): { amount: number; cur
   return { amount, currency: code }
 }
 
-/** Minor units back to a display amount: 1250 EUR → "12.50 EUR". */
+/**
+ * Minor units back to a display amount with the code first, as every notice and e-mail writes it:
+ * 1250 EUR → "EUR 12.50", 1200 JPY → "JPY 1200"; a negative amount keeps its sign after the code.
+ */
 export const formatMoney = (amount: number, currency: string): string => {
   const digits = fractionDigits(currency)
-  return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`
+  const value = (Math.abs(amount) / 10 ** digits).toFixed(digits)
+  return `${currency} ${amount < 0 ? "-" : ""}${value}`
 }
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/

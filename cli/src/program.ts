@@ -2,11 +2,14 @@
 import { Command, CommanderError, Option } from "commander"
 import { DEFAULT_API } from "./ApiClient.ts"
 import { registerAccountCommands } from "./commands/account.ts"
+import { registerCancelCommand } from "./commands/cancel.ts"
+import { registerCheckinCommand } from "./commands/checkin.ts"
 import { registerCinemaCommands } from "./commands/cinemas.ts"
 import { registerCompletionCommand } from "./commands/completion.ts"
 import { registerCustomerCommands } from "./commands/customer.ts"
 import { registerDlqCommands } from "./commands/dlq.ts"
 import { registerMovieCommands } from "./commands/movies.ts"
+import { registerReportCommands } from "./commands/reports.ts"
 import { registerScreeningCommands } from "./commands/screenings.ts"
 import { CliError, EXIT_CODES_HELP, ExitCode } from "./errors.ts"
 import { Output } from "./Output.ts"
@@ -33,6 +36,10 @@ Examples:
   $ bookaticket screenings seats <screeningId>
   $ bookaticket register && bookaticket book <screeningId> --seats A1,A2 --wait
   $ bookaticket pay <bookingId> --card 4242424242424242
+  $ bookaticket tickets show <bookingId>                # the QR codes for the door
+  $ bookaticket cancel <bookingId>
+  $ bookaticket checkin - --screening <screeningId> < scans.txt    # staff, at the door
+  $ bookaticket report day --cinema <cinemaId>
 
 The token is kept in $BOOKATICKET_CONFIG_DIR, $XDG_CONFIG_HOME/bookaticket or ~/.config/bookaticket
 (config.json, mode 0600). --api defaults to $BOOKATICKET_API, then ${DEFAULT_API}.
@@ -45,6 +52,9 @@ ${EXIT_CODES_HELP}`,
   registerMovieCommands(program)
   registerScreeningCommands(program)
   registerCustomerCommands(program)
+  registerCancelCommand(program)
+  registerCheckinCommand(program)
+  registerReportCommands(program)
   registerDlqCommands(program)
   registerCompletionCommand(program)
 
@@ -85,6 +95,7 @@ export const run = async (argv: readonly string[]): Promise<number> => {
     const code = exitCodeOf(error)
     // Commander has already printed its own message for usage errors and help.
     if (error instanceof CommanderError) return code
+    if (error instanceof CliError && error.reported) return code
     const out = new Output({ json })
     if (error instanceof CliError) out.error(error.message, error.code, code)
     else out.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, "unexpected", code)

@@ -39,3 +39,12 @@ export interface ParkedMessage {
   readonly parkedAt: string
   readonly body: unknown
 }
+
+/** The screening of a booking as booking names it (parts null while it does not know them). */
+export type BookingScreening = BookingApi.BookingScreening
+/** The answer to `POST /tickets/checkin`: the ticket admitted now. */
+export type Admission = BookingApi.Admission
+export type CheckinRequest = BookingApi.CheckinRequest
+export type Revenue = BookingApi.Revenue
+export type ScreeningReport = BookingApi.ScreeningReport
+export type DayReport = BookingApi.DayReport

@@ -155,7 +155,7 @@ describe("bookaticket against the running system", () => {
     expect(list.items.map((s: { screeningId: string }) => s.screeningId)).toEqual([ids.screening])
     const table = await cli(["screenings", "list", "--cinema", ids.cinema as string])
     expect(table.stdout).toContain("CLI Movie")
-    expect(table.stdout).toContain("12.50 EUR")
+    expect(table.stdout).toContain("EUR 12.50")
     expect(table.stdout).toContain("Hall 1")
     expect(table.stdout).not.toContain(ids.hall as string)
     expect(await cliJson(["screenings", "update", ids.screening as string, "--price", "11"])).toMatchObject({ price: { amount: 1100 } })
@@ -254,7 +254,7 @@ describe("bookaticket against the running system", () => {
     expect(result.stderr).toBe("")
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("reserved A1, A2")
-    expect(result.stdout).toContain("22.00 EUR")
+    expect(result.stdout).toContain("EUR 22.00")
     expect(result.stdout).toContain("held until")
     const bookingId = /bookaticket pay (\S+)/.exec(result.stdout)?.[1]
     expect(bookingId).toBeDefined()

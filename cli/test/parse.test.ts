@@ -122,8 +122,9 @@ describe("prices, times and ids", () => {
     usage(() => parsePrice("12.50 EUR USD"))
   })
   test("money is shown with its decimals and currency", () => {
-    expect(formatMoney(1250, "EUR")).toBe("12.50 EUR")
-    expect(formatMoney(1200, "JPY")).toBe("1200 JPY")
+    expect(formatMoney(1250, "EUR")).toBe("EUR 12.50")
+    expect(formatMoney(1200, "JPY")).toBe("JPY 1200")
+    expect(formatMoney(-500, "EUR")).toBe("EUR -5.00")
   })
   test("times need an explicit offset", () => {
     expect(parseDateTime("2026-12-01T18:30:00Z", "--starts")).toBe("2026-12-01T18:30:00Z")

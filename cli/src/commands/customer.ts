@@ -1,61 +1,16 @@
 // Customer commands for trying the system from a terminal: book (optionally waiting for the outcome), pay, tickets.
-import { formatLocalShort } from "@bat/contracts"
 import type { Command } from "commander"
+import { amountOf, describeReason, localTime, minutesLeft, movieOf, screeningLine, seatsOf } from "../bookingText.ts"
 import { withContext, type CommandContext } from "../context.ts"
 import { CliError, ExitCode } from "../errors.ts"
-import { formatTime } from "../Output.ts"
 import { formatMoney, parseCardExpiry, parseCardNumber, parseCvc, parseId, parsePositiveInt, parseSeatList } from "../parse.ts"
 import { readEvents } from "../sse.ts"
 import type { BookAccepted, Booking, BookingPage, Notification, PayResponse } from "../shapes.ts"
 import { startSpinner } from "../spinner.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
-
-/** The closed list of booking reasons (DESIGN §4), in words. */
-export const REASONS: Record<string, string> = {
-  seat_unavailable: "some of the seats are already taken",
-  unknown_seat: "a seat does not exist in this hall",
-  unknown_screening: "the screening is not known",
-  screening_started: "the screening has already started",
-  screening_cancelled: "the screening was cancelled",
-  seat_limit: "you would hold more than 10 seats for this screening",
-  user_unregistered: "the account was unregistered",
-  payment_declined: "the card was declined",
-  payment_insufficient_funds: "the card has insufficient funds",
-  payment_expired: "the hold expired before it was paid",
-}
-export const describeReason = (reason: string | null | undefined): string =>
-  reason ? (REASONS[reason] ?? reason.replaceAll("_", " ")) : "no reason given"
-
-const seatsOf = (b: Booking): string[] =>
-  b.tickets.length > 0 ? b.tickets.map((t) => t.seatNumber) : [...(b.seatNumbers ?? [])]
-
-const amountOf = (b: Booking): string =>
-  typeof b.amount === "number" && typeof b.currency === "string" ? formatMoney(b.amount, b.currency) : ""
+import { readBooking, registerTicketsShow, showBooking } from "./tickets.ts"
 
 const isDecided = (b: Booking): boolean => b.status !== "pending"
-
-/**
- * A time as the booking's customers read it: local to the screening's cinema with the zone's
- * abbreviation or offset (`Sat 5 Dec, 19:30 CET`); in UTC while booking does not know the zone yet.
- */
-const localTime = (b: Booking, iso: string | null | undefined): string =>
-  !iso ? "" : b.screening.timeZone ? formatLocalShort(iso, b.screening.timeZone) : formatTime(iso)
-
-/** The movie, or a word saying it is not known yet: a table never shows the screening's id. */
-const movieOf = (b: Booking): string => b.screening.movieTitle ?? "(not known yet)"
-
-/** `Dune at Kino am Ufer, Saal 1 — Sat 5 Dec, 19:30 CET`, as far as booking knows the screening. */
-const screeningLine = (b: Booking): string => {
-  const place = [b.screening.cinemaName, b.screening.hallName].filter((x) => x !== null).join(", ")
-  const starts = localTime(b, b.screening.startsAt)
-  return `${movieOf(b)}${place ? ` at ${place}` : ""}${starts ? ` — ${starts}` : ""}`
-}
-
-const minutesLeft = (iso: string): string => {
-  const ms = Date.parse(iso) - Date.now()
-  if (Number.isNaN(ms)) return ""
-  return ms <= 0 ? " (already past)" : ` (in ${Math.max(1, Math.round(ms / 60_000))} min)`
-}
 
 /** Prints a decided booking; a failure becomes exit code 1 after its explanation is shown. */
 const reportOutcome = (ctx: CommandContext, booking: Booking, notification: Notification | undefined): void => {
@@ -81,9 +36,6 @@ const reportOutcome = (ctx: CommandContext, booking: Booking, notification: Noti
     }
   }
 }
-
-const readBooking = (ctx: CommandContext, bookingId: string) =>
-  ctx.api.request<Booking>("GET", `/tickets/bookings/${bookingId}`)
 
 /** Opens the caller's notification stream; undefined (after a warning) when the notifications service is down. */
 const openStream = async (ctx: CommandContext, signal: AbortSignal): Promise<Response | undefined> => {
@@ -258,33 +210,20 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
       }),
     )
 
-  withPaging(
+  const tickets = withPaging(
     program
       .command("tickets")
       .argument("[bookingId]", "show one booking in detail")
       .description("your bookings and their tickets (customer)"),
   )
-    .addHelpText("after", "\nExamples:\n  $ bookaticket tickets\n  $ bookaticket tickets <bookingId>\n  $ bookaticket tickets --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ bookaticket tickets\n  $ bookaticket tickets show <bookingId>     # with each ticket's QR code\n  $ bookaticket tickets --json",
+    )
     .action(
       withContext(async (ctx, id: string | undefined, opts: PageOptions) => {
         if (id !== undefined) {
-          const b = await readBooking(ctx, parseId(id, "bookingId"))
-          ctx.out.data(b)
-          ctx.out.fields([
-            ["booking", b.bookingId],
-            ["status", b.status],
-            ["movie", movieOf(b)],
-            ...(b.screening.cinemaName ? [["cinema", b.screening.cinemaName] as const] : []),
-            ...(b.screening.hallName ? [["hall", b.screening.hallName] as const] : []),
-            ...(b.screening.startsAt ? [["starts", localTime(b, b.screening.startsAt)] as const] : []),
-            // Until booking knows the screening's names, its id is the only way to tell which one it is.
-            ...(b.screening.movieTitle === null ? [["screening", b.screeningId] as const] : []),
-            ["seats", seatsOf(b).join(", ")],
-            ["amount", amountOf(b)],
-            ...(b.expiresAt && b.status === "reserved" ? [["pay before", `${localTime(b, b.expiresAt)}${minutesLeft(b.expiresAt)}`] as const] : []),
-            ...(b.reason ? [["reason", `${b.reason} — ${describeReason(b.reason)}`] as const] : []),
-            ...b.tickets.map((t) => [`ticket ${t.seatNumber}`, t.ticketId] as const),
-          ])
+          await showBooking(ctx, await readBooking(ctx, parseId(id, "bookingId")))
           return
         }
         const page = await ctx.api.request<BookingPage>("GET", "/tickets", { query: pageQuery(opts) })
@@ -307,4 +246,5 @@ Exit code 0 when the payment succeeded, 1 when it was declined or the reservatio
         ctx.out.more(page.nextCursor, "bookaticket tickets")
       }),
     )
+  registerTicketsShow(tickets)
 }

@@ -1,12 +1,14 @@
 // screenings list|show|schedule|update|cancel|seats: the programme, and each screening's seat map.
 import type { Command } from "commander"
 import { formatLocal, formatLocalShort } from "@bat/contracts"
-import { withContext } from "../context.ts"
-import { usageError } from "../errors.ts"
+import { screeningShort } from "../bookingText.ts"
+import { withContext, type CommandContext } from "../context.ts"
+import { CliError, ExitCode, usageError } from "../errors.ts"
 import { formatMoney, parseDateTime, parseId, parsePrice } from "../parse.ts"
 import { confirmOrRefuse } from "../prompt.ts"
 import { renderSeatMap } from "../seatMap.ts"
-import type { Screening, ScreeningPage, SeatMap } from "../shapes.ts"
+import type { Screening, ScreeningPage, ScreeningReport, SeatMap } from "../shapes.ts"
+import { cancellationSummary } from "./reports.ts"
 import { pageQuery, withPaging, type PageOptions } from "./listing.ts"
 
 /** What a person reads for a screening: names where the service knows them (else the id), times local to the cinema. */
@@ -18,6 +20,29 @@ const local = (s: Screening, iso: string): string => formatLocal(iso, s.cinema.t
 
 const priceFrom = (opts: { price?: string; currency?: string }) =>
   opts.price === undefined ? undefined : parsePrice(opts.price, opts.currency ?? "EUR")
+
+/**
+ * The screening's name and what cancelling it cancels and refunds, from `GET /tickets/reports/screenings/{id}`.
+ * A screening booking has never heard of has no bookings; when the report cannot be had at all the
+ * person is warned and still asked.
+ */
+const cancellationPreview = async (
+  ctx: CommandContext,
+  screeningId: string,
+): Promise<{ readonly summary: string; readonly name?: string } | undefined> => {
+  try {
+    const report = await ctx.api.request<ScreeningReport>("GET", `/tickets/reports/screenings/${screeningId}`)
+    return {
+      summary: cancellationSummary(report),
+      ...(report.screening.movieTitle ? { name: screeningShort(report.screening) } : {}),
+    }
+  } catch (error) {
+    if (error instanceof CliError && error.code === "screening_not_found") return { summary: "This cancels no bookings and refunds nothing." }
+    if (error instanceof CliError && error.exitCode === ExitCode.auth) throw error
+    ctx.out.warn(`cannot tell what the cancellation will undo (${error instanceof Error ? error.message : String(error)})`)
+    return undefined
+  }
+}
 
 export const registerScreeningCommands = (program: Command): void => {
   const screenings = program
@@ -166,7 +191,10 @@ Examples:
     .action(
       withContext(async (ctx, id: string) => {
         const screeningId = parseId(id, "screeningId")
-        await confirmOrRefuse(`cancel screening ${screeningId} and every booking for it`, ctx.yes)
+        // What it will undo, from booking's report (the truth about bookings and money), before asking.
+        const what = await cancellationPreview(ctx, screeningId)
+        if (what) ctx.out.line(what.summary)
+        await confirmOrRefuse(`cancel screening ${what?.name ?? screeningId} and every booking for it`, ctx.yes)
         await ctx.api.request("DELETE", `/screenings/${screeningId}`)
         ctx.out.data({ cancelled: screeningId })
         ctx.out.success(`cancelled screening ${screeningId}`)
