@@ -7,6 +7,7 @@ import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
 import { makeAuth, requireRole, type Auth } from "./auth.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
+import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
@@ -140,6 +141,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     runSyncExit: runtime.runSyncExit,
     ...(opts.holdTimer ? { holdTtlMs: config.holdTtlMs, extraQueues: ["payments.hold-expired"] } : {}),
     deliveryLimit: config.inboxDeliveryLimit,
+    metrics: { consumed: (type, outcome) => messagesConsumed().inc({ service: opts.service, type, outcome }) },
     // HTTP is served while the broker is away; readiness says so.
     waitForBroker: false,
     log: (level, msg, fields) => log(opts.service, level, msg, fields)
@@ -201,9 +203,18 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
       }
     )
 
+  // Read at scrape time: two indexed SQLite reads, and the DLQ depth as last refreshed above (never the broker).
+  const gauges = serviceMetricsRegistry({
+    service: opts.service,
+    outboxBacklog: () => (store.db.open ? messaging.relay.backlog() : undefined),
+    outboxOldestUnsentAgeMs: () => (store.db.open ? messaging.relay.oldestUnsentAgeMs() : undefined),
+    ...(consumes ? { dlqDepth: () => parked } : {})
+  })
+
   const app = makeServiceApp({
     service: opts.service,
     prefix: opts.prefix,
+    metrics: [gauges],
     remoteAuth: opts.auth === undefined,
     ...(opts.problems ? { problems: opts.problems } : {}),
     readiness: async () => {

@@ -18,3 +18,16 @@ export { intSetting } from "./settings.ts"
 export { buildOpenApiDocument, problemSchema } from "./openapiDocument.ts"
 export type { DocumentOptions, DocumentTag, DocumentedRoute } from "./openapiDocument.ts"
 export { idempotencyKeyHeader, idempotencyKeyOf } from "./idempotency.ts"
+export {
+  countBookingDecision,
+  countHoldExpired,
+  countNotificationDelivery,
+  countPayment,
+  METRIC_PREFIX,
+  metricsRegistry,
+  metricsText,
+  METRICS_CONTENT_TYPE,
+  serviceMetricsRegistry,
+  streamClientConnected,
+} from "./metrics.ts"
+export type { ServiceGaugeSources } from "./metrics.ts"

@@ -2,8 +2,10 @@
 import { jsonLog } from "@bat/messaging"
 import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
 import { Schema } from "effect"
+import type { Registry } from "prom-client"
 import { makeAllowedMethods } from "./allowedMethods.ts"
 import { HttpProblem, internalError, problemFromTable, type FieldError, type ProblemTable } from "./HttpProblem.ts"
+import { METRICS_CONTENT_TYPE, metricsText, observeRequest } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
 import { buildOpenApiDocument, type DocumentedRoute, type DocumentTag } from "./openapiDocument.ts"
 import { openapiAsset, openapiPage } from "./openapiUi.ts"
@@ -42,6 +44,8 @@ export interface ServiceAppOptions {
   readonly problems?: ProblemTable
   /** Where unexpected errors are reported; one JSON line on stderr by default. */
   readonly log?: (entry: LogEntry) => void
+  /** The service's own gauges (outbox, DLQ), served at `/metrics` after the process's metrics. */
+  readonly metrics?: ReadonlyArray<Registry>
 }
 
 /** The same JSON line every process writes (level, time, service, msg, fields). */
@@ -145,8 +149,11 @@ const NotReady = Schema.Struct({ status: Schema.Literal("not_ready"), checks: Ch
 
 const OPERATIONS_TAG: DocumentTag = {
   name: "operations",
-  description: "Liveness, readiness and the operator's dead-letter queue.",
+  description: "Liveness, readiness, metrics and the operator's dead-letter queue.",
 }
+
+// Methods a route can be registered for; anything else is one label value, so odd methods cannot grow the series.
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
 export const makeServiceApp = (opts: ServiceAppOptions) => {
   const problems = opts.problems ?? {}
@@ -184,6 +191,10 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
     return cached.doc
   }
 
+  // When each request began, for its duration; keyed by the request so nothing outlives it.
+  const started = new WeakMap<Request, number>()
+  const errorStatus = new WeakMap<Request, number>()
+
   return (
     app
       // First, so that it covers every route registered after it (routes before it are not covered).
@@ -200,12 +211,24 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
             error: describe(problem?.cause ?? error),
           })
         }
-        return (problem ?? internalError()).toResponse()
+        const answer = problem ?? internalError()
+        // An unknown route's answer does not pass through `set`: remember its status for the duration metric.
+        errorStatus.set(request, answer.status)
+        return answer.toResponse()
       })
       // RFC 8631: every answer names the document that describes it (tools, and the suite's contract check,
       // find the description of any response this way, directly or through the front door).
-      .onRequest(({ set }) => {
+      .onRequest(({ set, request }) => {
+        started.set(request, performance.now())
         set.headers["link"] = serviceDesc
+      })
+      // After the answer went out, errors and unknown routes included: its duration by route template.
+      .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+        const began = started.get(request)
+        if (began === undefined) return
+        const method = METHODS.has(request.method) ? request.method : "OTHER"
+        const status = errorStatus.get(request) ?? (typeof set.status === "number" ? set.status : 200)
+        observeRequest(route, method, status, (performance.now() - began) / 1000)
       })
       .get(openapiPath, () => openapiPage(openapiPath, `${title} (OpenAPI)`), { detail: { hide: true } })
       .get(`${openapiPath}/json`, () => document(), { detail: { hide: true } })
@@ -227,6 +250,28 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
           ok: { status: 200, schema: Health },
         }),
       })
+      .get(
+        "/metrics",
+        async ({ set }) => {
+          set.headers["content-type"] = METRICS_CONTENT_TYPE
+          return metricsText(opts.metrics)
+        },
+        {
+          ...operation({
+            summary: "Metrics in the Prometheus text format",
+            description:
+              "Request durations, messages consumed, outbox backlog and age, dead-letter depth and the service's " +
+              "domain counters (docs/OPERATIONS.md lists them). Asked of the service itself: through the front door, " +
+              "`/metrics` is the front door's own.",
+            tags: ["operations"],
+            auth: "none",
+            ok: { status: 200 },
+            responses: {
+              200: { description: "The metrics, in the Prometheus text exposition format 0.0.4", schema: Schema.String, contentType: "text/plain" },
+            },
+          }),
+        },
+      )
       .get(
         "/ready",
         async ({ set }) => {

@@ -63,6 +63,7 @@ describe("the OpenAPI document", () => {
     expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
       "delete /movies/{id}",
       "get /health",
+      "get /metrics",
       "get /movies",
       "get /movies/strict/{id}",
       "get /movies/{id}",

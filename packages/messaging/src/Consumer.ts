@@ -16,6 +16,7 @@ import type { Channel, ConsumeMessage, Options } from "amqplib"
 import { Cause, Effect, Exit, Schema } from "effect"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
 import { jsonLog } from "./log.ts"
+import type { ConsumerMetrics } from "./metrics.ts"
 
 export interface HandlerContext {
   readonly envelope: Envelope
@@ -53,6 +54,8 @@ export interface ConsumerOptions<R> {
    * like any other redelivery, that is three deaths), well before a supervisor gives up (5 in 60 s).
    */
   readonly crashLimit?: number
+  /** Told how each settled delivery ended (metrics). */
+  readonly metrics?: ConsumerMetrics
 }
 
 interface Delivery {
@@ -76,6 +79,12 @@ const attemptsOf = (msg: ConsumeMessage): number => {
 }
 
 const decodeEnvelope = Schema.decodeUnknownResult(Envelope)
+
+/** The type label of a delivery: a known event type, else `unknown` (so garbage cannot grow the label set). */
+const typeOf = (msg: ConsumeMessage): string => {
+  const t = msg.properties.type
+  return typeof t === "string" && isEventType(t) ? t : "unknown"
+}
 
 /** Headers carried over to a retry or a park: only what the runner and a trace need, each size-bounded. */
 const carriedHeaders = (msg: ConsumeMessage): Record<string, unknown> => {
@@ -219,12 +228,13 @@ export class Consumer<R> {
       try {
         await this.opts.broker.publish(republish.map((r) => r.message))
         for (const r of republish) {
+          const d = batch[r.index]!
+          this.opts.metrics?.consumed(typeOf(d.msg), r.park ? "parked" : "retried")
           if (!r.park) {
             this.retried++
             continue
           }
           this.parked++
-          const d = batch[r.index]!
           this.log("error", "message parked in the dead-letter queue", {
             messageId: d.msg.properties.messageId,
             type: d.msg.properties.type,
@@ -249,6 +259,12 @@ export class Consumer<R> {
     }
     this.settleBatch(batch, requeue)
     this.handled += batch.length - requeue.size
+    const metrics = this.opts.metrics
+    if (metrics) {
+      outcomes.forEach((o, i) => {
+        if (o.kind === "done" && !requeue.has(i)) metrics.consumed(typeOf(batch[i]!.msg), "done")
+      })
+    }
     // A consumer that began cautiously widens its prefetch once a fresh (not redelivered) message went through.
     const fresh = new Set<Channel>()
     batch.forEach((d, i) => {
