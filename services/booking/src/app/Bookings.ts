@@ -11,6 +11,7 @@ import {
   type EventPayload,
   type EventType
 } from "@bat/contracts"
+import { countBookingDecision } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -274,6 +275,7 @@ const make = Effect.gen(function* () {
             )
           case "Reject":
             if (repo.markFailed(b.booking_id, "pending", decision.reason, now)) {
+              countBookingDecision("rejected", decision.reason)
               emit(
                 "TicketReservingFailed",
                 {
@@ -291,6 +293,7 @@ const make = Effect.gen(function* () {
           case "Reserve": {
             const expiresAt = now + settings.holdTtlMs
             if (!repo.markReserved(b.booking_id, decision.amount, decision.currency, expiresAt, now)) return Effect.void
+            countBookingDecision("reserved")
             const tickets = seatNumbers.map((seatNumber) => ({ ticketId: ids.next(), seatNumber }))
             repo.insertReservedTickets(b.booking_id, b.screening_id, tickets, now)
             emit(
