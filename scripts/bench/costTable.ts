@@ -6,6 +6,8 @@ export interface ProcessCost {
   readonly pid: number
   /** CPU seconds (user + system) used during the phase. */
   readonly cpu: number
+  /** Of which system (kernel) seconds. */
+  readonly sys: number
   /** CPU milliseconds per unit (decision or outcome). */
   readonly msPerUnit: number
   /** Share of one core over the phase's wall time. */
@@ -26,7 +28,7 @@ export const processCosts = (
     if (b === undefined) return [] // restarted during the phase: its CPU time cannot be split
     const cpu = a.cpu - b.cpu
     const { rss, peak } = memory(a.pid)
-    return [{ name: a.name, pid: a.pid, cpu, msPerUnit: (cpu * 1000) / Math.max(1, units), coreShare: cpu / (wallMs / 1000), rssBytes: rss, peakRssBytes: peak }]
+    return [{ name: a.name, pid: a.pid, cpu, sys: a.sys - b.sys, msPerUnit: (cpu * 1000) / Math.max(1, units), coreShare: cpu / (wallMs / 1000), rssBytes: rss, peakRssBytes: peak }]
   })
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? "-" : (bytes / 1024 / 1024).toFixed(0))
@@ -34,11 +36,12 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? "-" : (bytes / 
 export const formatCosts = (costs: ReadonlyArray<ProcessCost>, unit: string): string => {
   const total = costs.reduce((s, c) => s + c.cpu, 0)
   const rows = [
-    ["process", "pid", "CPU s", `CPU ms/${unit}`, "% of CPU used", "cores busy", "RSS MB", "peak RSS MB"],
+    ["process", "pid", "CPU s", "of it sys", `CPU ms/${unit}`, "% of CPU used", "cores busy", "RSS MB", "peak RSS MB"],
     ...costs.map((c) => [
       c.name,
       String(c.pid),
       c.cpu.toFixed(2),
+      `${((c.sys / Math.max(c.cpu, 1e-9)) * 100).toFixed(0)}%`,
       c.msPerUnit.toFixed(3),
       `${((c.cpu / Math.max(total, 1e-9)) * 100).toFixed(1)}%`,
       c.coreShare.toFixed(2),
@@ -49,6 +52,7 @@ export const formatCosts = (costs: ReadonlyArray<ProcessCost>, unit: string): st
       "total",
       "",
       total.toFixed(2),
+      `${((costs.reduce((s, c) => s + c.sys, 0) / Math.max(total, 1e-9)) * 100).toFixed(0)}%`,
       costs.reduce((s, c) => s + c.msPerUnit, 0).toFixed(3),
       "100%",
       costs.reduce((s, c) => s + c.coreShare, 0).toFixed(2),

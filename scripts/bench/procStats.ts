@@ -4,14 +4,14 @@ import { readFileSync } from "node:fs"
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
 const TICKS_PER_SECOND = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100
 
-/** User + system CPU seconds the process has used so far (its own threads; not its children). */
-export const cpuSeconds = (pid: number): number | undefined => {
+/** User and system CPU seconds the process has used so far (its own threads; not its children). */
+export const cpuTimes = (pid: number): { user: number; sys: number } | undefined => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+    return { user: Number(fields[11]) / TICKS_PER_SECOND, sys: Number(fields[12]) / TICKS_PER_SECOND }
   } catch {
     return undefined
   }
@@ -47,14 +47,17 @@ export const listeningPids = (ports: ReadonlyArray<number>): Map<number, number>
 export interface ProcessSample {
   readonly name: string
   readonly pid: number
+  /** User + system CPU seconds. */
   readonly cpu: number
+  /** System CPU seconds (in the kernel on the process's behalf: file and socket I/O). */
+  readonly sys: number
 }
 
 /** CPU seconds of each named process now; processes that have gone are left out. */
 export const sampleCpu = (procs: ReadonlyArray<{ readonly name: string; readonly pid: number }>): Array<ProcessSample> =>
   procs.flatMap((p) => {
-    const cpu = cpuSeconds(p.pid)
-    return cpu === undefined ? [] : [{ ...p, cpu }]
+    const t = cpuTimes(p.pid)
+    return t === undefined ? [] : [{ ...p, cpu: t.user + t.sys, sys: t.sys }]
   })
 
 /** `/proc/loadavg`'s first three figures, e.g. `1.44 0.66 0.28`. */
