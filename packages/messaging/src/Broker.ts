@@ -1,6 +1,8 @@
 // One recovering AMQP connection per process. The topology, the publisher channel and the consumers are
 // (re)made in amqplib's setup hook; a channel the broker closes is reopened here without a reconnect
 // (DESIGN §3.1). Every connection and channel gets its error and close listeners before it is used.
+// `url` may name several nodes of a cluster, comma-separated: the link goes to one of them and, when
+// it is lost or cannot be made, the next attempt goes to the next node, round-robin (DESIGN §12).
 import * as amqp from "amqplib"
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message, Options } from "amqplib"
 import { jsonLog, type LogLevel } from "./log.ts"
@@ -22,6 +24,7 @@ export interface ConsumerRegistration {
 
 
 export interface BrokerOptions {
+  /** One AMQP URL, or several nodes of one cluster, comma-separated (same vhost and credentials). */
   readonly url: string
   readonly topology: TopologySpec
   readonly log?: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
@@ -29,6 +32,53 @@ export interface BrokerOptions {
   readonly maxReconnectDelayMs?: number
   /** How long a publish may wait for its confirms before the publisher channel is recycled (default 30 s). */
   readonly confirmTimeoutMs?: number
+  /** How long opening a connection (TCP and AMQP handshake) may take before the next node is tried (default 10 s). */
+  readonly connectTimeoutMs?: number
+}
+
+/** The nodes of an `AMQP_URL`: one URL, or several separated by commas. */
+export const brokerUrls = (url: string): ReadonlyArray<string> => {
+  const urls = url
+    .split(",")
+    .map((u) => u.trim())
+    .filter((u) => u !== "")
+  if (urls.length === 0) throw new Error("AMQP_URL names no broker")
+  return urls
+}
+
+/** `host:port` of a node, for log lines (never the credentials). */
+export const nodeLabel = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `${u.hostname}:${u.port || (u.protocol === "amqps:" ? "5671" : "5672")}`
+  } catch {
+    return "an unparsable URL"
+  }
+}
+
+/**
+ * amqplib's connection options for one URL, read the way amqplib reads a URL string (the vhost is
+ * left escaped: amqplib unescapes it; credentials default to guest/guest only when both are absent;
+ * `heartbeat`, `frameMax`, `channelMax` and `locale` come from the query).
+ */
+export const connectOptionsOf = (url: string): Options.Connect => {
+  const u = new URL(url)
+  if (u.protocol !== "amqp:" && u.protocol !== "amqps:") throw new Error(`not an AMQP URL: ${nodeLabel(url)}`)
+  const q = u.searchParams
+  const num = (k: string) => (q.get(k) === null ? undefined : Number.parseInt(q.get(k)!, 10))
+  const anyCredentials = u.username !== "" || u.password !== ""
+  return {
+    protocol: u.protocol.slice(0, -1),
+    hostname: u.hostname.replace(/^\[|\]$/g, ""),
+    port: u.port === "" ? (u.protocol === "amqp:" ? 5672 : 5671) : Number(u.port),
+    username: anyCredentials ? decodeURIComponent(u.username) : undefined,
+    password: anyCredentials ? decodeURIComponent(u.password) : undefined,
+    vhost: u.pathname.length > 1 ? u.pathname.slice(1) : undefined,
+    heartbeat: num("heartbeat"),
+    frameMax: num("frameMax"),
+    channelMax: num("channelMax"),
+    locale: q.get("locale") ?? undefined
+  } as Options.Connect
 }
 
 export interface BrokerHealth {
@@ -63,10 +113,20 @@ export class Broker {
   private readonly waiters: Array<() => void> = []
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private closing = false
+  /** The cluster's nodes, and the one the current or next connection attempt goes to. */
+  private readonly urls: ReadonlyArray<string>
+  private node = 0
   connected = false
   returned = 0
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    this.urls = brokerUrls(opts.url)
+  }
+
+  /** The node the link is on (or is being attempted), as `host:port`. */
+  get currentNode(): string {
+    return nodeLabel(this.urls[this.node]!)
+  }
 
   private log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
     ;(this.opts.log ?? defaultLog)(level, message, fields)
@@ -79,7 +139,18 @@ export class Broker {
 
   /** Starts connecting and returns at once; the link is retried forever with capped back-off. */
   async start(): Promise<void> {
-    const model = await amqp.connect(this.opts.url, {
+    // Several nodes: amqplib reads the connection options object at every attempt (its recovery reuses
+    // the first argument), so moving that object to the next node makes the next attempt go there.
+    const target: Options.Connect = this.urls.length > 1 ? { ...connectOptionsOf(this.urls[0]!) } : {}
+    const nextNode = () => {
+      if (this.urls.length < 2) return
+      this.node = (this.node + 1) % this.urls.length
+      const next = connectOptionsOf(this.urls[this.node]!)
+      for (const k of Object.keys(target) as Array<keyof Options.Connect>) delete target[k]
+      Object.assign(target, next)
+    }
+    const model = await amqp.connect(this.urls.length > 1 ? target : this.urls[0]!, {
+      timeout: this.opts.connectTimeoutMs ?? 10_000,
       recovery: {
         initialDelay: 100,
         maxDelay: this.opts.maxReconnectDelayMs ?? 4_000,
@@ -91,19 +162,30 @@ export class Broker {
     })
     this.model = model
     model.on("error", (err: Error) => this.log("warn", `broker connection error: ${err.message}`))
+    // Both events come before amqplib schedules the next attempt, which then goes to the next node.
     model.on("disconnect", (err: Error) => {
       this.connected = false
-      if (!this.closing) this.log("warn", `broker link lost (${err?.message ?? "closed"}); reconnecting`)
+      const lost = this.currentNode
+      nextNode()
+      if (!this.closing) this.log("warn", `broker link lost (${err?.message ?? "closed"}); reconnecting`, this.nodeFields(lost))
     })
     model.on("connect-failed", (err: Error) => {
-      if (!this.closing) this.log("warn", `broker connection attempt failed: ${err?.message ?? "unknown"}`)
+      const failed = this.currentNode
+      nextNode()
+      if (!this.closing) this.log("warn", `broker connection attempt failed: ${err?.message ?? "unknown"}`, this.nodeFields(failed))
     })
     model.on("connect", () => {
       this.connected = true
-      this.log("info", "broker connected")
+      this.log("info", "broker connected", this.nodeFields(this.currentNode))
       this.notifyWaiters()
     })
     model.on("reconnect-failed", (err: Error) => this.log("error", `broker reconnect gave up: ${err.message}`))
+  }
+
+  /** With several nodes, log lines name the node and what comes next. */
+  private nodeFields(node: string): Record<string, unknown> | undefined {
+    if (this.urls.length < 2) return undefined
+    return this.connected ? { node } : { node, next: this.currentNode }
   }
 
   /** Resolves once the first connection (and its set-up) is complete. */
@@ -365,7 +447,7 @@ export class Broker {
    * message the client cannot decode then breaks only that connection, not the service's link.
    */
   async withOwnConnection<A>(f: (ch: Channel) => Promise<A>): Promise<A> {
-    const conn = await amqp.connect(this.opts.url)
+    const conn = await this.connectAnyNode()
     // A pending operation is not always settled when its connection dies (a frame it cannot decode):
     // the work fails as soon as the connection goes.
     const lost = new Promise<never>((_, reject) => {
@@ -384,6 +466,20 @@ export class Broker {
     } finally {
       await Promise.race([conn.close().catch(() => {}), Bun.sleep(2_000)])
     }
+  }
+
+  /** A plain connection to the node the link is on, else to the first of the others that answers. */
+  private async connectAnyNode(): Promise<ChannelModel> {
+    let lastError: unknown
+    for (let i = 0; i < this.urls.length; i++) {
+      const url = this.urls[(this.node + i) % this.urls.length]!
+      try {
+        return await amqp.connect(url, { timeout: this.opts.connectTimeoutMs ?? 10_000 })
+      } catch (e) {
+        lastError = e
+      }
+    }
+    throw lastError
   }
 
   async close(): Promise<void> {
