@@ -1,15 +1,22 @@
 // The OpenAPI UI page and its assets, served by the service itself from the pinned swagger-ui-dist
 // package: it works offline and through the front door (every URL in it is the service's own).
-import { dirname, join } from "node:path"
-
-const distDir = dirname(Bun.resolveSync("swagger-ui-dist/package.json", import.meta.dir))
+// The assets are imported as files, so `bun build --compile` embeds them in a service's executable
+// (the path is then inside the executable) and they are read from node_modules otherwise.
+// @ts-ignore -- a file import: its default export is the file's path
+import bundleJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" }
+// @ts-ignore -- a file import: its default export is the file's path
+import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" }
+// @ts-ignore -- a file import: its default export is the file's path
+import favicon32 from "swagger-ui-dist/favicon-32x32.png" with { type: "file" }
+// @ts-ignore -- a file import: its default export is the file's path
+import favicon16 from "swagger-ui-dist/favicon-16x16.png" with { type: "file" }
 
 /** The files the page loads, by the name under `<openapiPath>/assets/`. */
 const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = {
-  "swagger-ui.css": { file: "swagger-ui.css", type: "text/css; charset=utf-8" },
-  "swagger-ui-bundle.js": { file: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8" },
-  "favicon-32x32.png": { file: "favicon-32x32.png", type: "image/png" },
-  "favicon-16x16.png": { file: "favicon-16x16.png", type: "image/png" },
+  "swagger-ui.css": { file: css as string, type: "text/css; charset=utf-8" },
+  "swagger-ui-bundle.js": { file: bundleJs as string, type: "text/javascript; charset=utf-8" },
+  "favicon-32x32.png": { file: favicon32 as string, type: "image/png" },
+  "favicon-16x16.png": { file: favicon16 as string, type: "image/png" },
 }
 
 // Reads the spec URL from the page, so the page needs no inline script. No validator badge: it would
@@ -59,5 +66,5 @@ export const openapiAsset = (name: string): Response | undefined => {
   if (name === "init.js") return new Response(INIT_JS, { headers: { ...headers, "content-type": "text/javascript; charset=utf-8" } })
   const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined
   if (asset === undefined) return undefined
-  return new Response(Bun.file(join(distDir, asset.file)), { headers: { ...headers, "content-type": asset.type } })
+  return new Response(Bun.file(asset.file), { headers: { ...headers, "content-type": asset.type } })
 }
