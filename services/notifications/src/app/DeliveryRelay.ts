@@ -1,4 +1,5 @@
 // Sends the committed delivery rows at least once: woken after each commit, and polling as a fallback.
+import { countNotificationDelivery } from "@bat/http"
 import type { Effect } from "effect"
 import { emailHtml, emailText, type EmailFacts } from "../domain/emailBody.ts"
 import { isPermanentMailFailure, type Mailer } from "../mail/Mailer.ts"
@@ -73,6 +74,7 @@ export class DeliveryRelay {
     for (const d of due) {
       if (this.stopped) return false
       if (d.email === null) {
+        countNotificationDelivery("skipped")
         this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased"))))
         continue
       }
@@ -109,6 +111,7 @@ export class DeliveryRelay {
         const result = runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, failure, this.opts.retry)))
         // The address is not logged: only which notification and why.
         const fields = { notificationId: d.notificationId, attempt: failure.attempts, error: e instanceof Error ? e.message : String(e) }
+        countNotificationDelivery(result.status === "pending" ? "retry" : failure.permanent ? "failed_permanent" : "given_up")
         if (result.status === "pending") this.opts.log("warn", "e-mail delivery failed; will retry", fields)
         else {
           this.abandoned++
@@ -118,6 +121,7 @@ export class DeliveryRelay {
         continue
       }
       this.sent++
+      countNotificationDelivery("sent")
       if (!this.stopped) this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "sent", null))))
     }
     return due.length === limit

@@ -7,7 +7,7 @@ import {
   type EventType,
   type PaymentsApi
 } from "@bat/contracts"
-import type { Principal } from "@bat/http"
+import { countHoldExpired, countPayment, type Principal } from "@bat/http"
 import { eventMessage, holdTimerMessage } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -102,13 +102,15 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
       const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
         store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
-      const emitExpired = (p: Payment, causationId: string | null) =>
+      const emitExpired = (p: Payment, causationId: string | null) => {
+        countPayment("expired")
         emit(
           "PaymentFailed",
           { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, reason: "expired" },
           p.bookingId,
           causationId
         )
+      }
 
       /** A keyed hash of the request: the same key with another body is detected without keeping the card. */
       const fingerprint = (r: PaymentsApi.PayRequest) =>
@@ -123,6 +125,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
         const p = repo.byBooking(bookingId)
         if (p === undefined || p.status !== "pending" || p.deadline > lapsed(now)) return false
         if (!repo.expire(p.paymentId, now, lapsed(now))) return false
+        countHoldExpired()
         emitExpired(p, causationId)
         return true
       }
@@ -202,6 +205,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           switch (outcome.status) {
             case "succeeded":
               if (repo.succeed(paymentId, outcome.cardLast4, outcome.transactionDate, now)) {
+                countPayment("succeeded")
                 emit(
                   "PaymentSuccessful",
                   { ...who, amount: p.amount, currency: p.currency, transactionDate: outcome.transactionDate },
@@ -214,6 +218,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             case "declined":
             case "insufficient_funds":
               if (repo.fail(paymentId, outcome.status, outcome.cardLast4, now)) {
+                countPayment("failed")
                 emit("PaymentFailed", { ...who, reason: outcome.status }, p.bookingId, null)
               }
               break
@@ -253,6 +258,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
                 holdTimerMessage(settings.holdTtlMs, { bookingId: data.bookingId, paymentId }, meta)
               ])
             } else {
+              countPayment("expired")
               emit("PaymentFailed", { paymentId, bookingId: data.bookingId, userId: data.userId, reason: "expired" }, data.bookingId, causationId)
             }
           })
@@ -340,6 +346,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           const marked = yield* store.transaction(
             Effect.sync(() => {
               if (!repo.markRefunded(p.paymentId, at)) return false
+              countPayment("refunded")
               emit(
                 "PaymentRefunded",
                 { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, amount: p.amount, currency: p.currency },
