@@ -185,10 +185,17 @@ export const METRICS_CONTENT_TYPE: string = client.register.contentType
 /** The route label of a request no route matched: one value, so unknown paths cannot grow the series. */
 export const UNMATCHED_ROUTE = "unmatched"
 
+// Methods a route can be registered for; anything else is one label value, so odd methods cannot grow the series.
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
 /** Records one request's duration; `route` is the route template (`/tickets/bookings/:bookingId`), never the raw path. */
 export const observeRequest = (route: string | undefined, method: string, status: number, seconds: number): void => {
   httpRequestDuration().observe(
-    { route: route === undefined || route === "" ? UNMATCHED_ROUTE : route, method, status: String(status) },
+    {
+      route: route === undefined || route === "" ? UNMATCHED_ROUTE : route,
+      method: METHODS.has(method) ? method : "OTHER",
+      status: String(status),
+    },
     seconds,
   )
 }

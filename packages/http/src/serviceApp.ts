@@ -152,9 +152,6 @@ const OPERATIONS_TAG: DocumentTag = {
   description: "Liveness, readiness, metrics and the operator's dead-letter queue.",
 }
 
-// Methods a route can be registered for; anything else is one label value, so odd methods cannot grow the series.
-const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-
 export const makeServiceApp = (opts: ServiceAppOptions) => {
   const problems = opts.problems ?? {}
   const log = opts.log ?? logToStderr
@@ -226,9 +223,8 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
       .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
         const began = started.get(request)
         if (began === undefined) return
-        const method = METHODS.has(request.method) ? request.method : "OTHER"
         const status = errorStatus.get(request) ?? (typeof set.status === "number" ? set.status : 200)
-        observeRequest(route, method, status, (performance.now() - began) / 1000)
+        observeRequest(route, request.method, status, (performance.now() - began) / 1000)
       })
       .get(openapiPath, () => openapiPage(openapiPath, `${title} (OpenAPI)`), { detail: { hide: true } })
       .get(`${openapiPath}/json`, () => document(), { detail: { hide: true } })

@@ -1,4 +1,5 @@
 // The front door: a streaming reverse proxy that routes by path prefix to the services.
+import { METRICS_CONTENT_TYPE, metricsText, observeRequest } from "@bat/http/metrics";
 import type { Server } from "bun";
 import { matchRoute, type Route } from "./routeTable.ts";
 import type { PageHandler } from "./webPage.ts";
@@ -51,7 +52,7 @@ export interface GatewayOptions {
   readonly onUpstreamError?: (route: Route, error: unknown) => void;
 }
 
-/** Starts the gateway. `/health` and `/ready` are its own; everything else is forwarded or a 404 problem. */
+/** Starts the gateway. `/health`, `/ready` and `/metrics` are its own; everything else is forwarded or a 404 problem. */
 export const startGateway = (options: GatewayOptions): Server<undefined> => {
   const onUpstreamError =
     options.onUpstreamError ??
@@ -106,21 +107,40 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     });
   };
 
+  /** The front door's own Prometheus metrics (request durations by route, process metrics). */
+  const metrics = async (req: Request): Promise<Response> =>
+    req.method === "GET" || req.method === "HEAD"
+      ? new Response(await metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } })
+      : own(req, {});
+
+  /** The answer, and the route its duration is counted under: a service's prefix, the page, or the front door's own path. */
+  const answer = (req: Request, server: Server<undefined>, url: URL): readonly [string, Response | Promise<Response>] => {
+    if (url.pathname === "/health") return ["/health", own(req, { status: "ok" })];
+    if (url.pathname === "/ready") return ["/ready", own(req, { status: "ready" })];
+    if (url.pathname === "/metrics") return ["/metrics", metrics(req)];
+    const route = matchRoute(options.routes, url.pathname);
+    if (route === undefined) {
+      const page = options.page?.(req, url);
+      if (page !== undefined) return ["page", page];
+      return ["unmatched", problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`)];
+    }
+    return [`${route.prefix}/*`, forward(req, server, route, url)];
+  };
+
+  const observed = async (req: Request, route: string, response: Response | Promise<Response>, began: number) => {
+    const res = await response;
+    observeRequest(route, req.method, res.status, (performance.now() - began) / 1000);
+    return res;
+  };
+
   return Bun.serve({
     port: options.port,
     hostname: options.hostname,
     idleTimeout: 60,
     fetch(req, server) {
-      const url = new URL(req.url);
-      if (url.pathname === "/health") return own(req, { status: "ok" });
-      if (url.pathname === "/ready") return own(req, { status: "ready" });
-      const route = matchRoute(options.routes, url.pathname);
-      if (route === undefined) {
-        const page = options.page?.(req, url);
-        if (page !== undefined) return page;
-        return problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`);
-      }
-      return forward(req, server, route, url);
+      const began = performance.now();
+      const [route, response] = answer(req, server, new URL(req.url));
+      return observed(req, route, response, began);
     },
     error(error) {
       console.error("gateway: unexpected error", error);
