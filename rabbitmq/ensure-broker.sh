@@ -88,3 +88,20 @@ if ! management_answers; then
   fi
   wait_for "the management API on http://$host:$mgmt_port" management_answers
 fi
+
+# 3. The broker's own Prometheus metrics (rabbitmq_prometheus, http://$host:15692/metrics), scraped by
+#    rabbitmq/prometheus/prometheus.yml. Enabling a plugin does not restart the node. Without
+#    rabbitmq-plugins here (a remote broker) this is only a warning: the services work without it.
+prometheus_port="${RABBITMQ_PROMETHEUS_PORT:-15692}"
+if ! port_open "$host" "$prometheus_port"; then
+  if command -v rabbitmq-plugins >/dev/null 2>&1; then
+    if ! rabbitmq-plugins is_enabled rabbitmq_prometheus --quiet >/dev/null 2>&1; then
+      say "enabling the Prometheus plugin (rabbitmq-plugins enable rabbitmq_prometheus)"
+      rabbitmq-plugins enable rabbitmq_prometheus >&2
+    fi
+    wait_for "the broker's metrics on http://$host:$prometheus_port/metrics" port_open "$host" "$prometheus_port" ||
+      say "the broker's metrics are not served; the services work without them"
+  else
+    say "the broker's metrics do not answer on $host:$prometheus_port; enable them on its node: rabbitmq-plugins enable rabbitmq_prometheus"
+  fi
+fi
