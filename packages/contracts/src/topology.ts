@@ -30,6 +30,7 @@ export const subscriptions: Partial<Record<ServiceName, ReadonlyArray<EventType>
     "ScreeningCancelled",
     "PaymentSuccessful",
     "PaymentFailed",
+    "PaymentRefunded",
     "UserUnregistered"
   ],
   payments: ["TicketReserved", "TicketCancelled"],

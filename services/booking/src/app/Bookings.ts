@@ -22,6 +22,7 @@ import {
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
   TicketNotFound,
+  ScreeningNotFound,
   TicketNotValid,
   WrongScreening,
   cancellableUntil,
@@ -39,6 +40,7 @@ import {
   type TicketRow,
   type TicketStateRow
 } from "../store/BookingRepo.ts"
+import { dayWindow, localDateOf, totalsOf } from "../domain/Reports.ts"
 import { BookingSettings, Ids } from "./BookingSettings.ts"
 import { TicketCodes } from "./TicketCodes.ts"
 
@@ -327,6 +329,9 @@ const make = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     return yield* store.transaction(
       Effect.sync(() => {
+        // Recorded whatever the booking's state: a payment for a booking no longer reserved is refunded by
+        // payments, and the reports count it until then (and the refund after).
+        repo.recordPayment(data, now)
         const b = repo.findBooking(data.bookingId)
         if (b === undefined || !repo.markBooked(b.booking_id, now)) return
         const startsAt = repo.findScreening(b.screening_id)?.starts_at ?? null
@@ -397,6 +402,7 @@ const make = Effect.gen(function* () {
         repo.projectScheduled(
           {
             screeningId: data.screeningId,
+            cinemaId: data.cinemaId,
             revision: data.revision,
             startsAt: Date.parse(data.startsAt),
             endsAt: Date.parse(data.endsAt),
@@ -622,6 +628,45 @@ const make = Effect.gen(function* () {
     )
   })
 
+  /** PaymentRefunded: the refund is recorded against its payment (for the reports; nothing else changes). */
+  const recordRefund = Effect.fn("Bookings.recordRefund")(function* (data: EventData<"PaymentRefunded">) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(Effect.sync(() => repo.recordRefund(data, now)))
+  })
+
+  /** One screening's report from booking's own data: seats, bookings by state, money as payments announced it. */
+  const reportOf = (sc: ScreeningRow): BookingApi.ScreeningReport => {
+    const f = repo.figuresOf(sc.screening_id)
+    const { reserved, booked, admitted } = f.seats
+    const { gross, refunded } = f.revenue
+    // The payments' currency, else the screening's price currency; null when neither is known.
+    const currency = f.revenue.currency ?? sc.currency
+    return {
+      screeningId: sc.screening_id,
+      screening: screeningViewOf(sc.screening_id, sc),
+      capacity: f.capacity,
+      seats: { available: f.capacity - reserved - booked, reserved, booked, admitted },
+      bookings: f.bookings,
+      revenue: { gross, refunded, net: gross - refunded, currency }
+    }
+  }
+
+  const screeningReport = Effect.fn("Bookings.screeningReport")(function* (screeningId: string) {
+    const sc = repo.findScreening(screeningId)
+    if (sc === undefined) return yield* new ScreeningNotFound({ screeningId })
+    return reportOf(sc)
+  })
+
+  /** Every screening starting on `date` in its cinema's time zone (UTC when unknown), optionally one cinema's. */
+  const dayReport = Effect.fn("Bookings.dayReport")(function* (date: string, cinemaId: string | undefined) {
+    const { from, to } = dayWindow(date)
+    const screenings = repo
+      .screeningsStarting(from, to, cinemaId)
+      .filter((sc) => sc.starts_at !== null && localDateOf(sc.starts_at, sc.time_zone) === date)
+      .map(reportOf)
+    return { date, cinemaId: cinemaId ?? null, screenings, totals: totalsOf(screenings) } satisfies BookingApi.DayReport
+  })
+
   /** Forgets idempotency keys older than 24 h. */
   const pruneIdempotencyKeys = Effect.fn("Bookings.pruneIdempotencyKeys")(function* () {
     const now = yield* Clock.currentTimeMillis
@@ -642,6 +687,9 @@ const make = Effect.gen(function* () {
     ticketCode,
     checkin,
     cancelByCustomer,
+    recordRefund,
+    screeningReport,
+    dayReport,
     jwks: codes.jwks,
     pruneIdempotencyKeys
   }

@@ -1,4 +1,4 @@
-// A successful payment turns a reserved booking into a booked one.
+// A successful payment is recorded for the sales reports and turns a reserved booking into a booked one.
 import type { Handler } from "@bat/messaging"
 import { Bookings } from "../app/Bookings.ts"
 

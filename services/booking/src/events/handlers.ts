@@ -7,6 +7,7 @@ import { cancelOnUserUnregistered } from "./CancelOnUserUnregistered.ts"
 import { decideOnTicketBookingAttempted } from "./DecideOnTicketBookingAttempted.ts"
 import { projectOnScreeningScheduled } from "./ProjectOnScreeningScheduled.ts"
 import { projectOnScreeningUpdated } from "./ProjectOnScreeningUpdated.ts"
+import { recordOnPaymentRefunded } from "./RecordOnPaymentRefunded.ts"
 import { releaseOnPaymentFailed } from "./ReleaseOnPaymentFailed.ts"
 
 export const handlers: Handlers<Bookings> = {
@@ -16,5 +17,6 @@ export const handlers: Handlers<Bookings> = {
   ScreeningCancelled: cancelOnScreeningCancelled,
   PaymentSuccessful: bookOnPaymentSuccessful,
   PaymentFailed: releaseOnPaymentFailed,
+  PaymentRefunded: recordOnPaymentRefunded,
   UserUnregistered: cancelOnUserUnregistered
 }

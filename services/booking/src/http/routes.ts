@@ -208,3 +208,50 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
         })
       }
     )
+    .get(
+      "/reports/screenings/:screeningId",
+      async ({ headers, params }) => {
+        requireRole(await ctx.auth.authenticate(headers), "staff")
+        return ctx.run(Bookings.use((b) => b.screeningReport(params.screeningId)))
+      },
+      {
+        params: schema(BookingApi.ScreeningReportParams),
+        response: { 200: schema(BookingApi.ScreeningReport) },
+        ...operation({
+          summary: "Sales report of one screening (staff)",
+          description:
+            "From booking's own records: `capacity` is the hall's seats, `seats.available = capacity - reserved - " +
+            "booked`, `admitted` counts booked tickets admitted at the door; `bookings` by state; `revenue` in minor " +
+            "units as payments announced it (`gross` every successful payment, `refunded` every refund, `net = gross - " +
+            "refunded`), in the payments' currency or else the screening's price currency. Agrees with the bookings " +
+            "and payments to the cent once the queues are drained.",
+          tags: reportTags,
+          auth: "staff",
+          ok: { status: 200, schema: BookingApi.ScreeningReport },
+          problems: { 404: ["screening_not_found"], ...authUnavailable }
+        })
+      }
+    )
+    .get(
+      "/reports/days/:date",
+      async ({ headers, params, query }) => {
+        requireRole(await ctx.auth.authenticate(headers), "staff")
+        return ctx.run(Bookings.use((b) => b.dayReport(params.date, query.cinemaId)))
+      },
+      {
+        params: schema(BookingApi.DayReportParams),
+        query: schema(BookingApi.DayReportQuery),
+        response: { 200: schema(BookingApi.DayReport) },
+        ...operation({
+          summary: "Sales report of one day (staff): every screening starting that local day, and totals",
+          description:
+            "`date` is a calendar day in each cinema's own time zone (UTC where booking does not know the zone); " +
+            "`cinemaId` keeps one cinema's screenings. Screenings earliest first, each as in the screening report; " +
+            "`totals.revenue` has one row per currency. A day with no screenings is an empty report.",
+          tags: reportTags,
+          auth: "staff",
+          ok: { status: 200, schema: BookingApi.DayReport },
+          problems: { ...authUnavailable }
+        })
+      }
+    )

@@ -32,6 +32,7 @@ export interface ScreeningRow {
   readonly cinema_name: string | null
   readonly hall_name: string | null
   readonly time_zone: string | null
+  readonly cinema_id: string | null
 }
 
 /** The names of a screening an event carried; a name the event did not carry is null (kept as it was). */
@@ -68,6 +69,7 @@ export interface NewBooking {
 
 export interface ScheduledScreening {
   readonly screeningId: string
+  readonly cinemaId: string
   readonly revision: number
   readonly startsAt: number
   readonly endsAt: number
@@ -75,6 +77,21 @@ export interface ScheduledScreening {
   readonly currency: string
   readonly seatNumbers: ReadonlyArray<string>
   readonly names: ScreeningNames
+}
+
+/** A payment or refund as payments announced it. */
+export interface PaymentFact {
+  readonly paymentId: string
+  readonly bookingId: string
+  readonly amount: number
+  readonly currency: string
+}
+
+export interface ScreeningFigures {
+  readonly capacity: number
+  readonly seats: { readonly reserved: number; readonly booked: number; readonly admitted: number }
+  readonly bookings: Record<BookingStatus, number>
+  readonly revenue: { readonly gross: number; readonly refunded: number; readonly currency: string | null }
 }
 
 export interface IdempotencyRow {
@@ -85,6 +102,8 @@ export interface IdempotencyRow {
 }
 
 const LIVE = "('reserved', 'booked')"
+const SCREENING_COLUMNS = `screening_id, revision, status, starts_at, price_amount, currency, seats_known,
+  movie_title, cinema_name, hall_name, time_zone, cinema_id`
 // json_each yields the requested seats in request order, so the seat lists below keep that order.
 
 export const makeBookingRepo = (db: Db) => {
@@ -118,19 +137,18 @@ export const makeBookingRepo = (db: Db) => {
        WHERE booking_id = ? AND admitted_at IS NOT NULL ORDER BY admitted_at, ticket_id LIMIT 1`
     ),
     findScreening: db.prepare(
-      `SELECT screening_id, revision, status, starts_at, price_amount, currency, seats_known,
-         movie_title, cinema_name, hall_name, time_zone
-       FROM screenings WHERE screening_id = ?`
+      `SELECT ${SCREENING_COLUMNS} FROM screenings WHERE screening_id = ?`
     ),
     // Times, price and names follow the newer revision; a name the newer event does not carry keeps the
     // older one, and an older event only fills names still unknown. The seat list is fixed at scheduling
     // and filled once; the status of an existing row is never touched (a tombstone stays a tombstone).
     upsertScheduled: db.prepare(
       `INSERT INTO screenings (screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known,
-         movie_title, cinema_name, hall_name, time_zone, updated_at)
+         movie_title, cinema_name, hall_name, time_zone, cinema_id, updated_at)
        VALUES (@screeningId, @revision, 'scheduled', @startsAt, @endsAt, @priceAmount, @currency, 1,
-         @movieTitle, @cinemaName, @hallName, @timeZone, @now)
+         @movieTitle, @cinemaName, @hallName, @timeZone, @cinemaId, @now)
        ON CONFLICT (screening_id) DO UPDATE SET
+         cinema_id = excluded.cinema_id,
          starts_at = CASE WHEN excluded.revision > revision THEN excluded.starts_at ELSE starts_at END,
          ends_at = CASE WHEN excluded.revision > revision THEN excluded.ends_at ELSE ends_at END,
          price_amount = CASE WHEN excluded.revision > revision THEN excluded.price_amount ELSE price_amount END,
@@ -220,7 +238,37 @@ export const makeBookingRepo = (db: Db) => {
        ON CONFLICT (user_id, route, key) DO UPDATE SET request_hash = excluded.request_hash,
          status_code = excluded.status_code, response = excluded.response, created_at = excluded.created_at`
     ),
-    pruneKeys: db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?`)
+    pruneKeys: db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ?`),
+
+    recordPayment: db.prepare(
+      `INSERT INTO booking_payments (payment_id, booking_id, amount, currency, succeeded_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (payment_id) DO UPDATE SET succeeded_at = coalesce(succeeded_at, excluded.succeeded_at)`
+    ),
+    recordRefund: db.prepare(
+      `INSERT INTO booking_payments (payment_id, booking_id, amount, currency, refunded_amount, refunded_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (payment_id) DO UPDATE SET refunded_amount = excluded.refunded_amount,
+         refunded_at = coalesce(refunded_at, excluded.refunded_at)`
+    ),
+    capacity: db.prepare(`SELECT count(*) FROM screening_seats WHERE screening_id = ?`).pluck(),
+    seatCounts: db.prepare(
+      `SELECT coalesce(sum(status = 'reserved'), 0) AS reserved, coalesce(sum(status = 'booked'), 0) AS booked,
+         coalesce(sum(status = 'booked' AND admitted_at IS NOT NULL), 0) AS admitted
+       FROM tickets WHERE screening_id = ?`
+    ),
+    bookingCounts: db.prepare(`SELECT status, count(*) AS n FROM bookings WHERE screening_id = ? GROUP BY status`),
+    revenue: db.prepare(
+      `SELECT coalesce(sum(CASE WHEN p.succeeded_at IS NOT NULL THEN p.amount END), 0) AS gross,
+         coalesce(sum(p.refunded_amount), 0) AS refunded, min(p.currency) AS currency
+       FROM booking_payments p JOIN bookings b ON b.booking_id = p.booking_id WHERE b.screening_id = ?`
+    ),
+    screeningsStarting: db.prepare(
+      `SELECT ${SCREENING_COLUMNS} FROM screenings WHERE starts_at >= ? AND starts_at < ? ORDER BY starts_at, screening_id`
+    ),
+    screeningsOfCinemaStarting: db.prepare(
+      `SELECT ${SCREENING_COLUMNS} FROM screenings WHERE cinema_id = ? AND starts_at >= ? AND starts_at < ?
+       ORDER BY starts_at, screening_id`
+    )
   }
 
   return {
@@ -246,6 +294,7 @@ export const makeBookingRepo = (db: Db) => {
     projectScheduled: (sc: ScheduledScreening, now: number): void => {
       s.upsertScheduled.run({
         screeningId: sc.screeningId,
+        cinemaId: sc.cinemaId,
         revision: sc.revision,
         startsAt: sc.startsAt,
         endsAt: sc.endsAt,
@@ -256,7 +305,7 @@ export const makeBookingRepo = (db: Db) => {
       })
       for (const seat of sc.seatNumbers) s.insertSeat.run(sc.screeningId, seat)
     },
-    projectUpdated: ({ names, ...sc }: Omit<ScheduledScreening, "seatNumbers">, now: number): boolean =>
+    projectUpdated: ({ names, ...sc }: Omit<ScheduledScreening, "seatNumbers" | "cinemaId">, now: number): boolean =>
       s.upsertUpdated.run({ ...sc, ...names, now }).changes > 0,
     tombstone: (screeningId: string, now: number): void => {
       s.tombstone.run(screeningId, now)
@@ -303,7 +352,28 @@ export const makeBookingRepo = (db: Db) => {
     ): void => {
       s.saveKey.run(userId, route, key, requestHash, statusCode, response, now)
     },
-    pruneIdempotencyKeys: (olderThan: number): number => s.pruneKeys.run(olderThan).changes
+    pruneIdempotencyKeys: (olderThan: number): number => s.pruneKeys.run(olderThan).changes,
+
+    /** A payment payments took for the booking (kept whatever the booking's state: payments refunds it then). */
+    recordPayment: (p: PaymentFact, now: number): void => {
+      s.recordPayment.run(p.paymentId, p.bookingId, p.amount, p.currency, now)
+    },
+    recordRefund: (p: PaymentFact, now: number): void => {
+      s.recordRefund.run(p.paymentId, p.bookingId, p.amount, p.currency, p.amount, now)
+    },
+    /** The figures of one screening, from the booking database alone. */
+    figuresOf: (screeningId: string): ScreeningFigures => {
+      const seats = s.seatCounts.get(screeningId) as { reserved: number; booked: number; admitted: number }
+      const bookings = { pending: 0, reserved: 0, booked: 0, cancelled: 0, failed: 0 }
+      for (const r of s.bookingCounts.all(screeningId) as Array<{ status: BookingStatus; n: number }>) bookings[r.status] = r.n
+      const revenue = s.revenue.get(screeningId) as { gross: number; refunded: number; currency: string | null }
+      return { capacity: s.capacity.get(screeningId) as number, seats, bookings, revenue }
+    },
+    /** Screenings starting in [from, to), earliest first; only one cinema's when given. */
+    screeningsStarting: (from: number, to: number, cinemaId: string | undefined) =>
+      (cinemaId === undefined
+        ? s.screeningsStarting.all(from, to)
+        : s.screeningsOfCinemaStarting.all(cinemaId, from, to)) as Array<ScreeningRow>
   }
 }
 

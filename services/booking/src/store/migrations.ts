@@ -103,5 +103,23 @@ export const migrations: ReadonlyArray<Migration> = [
     ) WITHOUT ROWID;
     ALTER TABLE tickets ADD COLUMN code TEXT;
     ALTER TABLE tickets ADD COLUMN admitted_at INTEGER;`
+  },
+  {
+    version: 6,
+    name: "sales report facts",
+    // The cinema of each screening (day reports per cinema), and every payment and refund payments
+    // announced, by payment id (a redelivery or a refund that overtakes its payment lands on the same row).
+    sql: `ALTER TABLE screenings ADD COLUMN cinema_id TEXT;
+    CREATE INDEX screenings_by_start ON screenings(starts_at);
+    CREATE TABLE booking_payments (
+      payment_id TEXT PRIMARY KEY,
+      booking_id TEXT NOT NULL,
+      amount INTEGER NOT NULL,
+      currency TEXT NOT NULL,
+      succeeded_at INTEGER,
+      refunded_amount INTEGER,
+      refunded_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX booking_payments_by_booking ON booking_payments(booking_id);`
   }
 ]
