@@ -201,9 +201,22 @@ const mailsWritten = (): number | undefined => {
   }
 }
 
+/** E-mails notifications has yet to send, from its `/ready` body (undefined when it does not say). */
+const pendingMails = async (): Promise<number | undefined> => {
+  const base = fleet?.urls.notifications ?? `http://127.0.0.1:${process.env.NOTIFICATIONS_PORT || 3007}`
+  try {
+    const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2_000) })
+    const body = (await res.json()) as { deliveries?: { pending?: unknown } }
+    return typeof body.deliveries?.pending === "number" ? body.deliveries.pending : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
- * Waits until the work of a phase is done: every `<service>.inbox` queue empty and the services' CPU
- * back to idle (notifications writes its mail after its inbox is drained). Gives up after `maxMs`.
+ * Waits until the work of a phase is done: every `<service>.inbox` queue empty, no e-mail pending in
+ * notifications (it writes its mail after its inbox is drained) and the services' CPU back to idle.
+ * Gives up after `maxMs`.
  */
 const settle = async (maxMs = 120_000): Promise<void> => {
   const inboxes = (await queueNames(vhostName)).filter((name) => name.endsWith(".inbox"))
@@ -213,7 +226,7 @@ const settle = async (maxMs = 120_000): Promise<void> => {
   const services = processes().filter((p) => !p.name.startsWith("rabbitmq") && p.name !== "bench client")
   let quiet = 0
   while (performance.now() < deadline && quiet < 3) {
-    let waiting = 0
+    let waiting = (await pendingMails()) ?? 0
     for (const name of inboxes) waiting += (await probe.checkQueue(name).catch(() => ({ messageCount: 0 }))).messageCount
     const before = sampleCpu(services).reduce((s, p) => s + p.cpu, 0)
     await Bun.sleep(250)
@@ -263,6 +276,10 @@ for (const id of full.sent.keys()) {
   mix.set(key, (mix.get(key) ?? 0) + 1)
 }
 console.log(`outcomes       ${[...mix].map(([k, n]) => `${k} ${n}`).join(", ")}`)
+const odd = [...mix].filter(([k]) => !/^(reserved|refused \((seat_limit|seat_unavailable)\))$/.test(k)).reduce((s, [, n]) => s + n, 0)
+if (odd > full.sent.size / 10) {
+  console.log(`WARNING: ${odd} of ${full.sent.size} outcomes are neither a reservation nor a seat refusal: these figures do not measure the normal path`)
+}
 console.log(
   `\nCPU per decision over the measured phase (${full.decisions} decisions` +
     (mails === undefined ? "" : `, ${mails} e-mails written`) +
