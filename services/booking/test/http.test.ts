@@ -165,6 +165,9 @@ describe("reading bookings", () => {
     await expectMethodNotAllowed(await h.call("GET", "/tickets/book", { userId: newId() }), "POST")
     await expectMethodNotAllowed(await h.call("DELETE", `/tickets/bookings/${newId()}`, { userId: newId() }), "GET, HEAD")
     await expectMethodNotAllowed(await h.call("POST", "/tickets", { userId: newId() }), "GET, HEAD")
+    await expectMethodNotAllowed(await h.call("GET", "/tickets/checkin", { userId: newId() }), "POST")
+    await expectMethodNotAllowed(await h.call("GET", `/tickets/bookings/${newId()}/cancel`, { userId: newId() }), "POST")
+    await expectMethodNotAllowed(await h.call("POST", "/tickets/reports/days/2027-01-15", { userId: newId() }), "GET, HEAD")
   })
 
   test("unknown routes are 404 not_found problems and the OpenAPI document lists the routes", async () => {
@@ -229,6 +232,55 @@ describe("no input yields a 5xx", () => {
         if (res.status >= 400) expect(JSON.parse(text).code).toMatch(/^[a-z_]+$/)
       }),
       { numRuns: 1000 }
+    )
+  })
+})
+
+describe("no input to the door, cancellation and report routes yields a 5xx", () => {
+  test("random codes, ids, dates and query strings are answered with 2xx or 4xx problems", async () => {
+    const staff = await h.token(newId(), "staff")
+    const customer = await h.token(newId())
+    const text = fc.oneof(fc.string({ maxLength: 80 }), fc.uuid(), fc.constantFrom("..", "%", "%00", "a.b.c", "2027-02-30", "2027-13-01", "qr.svg"))
+    const enc = (s: string) => {
+      try {
+        return encodeURIComponent(s)
+      } catch {
+        return "x"
+      }
+    }
+    const code = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map(([a, b, c]) => `${a}.${b}.${c}`.replace(/[+/=]/g, "_")),
+      fc.constant("eyJhbGciOiJub25lIn0.eyJ0aWNrZXRJZCI6MX0."),
+      fc.string({ minLength: 2049, maxLength: 2100 })
+    )
+    const request = fc.oneof(
+      fc.record({ kind: fc.constant("checkin" as const), body: fc.oneof(fc.record({ code, screeningId: fc.option(fc.oneof(fc.uuid(), fc.string())) }, { requiredKeys: [] }), fc.jsonValue()) }),
+      fc.record({ kind: fc.constant("cancel" as const), id: text }),
+      fc.record({ kind: fc.constant("qr" as const), id: text, ticket: text }),
+      fc.record({ kind: fc.constant("screeningReport" as const), id: text }),
+      fc.record({ kind: fc.constant("dayReport" as const), date: text, cinemaId: fc.option(text) })
+    )
+    await fc.assert(
+      fc.asyncProperty(request, fc.constantFrom(staff, customer, ""), async (r, token) => {
+        const headers: Record<string, string> = token === "" ? {} : { authorization: `Bearer ${token}` }
+        let res: Response
+        if (r.kind === "checkin") {
+          res = await fetch(`${h.url}/tickets/checkin`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(r.body) })
+        } else if (r.kind === "cancel") {
+          res = await fetch(`${h.url}/tickets/bookings/${enc(r.id)}/cancel`, { method: "POST", headers })
+        } else if (r.kind === "qr") {
+          res = await fetch(`${h.url}/tickets/bookings/${enc(r.id)}/tickets/${enc(r.ticket)}/qr.svg`, { headers })
+        } else if (r.kind === "screeningReport") {
+          res = await fetch(`${h.url}/tickets/reports/screenings/${enc(r.id)}`, { headers })
+        } else {
+          res = await fetch(`${h.url}/tickets/reports/days/${enc(r.date)}${r.cinemaId === null ? "" : `?cinemaId=${enc(r.cinemaId)}`}`, { headers })
+        }
+        const body = await res.text()
+        if (res.status >= 500) throw new Error(`${res.status} for ${JSON.stringify(r)}: ${body}`)
+        if (res.status >= 400) expect(JSON.parse(body).code).toMatch(/^[a-z_]+$/)
+      }),
+      { numRuns: 400 }
     )
   })
 })
