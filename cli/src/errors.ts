@@ -20,7 +20,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  done
-  1  the API reported a failure (its detail is shown), a payment was declined or a booking failed
+  1  the API reported a failure (its detail is shown), a payment was declined, a booking failed,
+     or checkin refused a code
   2  usage error: a bad or missing argument, or a confirmation needed with no terminal (use --yes)
   3  not logged in, token expired, or not allowed for your role
   4  the API cannot be reached
