@@ -174,7 +174,7 @@ const make = Effect.gen(function* () {
   const ids = yield* Ids
   const codes = yield* TicketCodes
   const cutoffMs = settings.cancelCutoffMinutes * 60_000
-  const view_ = (b: BookingRow, screening: ScreeningRow | undefined = repo.findScreening(b.screening_id)) =>
+  const bookingView = (b: BookingRow, screening: ScreeningRow | undefined = repo.findScreening(b.screening_id)) =>
     viewOf(b, repo.ticketStatesOf(b.booking_id), screening, cutoffMs)
 
   const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
@@ -509,7 +509,7 @@ const make = Effect.gen(function* () {
   const view = Effect.fn("Bookings.view")(function* (bookingId: string, viewer: Viewer) {
     const b = repo.findBooking(bookingId)
     if (b === undefined || !visibleTo(b, viewer)) return yield* new BookingNotFound({ bookingId })
-    return view_(b)
+    return bookingView(b)
   })
 
   /** The user's bookings, newest first; `before` is the last booking id of the previous page. */
@@ -523,7 +523,7 @@ const make = Effect.gen(function* () {
       return screenings.get(id)
     }
     return {
-      items: page.map((b) => view_(b, screeningOf(b.screening_id))),
+      items: page.map((b) => bookingView(b, screeningOf(b.screening_id))),
       nextLastId: rows.length > limit ? page[page.length - 1]!.booking_id : null
     }
   })
@@ -623,7 +623,7 @@ const make = Effect.gen(function* () {
         })
         if (refusal !== undefined) return Effect.fail(refusal)
         cancel(b, "customer_cancelled", null, now)
-        return Effect.succeed(view_(repo.findBooking(bookingId)!, screening))
+        return Effect.succeed(bookingView(repo.findBooking(bookingId)!, screening))
       })
     )
   })
