@@ -25,6 +25,7 @@ const HOLD_TTL_MS = 10_000
 
 let system: System
 let showing: Showing
+let other: Showing
 const contexts: BrowserContext[] = []
 
 const openPage = async (): Promise<Page> => {
@@ -50,7 +51,10 @@ const apiSeat = async (seatNumber: string): Promise<string | undefined> => {
 
 beforeAll(async () => {
   system = await startSystem("customer", { HOLD_TTL_MS: String(HOLD_TTL_MS) })
-  showing = await setupShowing(system.staff, ["A", "B", "C", "D", "E", "F"], 6)
+  ;[showing, other] = await Promise.all([
+    setupShowing(system.staff, ["A", "B", "C", "D", "E", "F"], 6),
+    setupShowing(system.staff, ["A"], 4),
+  ])
 }, 120_000)
 
 afterAll(async () => {
@@ -59,6 +63,45 @@ afterAll(async () => {
 }, 30_000)
 
 describe("the customer web page", () => {
+  test("screenings are listed by name and local time, and filtered by cinema and movie", async () => {
+    const page = await openPage()
+    await page.goto("/")
+    const mine = page.getByRole("link", { name: showing.linkName, exact: true })
+    const theirs = page.getByRole("link", { name: other.linkName, exact: true })
+    await mine.waitFor()
+    await theirs.waitFor()
+    await page.getByRole("combobox", { name: "Cinema" }).selectOption({ label: showing.cinema })
+    await theirs.waitFor({ state: "detached" })
+    await mine.waitFor()
+    await page.getByRole("combobox", { name: "Movie" }).selectOption({ label: other.title })
+    await page.getByText("No screenings match these filters.").waitFor()
+    await page.getByRole("combobox", { name: "Cinema" }).selectOption({ label: "Any cinema" })
+    await theirs.waitFor()
+    await expect(mine.count()).resolves.toBe(0)
+  }, 60_000)
+
+  test("a wrong password and an e-mail already taken are said in plain words", async () => {
+    const known = await newCustomer(system, "Gil Known")
+    const page = await openPage()
+    await page.goto("/sign-in")
+    await page.getByRole("textbox", { name: "Email" }).fill(known.email)
+    await page.getByLabel("Password", { exact: true }).fill("not the password")
+    await page.getByRole("button", { name: "Log in", exact: true }).click()
+    await pollUntil(
+      async () => (await statusOf(page).textContent()) === "That email and password do not match an account. Please check them and try again.",
+      { message: "the wrong password said plainly" },
+    )
+    await page.getByRole("link", { name: "Create an account", exact: true }).click()
+    await page.getByRole("textbox", { name: "Full name" }).fill("Gil Again")
+    await page.getByRole("textbox", { name: "Email" }).fill(known.email)
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD)
+    await page.getByRole("button", { name: "Create account", exact: true }).click()
+    await pollUntil(
+      async () => (await statusOf(page).textContent()) === "An account with this email already exists. Please log in instead.",
+      { message: "the taken e-mail said plainly" },
+    )
+  }, 60_000)
+
   test("browse, pick two seats by keyboard, register, book, see the hold, pay, see Booked live, and find the QR codes", async () => {
     const page = await openPage()
     let loads = 0
@@ -106,6 +149,11 @@ describe("the customer web page", () => {
     const watcher = await viewer()
     let loads = 0
     watcher.on("load", () => loads++)
+    // A second viewer whose network drops the seat stream: it falls back to polling the map every 2 s.
+    const poller = await openPage()
+    await poller.context().route("**/seats/stream", (route) => route.abort())
+    await poller.goto(`/show/${showing.screeningId}`)
+    await seat(poller, "B1", "available").waitFor()
     const customer = await newCustomer(system, "Ben Watched")
 
     const book = await customer.api.post("/tickets/book", { screeningId: showing.screeningId, seatNumbers: ["B1", "B2"] })
@@ -114,6 +162,7 @@ describe("the customer web page", () => {
     await pollUntil(async () => (await apiSeat("B1")) === "reserved", { intervalMs: 25, timeoutMs: 15_000, message: "B1 reserved in the API" })
     const heldMs = await seatBecomes(watcher, "B1", "held", 2_000)
     await seat(watcher, "B2", "held").waitFor({ timeout: 2_000 })
+    const polledHeldMs = heldMs + (await seatBecomes(poller, "B1", "held", 5_000))
 
     const paid = await customer.api.post("/payments", {
       bookingId: book.body.bookingId,
@@ -123,8 +172,12 @@ describe("the customer web page", () => {
     await pollUntil(async () => (await apiSeat("B1")) === "booked", { intervalMs: 25, timeoutMs: 15_000, message: "B1 booked in the API" })
     const soldMs = await seatBecomes(watcher, "B1", "sold", 2_000)
     await seat(watcher, "B2", "sold").waitFor({ timeout: 2_000 })
+    const polledSoldMs = soldMs + (await seatBecomes(poller, "B1", "sold", 5_000))
     expect(loads).toBe(0)
-    console.log(`live seat map: another viewer saw "held" ${heldMs.toFixed(0)} ms and "sold" ${soldMs.toFixed(0)} ms after the seat map API did`)
+    console.log(
+      `live seat map: another viewer saw "held" ${heldMs.toFixed(0)} ms and "sold" ${soldMs.toFixed(0)} ms after the seat map API did; ` +
+        `one without the stream (polling) ${polledHeldMs.toFixed(0)} ms and ${polledSoldMs.toFixed(0)} ms`,
+    )
   }, 60_000)
 
   test("two customers book the same seat at once: one holds it, the other is told it was taken", async () => {
@@ -165,6 +218,10 @@ describe("the customer web page", () => {
     await pollUntil(async () => /^Held until/.test((await statusOf(page).textContent()) ?? ""), { timeoutMs: 15_000, message: "Held until" })
     await seatBecomes(watcher, "D1", "held")
 
+    // A number failing the Luhn check is refused as entered, with the field saying why.
+    await pay(page, "4242424242424241")
+    await pollUntil(async () => (await statusOf(page).textContent()) === "Please check the card details.", { message: "the card refused as entered" })
+    await page.getByText("This card number is not valid. Please check the digits.").waitFor()
     await pay(page, CARD_DECLINED)
     await pollUntil(
       async () => (await statusOf(page).textContent()) === "Your card was declined. No money was taken; your seats are released.",

@@ -35,7 +35,6 @@ export const followSeats = (screeningId: string): SeatFeed => {
   let etag: string | null = null
   let stopped = false
   let pollTimer: ReturnType<typeof setTimeout> | undefined
-  let polling = false
 
   const fetchMap = async (): Promise<void> => {
     try {
@@ -51,29 +50,33 @@ export const followSeats = (screeningId: string): SeatFeed => {
       if (!res.ok) return
       const body = (await res.json()) as SeatMap
       etag = res.headers.get("etag")
-      if (!stopped) map.value = body.rows
+      // A live stream is newer than any poll that was under way when it opened.
+      if (!stopped && mode.value !== "live") map.value = body.rows
     } catch {
       // offline for a moment: the next poll tries again
     }
   }
 
+  const wanted = (): boolean => !stopped && mode.peek() !== "live" && !notFound.peek()
+  // Polls every 2 s whenever the stream is not live; stops by itself once it is.
   const poll = async (): Promise<void> => {
-    if (stopped) return
+    pollTimer = undefined
+    if (!wanted()) return
     await fetchMap()
-    if (!stopped && !notFound.value) pollTimer = setTimeout(poll, POLL_MS)
+    if (wanted()) pollTimer = setTimeout(poll, POLL_MS)
   }
-
   const startPolling = (): void => {
-    if (polling || stopped) return
-    polling = true
+    if (stopped || mode.value === "live") return
     mode.value = "polling"
-    void poll()
+    if (pollTimer === undefined) void poll()
   }
 
   const closeStream = openStream({
     url: `${base}/stream`,
     onOpen: () => {
       mode.value = "live"
+      if (pollTimer !== undefined) clearTimeout(pollTimer)
+      pollTimer = undefined
     },
     onEvent: (event) => {
       let data: unknown
@@ -93,18 +96,10 @@ export const followSeats = (screeningId: string): SeatFeed => {
         map.value = applyChanges(map.value, changes.changes)
       }
     },
-    onTrouble: (status, failures) => {
-      if (status === 404 && map.value === null) {
-        // Either the screening does not exist or this server has no seat stream: the map says which.
-        startPolling()
-        return false
-      }
-      if (failures >= 3 || (status >= 400 && status < 500)) {
-        startPolling()
-        return false
-      }
-      if (map.value === null) void fetchMap()
-      return true
+    onTrouble: (status) => {
+      // Until the stream is back, the map is polled; a server without a seat stream (404) is not asked again.
+      startPolling()
+      return status !== 404 && status !== 405
     },
   })
 

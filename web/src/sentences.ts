@@ -83,7 +83,7 @@ const FIELD: Record<string, string> = {
   email: "Enter an email address, such as ann@example.com.",
   password: "Use a password of at least 8 characters.",
   fullName: "Enter your name, without spaces at the start or end.",
-  "card.number": "Check the card number: 12 to 19 digits, without spaces.",
+  "card.number": "This card number is not valid. Please check the digits.",
   "card.expMonth": "Enter the expiry month as a number from 1 to 12.",
   "card.expYear": "Enter a four-digit expiry year that has not passed, such as 2030.",
   "card.cvc": "Enter the 3 or 4 digits on the back of the card.",

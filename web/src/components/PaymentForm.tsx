@@ -12,9 +12,20 @@ export interface CardInput {
 /** Resolves with field sentences by path (`card.number`, …) when the card was refused as entered. */
 export type PayHandler = (card: CardInput) => Promise<Record<string, string>>
 
+/** The Luhn check every card number passes: a mistyped digit is caught before anything is sent. */
+const luhn = (digits: string): boolean => {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i])
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
 const asNumber = (text: string): number => (/^\s*\d{1,4}\s*$/.test(text) ? Number(text) : Number.NaN)
 
-export function PaymentForm(props: { onPay: PayHandler; disabled: boolean; amount: string }) {
+export function PaymentForm(props: { onPay: PayHandler; onInvalid: () => void; disabled: boolean; amount: string }) {
   const [number, setNumber] = useState("")
   const [month, setMonth] = useState("")
   const [year, setYear] = useState("")
@@ -27,7 +38,7 @@ export function PaymentForm(props: { onPay: PayHandler; disabled: boolean; amoun
     if (busy || props.disabled) return
     const local: Record<string, string> = {}
     const digits = number.replace(/[\s-]/g, "")
-    if (!/^\d{12,19}$/.test(digits)) local["card.number"] = "Check the card number: 12 to 19 digits."
+    if (!/^\d{12,19}$/.test(digits) || !luhn(digits)) local["card.number"] = "This card number is not valid. Please check the digits."
     const m = asNumber(month)
     if (!(m >= 1 && m <= 12)) local["card.expMonth"] = "Enter the expiry month as a number from 1 to 12."
     let y = asNumber(year)
@@ -35,7 +46,7 @@ export function PaymentForm(props: { onPay: PayHandler; disabled: boolean; amoun
     if (!(y >= 2000 && y <= 2099)) local["card.expYear"] = "Enter the expiry year, such as 2030."
     if (!/^\d{3,4}$/.test(cvc.trim())) local["card.cvc"] = "Enter the 3 or 4 digits on the back of the card."
     setErrors(local)
-    if (Object.keys(local).length > 0) return
+    if (Object.keys(local).length > 0) return props.onInvalid()
     setBusy(true)
     try {
       const refused = await props.onPay({ number: digits, expMonth: m, expYear: y, cvc: cvc.trim() })

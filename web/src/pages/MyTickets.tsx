@@ -104,7 +104,7 @@ function BookingCard(props: { booking: Booking; onChanged: (b: Booking) => void 
       ) : null}
       {b.status === "reserved" ? (
         <p>
-          <Link href={`/show/${b.screeningId}`}>Pay for these seats</Link>
+          <Link href={`/show/${b.screeningId}?booking=${b.bookingId}`}>Pay for these seats</Link>
         </p>
       ) : null}
       {cancellable ? (

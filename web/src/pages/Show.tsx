@@ -7,7 +7,7 @@ import { PaymentForm, type CardInput } from "../components/PaymentForm.tsx"
 import { SeatMap } from "../components/SeatMap.tsx"
 import { cinemaName, hallName, localDay, localTime, localZone, minutesSeconds, money, movieTitle, plural } from "../format.ts"
 import { onNotification } from "../notifications.ts"
-import { navigate } from "../router.ts"
+import { location, navigate } from "../router.ts"
 import { followSeats } from "../seatFeed.ts"
 import { DECLINED, HOLD_EXPIRED, INSUFFICIENT, bookingEnded, fieldSentences, seatsTaken, sentence } from "../sentences.ts"
 import { session } from "../session.ts"
@@ -48,7 +48,8 @@ export function Show(props: { id: string }) {
     setSelectedState(seats)
     stored.set(selectionKey, seats.length ? JSON.stringify(seats) : null)
   }
-  const [bookingId, setBookingIdState] = useState<string | null>(() => stored.get(bookingKey))
+  // `?booking=<id>` (from My tickets) picks up a booking still to be paid, also in a new tab.
+  const [bookingId, setBookingIdState] = useState<string | null>(() => location.value.query.get("booking") ?? stored.get(bookingKey))
   const setBookingId = (value: string | null) => {
     setBookingIdState(value)
     stored.set(bookingKey, value)
@@ -135,6 +136,7 @@ export function Show(props: { id: string }) {
         break
     }
     if (terminal(booking)) {
+      if (location.value.query.has("booking")) history.replaceState(null, "", `/show/${encodeURIComponent(id)}`)
       setBookingId(null)
       setBooking(null)
       setPaid(false)
@@ -187,7 +189,12 @@ export function Show(props: { id: string }) {
   const pay = async (card: CardInput): Promise<Record<string, string>> => {
     if (booking === null) return {}
     say("Paying…")
-    const r = await post<Payment>("/payments", { bookingId: booking.bookingId, card }, { "idempotency-key": idempotencyKey() })
+    let r = await post<Payment>("/payments", { bookingId: booking.bookingId, card }, { "idempotency-key": idempotencyKey() })
+    // Payments may not have heard of a hold made a moment ago; that answer takes no money, so ask again.
+    for (let attempt = 0; attempt < 10 && !r.ok && r.problem.code === "reservation_not_found_yet"; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      r = await post<Payment>("/payments", { bookingId: booking.bookingId, card }, { "idempotency-key": idempotencyKey() })
+    }
     if (r.ok) {
       if (r.body.status === "succeeded") {
         setPaid(true)
@@ -265,7 +272,7 @@ export function Show(props: { id: string }) {
               {holdOver ? "Time is up" : `${minutesSeconds(left)} left to pay`}
             </p>
           ) : null}
-          <PaymentForm onPay={pay} disabled={holdOver || paid} amount={money(booking.amount, booking.currency)} />
+          <PaymentForm onPay={pay} onInvalid={() => say("Please check the card details.")} disabled={holdOver || paid} amount={money(booking.amount, booking.currency)} />
         </div>
       ) : null}
 
