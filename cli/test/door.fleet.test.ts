@@ -4,7 +4,7 @@
 // follows, staff read the screening's and the day's report, and cancelling the screening says first
 // what it will cancel and refund.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { localParts } from "@bat/contracts"
@@ -137,6 +137,21 @@ describe("tickets at the door, cancellation and reports, through the CLI", () =>
     expect(shown.stdout).toContain(codes.a2!)
     expect(shown.stdout.split("\n").filter((l) => /[▀▄█]/.test(l)).length).toBeGreaterThan(20)
     expect(shown.stdout).not.toContain(ids.screening!)
+
+    // The booked e-mail (written as an .eml file: no SMTP_URL) carries the same codes and a QR image each.
+    const booked = await pollUntil(
+      () => {
+        const files = readdirSync(dataDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".eml"))
+        // Quoted-printable breaks long lines with a trailing `=`: compare without the breaks.
+        const mails = files.map((f) => readFileSync(join(dataDir, f), "utf8").replace(/=?\r?\n/g, ""))
+        return mails.find((m) => m.includes("Subject: =?UTF-8?Q?Booked=3A") && m.includes(codes.a1!))
+      },
+      { timeoutMs: 15_000, message: "the booked e-mail with the ticket codes" },
+    )
+    expect(booked).toContain(`Seat A1 =E2=80=94 show this code at the door: ${codes.a1}`)
+    expect(booked).toContain(`Seat A2 =E2=80=94 show this code at the door: ${codes.a2}`)
+    expect(booked.match(/Content-Type: image\/png/g)).toHaveLength(2)
+    for (const seat of ["A1", "A2"]) expect(booked).toMatch(new RegExp(`<img src=3D"cid:ticket-[0-9a-f-]+@bookaticket" alt=3D"Ticket ${seat} QR code"`))
   }, 60_000)
 
   test("checkin admits a ticket once with one line naming the seat and the screening", async () => {
