@@ -334,6 +334,7 @@ for (const id of fs.sent.keys()) {
     owners.set(s, id)
   }
 }
+await settle() // the seat map is a projection: read it once screenings has applied every decision
 const map = await must(call("GET", `/screenings/${flash.screeningId}/seats`), "seat map")
 console.log(
   `flash sale: ${flashAttempts} attempts on ${flash.seats.length} seats → ${owners.size} seats reserved, ` +
