@@ -23,5 +23,6 @@ export { rawRoundTrip } from "./rawRoundTrip.ts";
 export type { RawRoundTrip } from "./rawRoundTrip.ts";
 export { publishNestedHeaders, type PublishNestedHeadersOptions } from "./rawAmqp.ts";
 export { startPrivateBroker, type PrivateBroker } from "./privateBroker.ts";
+export { startCluster, type BrokerCluster, type ClusterNode, type QueueInfo } from "./cluster.ts";
 export { formatViolation, makeContractChecker, serviceDescriptionUrl, uncheckedFetch } from "./contractCheck.ts";
 export type { ContractCheckResult, ContractChecker, ContractViolation, ObservedResponse } from "./contractCheck.ts";
