@@ -120,12 +120,17 @@ test("every service executable starts on its own port, data directory and vhost,
   }
 }, 120_000)
 
-test("the front door executable answers /health", async () => {
+test("the front door executable answers /health and serves the web page from WEB_DIST", async () => {
   const gateway = built.find((b) => b.name === "bookaticket-gateway")!
   const port = await freePort()
+  // A built page stands in for web/dist: the executable serves whatever directory WEB_DIST names.
+  const webDist = join(work, "web")
+  mkdirSync(join(webDist, "assets"), { recursive: true })
+  await Bun.write(join(webDist, "index.html"), "<!doctype html><title>Book a Ticket</title><script src=\"/assets/app-1.js\"></script>")
+  await Bun.write(join(webDist, "assets", "app-1.js"), "console.log('page')")
   const p = Bun.spawn([gateway.path], {
     cwd: work,
-    env: { PATH: process.env.PATH ?? "", GATEWAY_PORT: String(port), GATEWAY_HOST: "127.0.0.1" },
+    env: { PATH: process.env.PATH ?? "", GATEWAY_PORT: String(port), GATEWAY_HOST: "127.0.0.1", WEB_DIST: webDist },
     stdout: "ignore",
     stderr: "pipe"
   })
@@ -138,4 +143,10 @@ test("the front door executable answers /health", async () => {
     { timeoutMs: 20_000, intervalMs: 200, message: "the front door answering /health" }
   )
   expect(res.status).toBe(200)
+  const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: "text/html" } })
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain("<title>Book a Ticket</title>")
+  const asset = await fetch(`http://127.0.0.1:${port}/assets/app-1.js`)
+  expect(asset.status).toBe(200)
+  expect(await asset.text()).toBe("console.log('page')")
 }, 60_000)
