@@ -12,6 +12,7 @@ import {
   newContext,
   newCustomer,
   pay,
+  payByApi,
   seat,
   seatBecomes,
   setupShowing,
@@ -164,11 +165,7 @@ describe("the customer web page", () => {
     await seat(watcher, "B2", "held").waitFor({ timeout: 2_000 })
     const polledHeldMs = heldMs + (await seatBecomes(poller, "B1", "held", 5_000))
 
-    const paid = await customer.api.post("/payments", {
-      bookingId: book.body.bookingId,
-      card: { number: CARD_OK, expMonth: 12, expYear: 2030, cvc: "123" },
-    })
-    expect(paid.body.status).toBe("succeeded")
+    expect(await payByApi(customer, book.body.bookingId)).toBe("succeeded")
     await pollUntil(async () => (await apiSeat("B1")) === "booked", { intervalMs: 25, timeoutMs: 15_000, message: "B1 booked in the API" })
     const soldMs = await seatBecomes(watcher, "B1", "sold", 2_000)
     await seat(watcher, "B2", "sold").waitFor({ timeout: 2_000 })
@@ -259,11 +256,7 @@ describe("the customer web page", () => {
       timeoutMs: 15_000,
       message: "F1, F2 held",
     })
-    const paid = await customer.api.post("/payments", {
-      bookingId: book.body.bookingId,
-      card: { number: CARD_OK, expMonth: 12, expYear: 2030, cvc: "123" },
-    })
-    expect(paid.body.status).toBe("succeeded")
+    expect(await payByApi(customer, book.body.bookingId)).toBe("succeeded")
     await seatBecomes(watcher, "F1", "sold")
 
     const page = await openPage()
