@@ -8,7 +8,7 @@
 // `bun run start`), finds the services' processes by their ports, and reads broker counters of the vhost
 // in AMQP_URL (shared with whatever else uses it).
 // BAT_CPU_PROF_DIR (own fleet only) writes a CPU profile per service on exit (see packages/testing fleet);
-// BENCH_JSON=<file> writes the figures as JSON as well.
+// BENCH_JSON=<file> writes the figures as JSON as well; BENCH_CUSTOMERS=<n> registers more customers.
 import { newId } from "@bat/contracts"
 import { createTestVhost, discoverServices, rawRoundTrip, startFleet, type Fleet, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
@@ -130,7 +130,9 @@ const schedule = async (rows: number, seats: number) => {
 }
 
 const customers: Array<string> = []
-const wantCustomers = Math.max(concurrency, 50)
+// Booking allows MAX_SEATS_PER_USER (default 10) live seats per user and screening, so with few customers
+// most attempts are refused as seat_limit; BENCH_CUSTOMERS=300 makes most of the big hall's attempts win.
+const wantCustomers = Math.max(concurrency, 50, Number(process.env.BENCH_CUSTOMERS ?? 0))
 for (let i = 0; i < wantCustomers; i += 10) {
   await Promise.all(
     Array.from({ length: Math.min(10, wantCustomers - i) }, async () => {
