@@ -103,6 +103,30 @@ describe("the customer web page", () => {
     )
   }, 60_000)
 
+  test("a session that has expired asks to log in again, then comes back", async () => {
+    const customer = await newCustomer(system, "Hal Expired")
+    const page = await openPage()
+    await logIn(page, customer.email)
+    // The next list of tickets is answered as the booking service answers an expired token.
+    await page.route("**/tickets?limit=50", (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ type: "urn:bookaticket:problem:token_expired", title: "Unauthorized", status: 401, detail: "The token has expired; log in again.", code: "token_expired" }),
+      }),
+      { times: 1 },
+    )
+    await page.getByRole("link", { name: "My tickets", exact: true }).click()
+    await pollUntil(async () => (await statusOf(page).textContent()) === "Your session has expired. Please log in again.", {
+      message: "the expired session said plainly",
+    })
+    await page.getByRole("textbox", { name: "Email" }).fill(customer.email)
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD)
+    await page.getByRole("button", { name: "Log in", exact: true }).click()
+    await page.getByRole("heading", { name: "My tickets", exact: true }).waitFor()
+    await page.getByText("You have no bookings yet.").waitFor()
+  }, 60_000)
+
   test("browse, pick two seats by keyboard, register, book, see the hold, pay, see Booked live, and find the QR codes", async () => {
     const page = await openPage()
     let loads = 0
