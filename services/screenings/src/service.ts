@@ -24,6 +24,7 @@ type Env = Readonly<Record<string, string | undefined>>
 export const seatSettingsOf = (env: Env) => ({
   heartbeatMs: intSetting(env, "SEAT_STREAM_HEARTBEAT_MS", 15_000, 10),
   maxQueuedBytes: intSetting(env, "SEAT_STREAM_MAX_QUEUED_BYTES", 1_048_576, 1_024),
+  coalesceMs: intSetting(env, "SEAT_STREAM_COALESCE_MS", 0),
   keepVersions: intSetting(env, "SEAT_CHANGES_KEEP_VERSIONS", 1_000, 1),
   keepMs: intSetting(env, "SEAT_CHANGES_KEEP_MS", 3_600_000, 1_000),
   pruneEveryMs: intSetting(env, "SEAT_CHANGES_PRUNE_MS", 60_000)
@@ -53,7 +54,8 @@ export const screeningsService = (
           cleaningGapMinutes: cleaningGapMinutesFrom(config.env.CLEANING_GAP_MINUTES),
           defaultTimeZone: defaultTimeZoneFrom(config.env.DEFAULT_TIME_ZONE),
           seatChangesKeepVersions: seats.keepVersions,
-          seatChangesKeepMs: seats.keepMs
+          seatChangesKeepMs: seats.keepMs,
+          seatStreamCoalesceMs: seats.coalesceMs
         })
       )
       const screenings = Screenings.layer.pipe(Layer.provide(Layer.merge(settings, Layer.succeed(SeatFeed, hub))))

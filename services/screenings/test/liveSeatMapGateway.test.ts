@@ -13,7 +13,8 @@ let gateway: Server<undefined>
 let base: string
 
 beforeAll(async () => {
-  h = await startHarness({ SEAT_STREAM_HEARTBEAT_MS: "300" })
+  // Throttled pushes (changes within 50 ms of the last push wait for the next), so that path is exercised too.
+  h = await startHarness({ SEAT_STREAM_HEARTBEAT_MS: "300", SEAT_STREAM_COALESCE_MS: "50" })
   gateway = startGateway({
     port: 0,
     hostname: "127.0.0.1",

@@ -3,7 +3,7 @@ import { pollUntil } from "@bat/testing"
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import type { Server } from "bun"
 import net from "node:net"
-import { SeatHub, seatsFrame, snapshotFrame } from "../src/app/SeatFeed.ts"
+import { joinFrames, SeatHub, seatsFrame, snapshotFrame } from "../src/app/SeatFeed.ts"
 import { seatStreamResponse } from "../src/http/seatStream.ts"
 import { openSse } from "./sse.ts"
 
@@ -72,12 +72,16 @@ test("a frame already sent at the start is not sent again, and changes arrive in
     signal: abort.signal,
     maxQueuedBytes: 1 << 20
   })
-  for (const v of [1, 2, 3, 2, 4]) local.publish("t", seatsFrame({ version: v, changes: [] }))
+  const changes = (v: number) => seatsFrame({ version: v, changes: [] })
+  for (const v of [1, 2, 3, 2, 4]) local.publish("t", changes(v))
+  // Changes committed together travel joined; a stream that has the first of them takes only the rest.
+  local.publish("t", joinFrames([changes(4), changes(5), changes(6)]))
+  local.publish("t", joinFrames([changes(7), changes(8)]))
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
   let text = ""
-  while (!text.includes("id: 4")) text += (await reader.read()).value
+  while (!text.includes("id: 8")) text += (await reader.read()).value
   expect(started).toBe(2)
-  expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3, 4])
+  expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3, 4, 5, 6, 7, 8])
   abort.abort()
   expect(local.subscribers).toBe(0)
 })

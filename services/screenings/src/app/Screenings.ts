@@ -23,7 +23,7 @@ import {
   type ScreeningsRepo,
   type TicketTransition
 } from "../store/ScreeningsRepo.ts"
-import { SeatFeed, seatsFrame, snapshotFrame, type SeatFrame, type SeatHub } from "./SeatFeed.ts"
+import { joinFrames, SeatFeed, seatsFrame, snapshotFrame, type SeatFrame, type SeatHub } from "./SeatFeed.ts"
 import { ScreeningsSettings, type ScreeningsSettingsShape } from "./ScreeningsSettings.ts"
 
 const PRODUCER = "screenings"
@@ -377,15 +377,22 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
 
   // Seat changes reach the streams only once committed: the consumer applies events inside its own batch
   // transaction (each in a savepoint that may roll back), so what is published is read back from the log
-  // after the outermost commit, once per change, whatever the number of viewers.
+  // after the outermost commit, once per change, whatever the number of viewers. All changes of one
+  // commit travel as one write per stream (the write, a system call per stream, is what a crowd makes
+  // expensive); a busy consumer commits bigger batches, so this coalescing grows with the load by itself.
+  // `seatStreamCoalesceMs` > 0 also throttles: a change after a quiet spell goes out at once, later ones
+  // within that many ms of the last flush wait for the next one and travel together.
   const unpublished = new Map<string, number>()
   let flushScheduled = false
+  let lastFlushAt = Number.NEGATIVE_INFINITY
   const noteSeatChange = (screeningId: string, version: number) => {
     const lowest = unpublished.get(screeningId)
     if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
     if (flushScheduled) return
     flushScheduled = true
-    queueMicrotask(flushSeatChanges)
+    const wait = lastFlushAt + config.seatStreamCoalesceMs - performance.now()
+    if (wait > 0) setTimeout(flushSeatChanges, wait)
+    else queueMicrotask(flushSeatChanges)
   }
   const flushSeatChanges = () => {
     if (store.db.inTransaction) {
@@ -393,13 +400,14 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
       return
     }
     flushScheduled = false
+    lastFlushAt = performance.now()
     const screenings = [...unpublished]
     unpublished.clear()
     for (const [screeningId, lowest] of screenings) {
       if (!feed.watched(screeningId)) continue
-      for (const row of repo.seatChangesAfter(screeningId, lowest - 1, CHANGES_READ_LIMIT)) {
-        feed.publish(screeningId, seatsFrame({ version: row.version, changes: row.changes }))
-      }
+      const rows = repo.seatChangesAfter(screeningId, lowest - 1, CHANGES_READ_LIMIT)
+      // The changes of one commit go out together: one write per stream however many there are.
+      if (rows.length > 0) feed.publish(screeningId, joinFrames(rows.map((r) => seatsFrame({ version: r.version, changes: r.changes }))))
     }
   }
 

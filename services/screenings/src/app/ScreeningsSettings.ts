@@ -10,6 +10,8 @@ export interface ScreeningsSettingsShape {
   readonly seatChangesKeepVersions: number
   /** ... and only changes younger than this (SEAT_CHANGES_KEEP_MS, one hour). */
   readonly seatChangesKeepMs: number
+  /** Changes within this many ms of the last push to the streams are pushed together (SEAT_STREAM_COALESCE_MS; 0, the default: each commit at once). */
+  readonly seatStreamCoalesceMs: number
 }
 
 export class ScreeningsSettings extends Context.Service<ScreeningsSettings, ScreeningsSettingsShape>()(

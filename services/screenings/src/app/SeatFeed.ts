@@ -3,10 +3,15 @@
 import type { ScreeningsApi } from "@bat/contracts"
 import { Context } from "effect"
 
-/** An SSE frame, already encoded; `version` is set on the frames that carry a seat map version. */
+/**
+ * An SSE frame, already encoded; `version` is set on the frames that carry a seat map version. Several
+ * changes committed together travel as one frame of all their bytes (one write per stream, not one per
+ * change), with `parts` for a stream that already has the first of them.
+ */
 export interface SeatFrame {
   readonly version?: number
   readonly bytes: Uint8Array
+  readonly parts?: ReadonlyArray<SeatFrame & { readonly version: number }>
 }
 
 /** One open stream of one screening. */
@@ -36,7 +41,20 @@ const frame = (event: string, version: number, data: unknown): SeatFrame => ({
 export const snapshotFrame = (snapshot: ScreeningsApi.SeatMapSnapshot): SeatFrame => frame("snapshot", snapshot.version, snapshot)
 
 /** `event: seats`: the changes that made `version`. */
-export const seatsFrame = (changes: ScreeningsApi.SeatChanges): SeatFrame => frame("seats", changes.version, changes)
+export const seatsFrame = (changes: ScreeningsApi.SeatChanges): SeatFrame & { readonly version: number } =>
+  frame("seats", changes.version, changes) as SeatFrame & { readonly version: number }
+
+/** Consecutive change frames as one (in version order). */
+export const joinFrames = (frames: ReadonlyArray<SeatFrame & { readonly version: number }>): SeatFrame => {
+  if (frames.length === 1) return frames[0]!
+  const bytes = new Uint8Array(frames.reduce((n, f) => n + f.bytes.byteLength, 0))
+  let at = 0
+  for (const f of frames) {
+    bytes.set(f.bytes, at)
+    at += f.bytes.byteLength
+  }
+  return { version: frames[frames.length - 1]!.version, bytes, parts: frames }
+}
 
 export interface SeatHubOptions {
   /** A heartbeat goes to every open stream this often. */

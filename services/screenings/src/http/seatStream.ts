@@ -46,21 +46,24 @@ export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
             controller.error(new Error("the client fell too far behind"))
           }
         }
-        unsubscribe = opts.hub.subscribe(opts.screeningId, {
-          send: (frame) => {
-            if (closed) return
-            if (frame.version !== undefined) {
-              // Already sent in the opening frames (the change committed before the stream read its start).
-              if (frame.version <= version) return
-              version = frame.version
+        const send = (frame: SeatFrame): void => {
+          if (closed) return
+          if (frame.version !== undefined) {
+            // Already sent in the opening frames (the change committed before the stream read its start).
+            if (frame.version <= version) return
+            if (frame.parts !== undefined && frame.parts[0]!.version <= version) {
+              for (const part of frame.parts) send(part)
+              return
             }
-            try {
-              enqueue(frame)
-            } catch {
-              stop() // the stream was already closed by the other side
-            }
+            version = frame.version
           }
-        })
+          try {
+            enqueue(frame)
+          } catch {
+            stop() // the stream was already closed by the other side
+          }
+        }
+        unsubscribe = opts.hub.subscribe(opts.screeningId, { send })
         try {
           const start = opts.open()
           version = start.version
