@@ -180,6 +180,9 @@ describe("the customer web page", () => {
     await poller.goto(`/show/${showing.screeningId}`)
     await seat(poller, "B1", "available").waitFor()
     const customer = await newCustomer(system, "Ben Watched")
+    // The watcher has chosen B1 (not booked yet) when someone else gets it.
+    await seat(watcher, "B1", "available").click()
+    await expect(seat(watcher, "B1", "available").getAttribute("aria-pressed")).resolves.toBe("true")
 
     const book = await customer.api.post("/tickets/book", { screeningId: showing.screeningId, seatNumbers: ["B1", "B2"] })
     expect(book.status).toBe(202)
@@ -188,6 +191,8 @@ describe("the customer web page", () => {
     const heldMs = await seatBecomes(watcher, "B1", "held", 2_000)
     await seat(watcher, "B2", "held").waitFor({ timeout: 2_000 })
     const polledHeldMs = heldMs + (await seatBecomes(poller, "B1", "held", 5_000))
+    await expect(seat(watcher, "B1", "held").getAttribute("aria-pressed")).resolves.toBe("false")
+    expect(await statusOf(watcher).textContent()).toBe("Sorry, seat B1 was just taken by someone else. Please choose another seat.")
 
     expect(await payByApi(customer, book.body.bookingId)).toBe("succeeded")
     await pollUntil(async () => (await apiSeat("B1")) === "booked", { intervalMs: 25, timeoutMs: 15_000, message: "B1 booked in the API" })

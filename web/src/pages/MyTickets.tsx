@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks"
 import { authHeaders, get, post, sessionEnded } from "../api.ts"
 import { Link } from "../components/Link.tsx"
-import { localDay, localTime, localZone, money, plural, seatList } from "../format.ts"
+import { localDay, localTime, localZone, money, seatList } from "../format.ts"
 import { onNotification } from "../notifications.ts"
 import { bookingEnded, sentence } from "../sentences.ts"
 import { session } from "../session.ts"
@@ -85,7 +85,7 @@ function BookingCard(props: { booking: Booking; onChanged: (b: Booking) => void 
       </h2>
       {where ? <p>{where}</p> : null}
       <p>
-        {plural(b.seatNumbers.length, "Seat", "Seats")}: {seatList(b.seatNumbers)}
+        {b.seatNumbers.length === 1 ? "Seat" : "Seats"} {seatList(b.seatNumbers)}
         {b.amount !== null ? ` · ${money(b.amount, b.currency)}` : ""}
       </p>
       <p class="state">{stateLine(b)}</p>

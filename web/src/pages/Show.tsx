@@ -257,7 +257,7 @@ export function Show(props: { id: string }) {
             </button>
           </div>
         ) : (
-          <p class="hint">Choose seats on the map, then book them. You have 15 minutes to pay once they are held.</p>
+          <p class="hint">Choose seats on the map, then book them. Once they are held for you, pay before the hold ends.</p>
         )
       ) : null}
 
