@@ -1,5 +1,6 @@
 // The front door: a streaming reverse proxy that routes by path prefix to the services.
 import { METRICS_CONTENT_TYPE, metricsText, observeRequest } from "@bat/http/metrics";
+import { startSpan, type Span } from "@bat/telemetry";
 import type { Server } from "bun";
 import { matchRoute, type Route } from "./routeTable.ts";
 import type { PageHandler } from "./webPage.ts";
@@ -59,8 +60,10 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     ((route: Route, error: unknown) =>
       console.error(`gateway: ${route.service} at ${route.upstream} unreachable: ${String(error)}`));
 
-  const forward = async (req: Request, server: Server<undefined>, route: Route, url: URL): Promise<Response> => {
+  const forward = async (req: Request, server: Server<undefined>, route: Route, url: URL, span: Span | undefined): Promise<Response> => {
     const headers = stripHopByHop(new Headers(req.headers));
+    // With tracing on, the service's span is a child of the front door's (which continues the client's trace).
+    if (span !== undefined) headers.set("traceparent", span.traceparent);
     const clientAddress = server.requestIP(req)?.address;
     const forwardedFor = headers.get("x-forwarded-for");
     if (clientAddress) headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${clientAddress}` : clientAddress);
@@ -114,7 +117,12 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
       : own(req, {});
 
   /** The answer, and the route its duration is counted under: a service's prefix, the page, or the front door's own path. */
-  const answer = (req: Request, server: Server<undefined>, url: URL): readonly [string, Response | Promise<Response>] => {
+  const answer = (
+    req: Request,
+    server: Server<undefined>,
+    url: URL,
+    span: Span | undefined,
+  ): readonly [string, Response | Promise<Response>] => {
     if (url.pathname === "/health") return ["/health", own(req, { status: "ok" })];
     if (url.pathname === "/ready") return ["/ready", own(req, { status: "ready" })];
     if (url.pathname === "/metrics") return ["/metrics", metrics(req)];
@@ -124,12 +132,18 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
       if (page !== undefined) return ["page", page];
       return ["unmatched", problem(404, "not_found", "Not Found", `No service serves ${url.pathname}.`)];
     }
-    return [`${route.prefix}/*`, forward(req, server, route, url)];
+    return [`${route.prefix}/*`, forward(req, server, route, url, span)];
   };
 
-  const observed = async (req: Request, route: string, response: Response | Promise<Response>, began: number) => {
+  const observed = async (req: Request, route: string, response: Response | Promise<Response>, began: number, span: Span | undefined) => {
     const res = await response;
     observeRequest(route, req.method, res.status, (performance.now() - began) / 1000);
+    if (span !== undefined) {
+      span.setName(`${req.method} ${route}`);
+      span.setAttributes({ "http.route": route, "http.response.status_code": res.status });
+      if (res.status >= 500) span.fail(`HTTP ${res.status}`);
+      span.end();
+    }
     return res;
   };
 
@@ -139,8 +153,14 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     idleTimeout: 60,
     fetch(req, server) {
       const began = performance.now();
-      const [route, response] = answer(req, server, new URL(req.url));
-      return observed(req, route, response, began);
+      const url = new URL(req.url);
+      const span = startSpan(req.method, {
+        parent: req.headers.get("traceparent") ?? undefined,
+        kind: "server",
+        attributes: { "http.request.method": req.method, "url.path": url.pathname, "bookaticket.service": "gateway" },
+      });
+      const [route, response] = answer(req, server, url, span);
+      return observed(req, route, response, began, span);
     },
     error(error) {
       console.error("gateway: unexpected error", error);

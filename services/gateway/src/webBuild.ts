@@ -1,13 +1,19 @@
 // Where the front door finds the web page, and building it at start when its sources changed.
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { defaultWebDist } from "./webPage.ts";
 
 const buildScript = resolve(import.meta.dir, "..", "..", "..", "web", "build.ts");
 
-/** `WEB_DIST` (a directory holding index.html and assets/), else the repository's web/dist. */
-export const webDistFromEnv = (env: Record<string, string | undefined>): string =>
-  env.WEB_DIST ? resolve(env.WEB_DIST) : defaultWebDist();
+/**
+ * `WEB_DIST` (a directory holding index.html and assets/); else, in a checkout, the repository's web/dist;
+ * else, for a compiled front door (`bun run build`), `web/` beside the executable's `bin/` directory.
+ */
+export const webDistFromEnv = (env: Record<string, string | undefined>): string => {
+  if (env.WEB_DIST) return resolve(env.WEB_DIST);
+  if (existsSync(buildScript)) return defaultWebDist();
+  return resolve(dirname(process.execPath), "..", "web");
+};
 
 /**
  * In a checkout (web/build.ts beside us), builds the page into `dist` unless it is newer than web/src, so
