@@ -167,7 +167,8 @@ describe("a real Prometheus scraping a running fleet", () => {
       { stdout: "pipe", stderr: "pipe", stdin: "ignore" },
     )
     void (async () => {
-      for await (const chunk of prometheus!.stderr as ReadableStream<Uint8Array>) promOutput.push(new TextDecoder().decode(chunk))
+      const reader = (prometheus!.stderr as ReadableStream<Uint8Array>).getReader()
+      for (let r = await reader.read(); !r.done; r = await reader.read()) promOutput.push(new TextDecoder().decode(r.value))
     })()
     await pollUntil(async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.status === 200, {
       timeoutMs: 30_000,

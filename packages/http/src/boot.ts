@@ -3,6 +3,7 @@
 import { DEFAULT_LIMIT, dlqOf, Limit } from "@bat/contracts"
 import { jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
+import { flushTracing, startTracing } from "@bat/telemetry"
 import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
 import { makeAuth, requireRole, type Auth } from "./auth.ts"
@@ -111,6 +112,8 @@ const Replayed = Schema.Struct({ replayed: Schema.Int.check(Schema.isGreaterThan
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
+  // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
+  startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
   const storeLayer = Layer.succeed(Store, store)
   const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer
@@ -259,6 +262,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
       await messaging.stop()
       await runtime.dispose()
       store.db.close()
+      await flushTracing()
     })())
   return { url: `http://localhost:${port}`, port, messaging, store, stop }
 }

@@ -1,4 +1,6 @@
 // Runs Effect programs from route handlers through the process's one ManagedRuntime.
+import { withTraceparentEffect } from "@bat/messaging"
+import { currentTraceparent } from "@bat/telemetry"
 import { Cause, Exit, Option, Result, type Effect, type ManagedRuntime } from "effect"
 import { HttpProblem, problemFromTable, type ProblemTable } from "./HttpProblem.ts"
 
@@ -22,7 +24,8 @@ export type Runner<R> = <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
 export const makeRunner =
   <R, ER>(runtime: ManagedRuntime.ManagedRuntime<R, ER>, problems: ProblemTable = {}): Runner<R> =>
   async (effect) => {
-    const exit = await runtime.runPromiseExit(effect)
+    // The request's trace context goes into the fiber: events it writes to the outbox carry it.
+    const exit = await runtime.runPromiseExit(withTraceparentEffect(effect, currentTraceparent()))
     if (Exit.isSuccess(exit)) return exit.value
     const error = Cause.findErrorOption(exit.cause)
     // An HttpProblem thrown inside a synchronous step surfaces as a defect: it is still a 4xx.

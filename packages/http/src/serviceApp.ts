@@ -1,5 +1,6 @@
 // The Elysia app every service starts from: problem+json errors, health, readiness, OpenAPI.
 import { jsonLog } from "@bat/messaging"
+import { startSpan, tracingEnabled, withTraceparent, type Span } from "@bat/telemetry"
 import { Elysia, ElysiaCustomStatusResponse, ValidationError } from "elysia"
 import { Schema } from "effect"
 import type { Registry } from "prom-client"
@@ -191,6 +192,24 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
   // When each request began, for its duration; keyed by the request so nothing outlives it.
   const started = new WeakMap<Request, number>()
   const errorStatus = new WeakMap<Request, number>()
+  // With tracing on, every request runs in a server span (a child of its `traceparent`, or a new trace)
+  // that is current for everything the request does; it is named after the route once that is known.
+  const spans = new WeakMap<Request, Span>()
+  if (tracingEnabled()) {
+    app.wrap(
+      (fetch: (...args: Array<any>) => unknown) =>
+        (request: Request, ...rest: Array<unknown>) => {
+          const span = startSpan(request.method, {
+            parent: request.headers.get("traceparent") ?? undefined,
+            kind: "server",
+            attributes: { "http.request.method": request.method, "url.path": new URL(request.url).pathname, "bookaticket.service": opts.service },
+          })
+          if (span === undefined) return fetch(request, ...rest)
+          spans.set(request, span)
+          return withTraceparent(span.traceparent, () => fetch(request, ...rest))
+        },
+    )
+  }
 
   return (
     app
@@ -225,6 +244,13 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
         if (began === undefined) return
         const status = errorStatus.get(request) ?? (typeof set.status === "number" ? set.status : 200)
         observeRequest(route, request.method, status, (performance.now() - began) / 1000)
+        const span = spans.get(request)
+        if (span !== undefined) {
+          span.setName(`${request.method} ${route || "unmatched"}`)
+          span.setAttributes({ "http.route": route || "unmatched", "http.response.status_code": status })
+          if (status >= 500) span.fail(`HTTP ${status}`)
+          span.end()
+        }
       })
       .get(openapiPath, () => openapiPage(openapiPath, `${title} (OpenAPI)`), { detail: { hide: true } })
       .get(`${openapiPath}/json`, () => document(), { detail: { hide: true } })

@@ -12,11 +12,13 @@ import {
   type EventType
 } from "@bat/contracts"
 import type { StoreShape } from "@bat/store"
+import { startSpan, withTraceparent } from "@bat/telemetry"
 import type { Channel, ConsumeMessage, Options } from "amqplib"
 import { Cause, Effect, Exit, Schema } from "effect"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
 import { jsonLog } from "./log.ts"
 import type { ConsumerMetrics } from "./metrics.ts"
+import { withTraceparentEffect } from "./tracing.ts"
 
 export interface HandlerContext {
   readonly envelope: Envelope
@@ -341,19 +343,44 @@ export class Consumer<R> {
     return { envelope: { ...env.success, data: data.success }, handler }
   }
 
-  /** One message in its own savepoint: inbox record, handler state changes and outbox rows, or none of them. */
+  /**
+   * One message in its own savepoint: inbox record, handler state changes and outbox rows, or none of them.
+   * The handler runs in a consumer span whose parent is the message's `traceparent`, so what it emits
+   * continues the trace (with tracing off, the incoming context is passed on as it is).
+   */
   private applyOne(d: Delivery, envelope: Envelope, handler: Handler<EventType, R>, now: number): Outcome {
     const attempt = attemptsOf(d.msg)
+    const incoming = carriedHeaders(d.msg).traceparent as string | undefined
+    const span = startSpan(`process ${envelope.type}`, {
+      parent: incoming,
+      kind: "consumer",
+      attributes: {
+        "messaging.system": "rabbitmq",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": d.queue,
+        "messaging.message.id": envelope.id,
+        "messaging.message.conversation_id": envelope.correlationId,
+        "bookaticket.service": this.opts.service,
+        "bookaticket.event.type": envelope.type,
+        "bookaticket.attempt": attempt
+      }
+    })
+    const traceparent = span?.traceparent ?? incoming
     try {
       return this.opts.store.transactSync(() => {
-        if (this.insertInbox.run(envelope.id, d.queue, now).changes === 0) return { kind: "done" } as const
+        if (this.insertInbox.run(envelope.id, d.queue, now).changes === 0) {
+          span?.setAttributes({ "bookaticket.duplicate": true })
+          return { kind: "done" } as const
+        }
         const ctx: HandlerContext = { envelope, attempt, maxAttempts: this.maxAttempts, queue: d.queue }
-        const exit = this.opts.runSyncExit(handler(envelope.data as never, ctx))
+        const effect = withTraceparentEffect(handler(envelope.data as never, ctx), traceparent)
+        const exit = withTraceparent(traceparent, () => this.opts.runSyncExit(effect))
         if (Exit.isFailure(exit)) throw new HandlerFailed(Cause.pretty(exit.cause))
         return { kind: "done" } as const
       })
     } catch (e) {
       const error = e instanceof HandlerFailed ? e.error : e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      span?.fail(error.split("\n")[0] ?? "handler failed")
       this.log("warn", "handler failed", {
         messageId: envelope.id,
         type: envelope.type,
@@ -362,6 +389,8 @@ export class Consumer<R> {
         error: error.slice(0, 2_000)
       })
       return { kind: "retry", error }
+    } finally {
+      span?.end()
     }
   }
 

@@ -10,6 +10,13 @@ import {
 } from "@bat/contracts"
 import type { OutboxMessage, StoreShape } from "@bat/store"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
+import { traceparentNow } from "./tracing.ts"
+
+/** The row's AMQP headers: the trace context of the work that wrote it, published as `traceparent`. */
+const traceHeaders = (): { headers?: Record<string, unknown> } => {
+  const traceparent = traceparentNow()
+  return traceparent === undefined ? {} : { headers: { traceparent } }
+}
 
 /** An event of `producer` as an outbox row; write it in the same transaction as the state it reports. */
 export const eventMessage = <T extends EventType>(
@@ -19,7 +26,7 @@ export const eventMessage = <T extends EventType>(
   meta: Omit<EnvelopeMeta, "source">
 ): OutboxMessage => {
   const env = makeEnvelope(type, data, { ...meta, source: producer })
-  return { id: env.id, exchange: exchangeOf(producer), routingKey: type, type, body: JSON.stringify(env) }
+  return { id: env.id, exchange: exchangeOf(producer), routingKey: type, type, body: JSON.stringify(env), ...traceHeaders() }
 }
 
 /** A hold-timer message: sent to the TTL queue, it comes back through `payments.hold-expired`. */
@@ -29,7 +36,7 @@ export const holdTimerMessage = (
   meta: Omit<EnvelopeMeta, "source">
 ): OutboxMessage => {
   const env = makeEnvelope("HoldTimerElapsed", data, { ...meta, source: "payments" })
-  return { id: env.id, exchange: "", routingKey: holdQueueOf(ttlMs), type: env.type, body: JSON.stringify(env) }
+  return { id: env.id, exchange: "", routingKey: holdQueueOf(ttlMs), type: env.type, body: JSON.stringify(env), ...traceHeaders() }
 }
 
 interface OutboxRow {
