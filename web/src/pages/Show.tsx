@@ -151,6 +151,10 @@ export function Show(props: { id: string }) {
     setNow(Date.now())
     return () => clearInterval(timer)
   }, [expiresAt])
+  // When the hold starts, keyboard and screen reader users continue from the hold and its payment form.
+  useEffect(() => {
+    if (expiresAt !== null) document.getElementById("hold")?.focus()
+  }, [expiresAt !== null])
   const left = expiresAt === null ? null : expiresAt - now
   const holdOver = left !== null && left <= 0 && !paid
   useEffect(() => {
@@ -182,7 +186,8 @@ export function Show(props: { id: string }) {
       setBookingId(r.body.bookingId)
       return
     }
-    if (r.status !== 401) setSelected(seats.filter((seat) => statusOf(feed.map.value, seat) === "available"))
+    // Nothing was booked: the choice stays (also across logging in again after a 401).
+    setSelected(seats.filter((seat) => statusOf(feed.map.value, seat) === "available"))
     if (r.status !== 401) say(sentence(r.problem))
   }
 
@@ -262,7 +267,7 @@ export function Show(props: { id: string }) {
       ) : null}
 
       {booking?.status === "reserved" ? (
-        <div class="hold">
+        <div class="hold" id="hold" tabIndex={-1}>
           <p>
             Seats {booking.seatNumbers.join(", ")} are held for you
             {booking.expiresAt ? ` until ${localTime(booking.expiresAt, booking.screening.timeZone)}` : ""}.
