@@ -146,6 +146,35 @@ describe("POST /tickets/checkin", () => {
     expect((await checkin(newId(), { code })).status).toBe(200)
   })
 
+  test("a signed code whose claims are not its ticket's (another booking, seat or screening) admits no one", async () => {
+    const { bookingId, view } = await bookAndPay(h, newId(), screeningId, ["B3"])
+    const other = await bookAndPay(h, newId(), otherScreeningId, ["B4"])
+    const ticket = view.tickets[0]
+    const claims = JSON.parse(Buffer.from((ticket.code as string).split(".")[1]!, "base64url").toString())
+    // Signed with booking's own key: only the database row can tell these apart from the real code.
+    const row = rows<{ private_jwk: string; kid: string }>(h, "SELECT private_jwk, kid FROM signing_keys")[0]!
+    const ours = await importJWK(JSON.parse(row.private_jwk), "EdDSA")
+    const signed = (c: Record<string, unknown>) =>
+      new SignJWT(c).setProtectedHeader({ alg: "EdDSA", kid: row.kid, typ: "bat-ticket+jwt" }).sign(ours)
+    const forged = [
+      { ...claims, bookingId: other.bookingId },
+      { ...claims, seatNumber: "B5" },
+      { ...claims, screeningId: otherScreeningId },
+      { ...claims, ticketId: other.view.tickets[0].ticketId }
+    ]
+    for (const c of forged) {
+      await expectProblem(await checkin(newId(), { code: await signed(c) }), 422, "invalid_ticket_code")
+    }
+    // At the other screening's door too: the claims name it, the ticket is not for it.
+    await expectProblem(await checkin(newId(), { code: await signed(forged[2]), screeningId: otherScreeningId }), 422, "invalid_ticket_code")
+    expect(admittedInOutbox(ticket.ticketId)).toBe(0)
+    expect(admittedInOutbox(other.view.tickets[0].ticketId)).toBe(0)
+    expect(rows(h, "SELECT count(*) AS n FROM tickets WHERE booking_id IN (?, ?) AND admitted_at IS NOT NULL", bookingId, other.bookingId)).toEqual([{ n: 0 }])
+    // The codes booking issued still admit.
+    expect((await checkin(newId(), { code: ticket.code, screeningId })).status).toBe(200)
+    expect((await checkin(newId(), { code: other.view.tickets[0].code })).status).toBe(200)
+  })
+
   test("only staff may check in: a customer is 403 forbidden, no token 401; invalid bodies are 422 invalid_input", async () => {
     const { view } = await bookAndPay(h, newId(), screeningId, ["B1"])
     await expectProblem(await checkin(newId(), { code: view.tickets[0].code }, undefined, "customer"), 403, "forbidden")

@@ -19,6 +19,7 @@ import { createHash } from "node:crypto"
 import {
   AlreadyAdmitted,
   BookingNotFound,
+  InvalidTicketCode,
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
   TicketNotFound,
@@ -540,7 +541,8 @@ const make = Effect.gen(function* () {
 
   /**
    * Admits the ticket a scanned code names (DESIGN §10): the signature and claims are checked first (no
-   * database), then one guarded UPDATE admits it only while booked and not admitted, with TicketAdmitted in
+   * database), then the ticket row must be the one the claims name (booking, screening, seat), and one guarded
+   * UPDATE admits it only while booked and not admitted, with TicketAdmitted in
    * the same transaction. A scanner's repeat with its Idempotency-Key gets its first admission back.
    */
   const checkin = Effect.fn("Bookings.checkin")(function* (input: CheckinInput) {
@@ -563,9 +565,19 @@ const make = Effect.gen(function* () {
     }
     const now = yield* Clock.currentTimeMillis
     return yield* store.transaction(
-      Effect.flatMap(replay(now), (again): Effect.Effect<BookingApi.Admission, AlreadyAdmitted | TicketNotValid> => {
+      Effect.flatMap(replay(now), (again): Effect.Effect<BookingApi.Admission, AlreadyAdmitted | TicketNotValid | InvalidTicketCode> => {
         // A concurrent repeat of the same key committed while this one verified the code.
         if (again !== undefined) return Effect.succeed(again)
+        // The ticket row is the truth: a signed code admits only the ticket it was issued for.
+        const issued = repo.findTicket(claims.ticketId)
+        if (
+          issued !== undefined &&
+          (issued.booking_id !== claims.bookingId ||
+            issued.screening_id !== claims.screeningId ||
+            issued.seat_number !== claims.seatNumber)
+        ) {
+          return Effect.fail(new InvalidTicketCode({ reason: "shape" }))
+        }
         const admitted = repo.admit(claims.ticketId, now)
         const t = repo.findTicket(claims.ticketId)
         if (!admitted || t === undefined) {
