@@ -141,6 +141,12 @@ describe("the customer web page", () => {
     await page.keyboard.press("Enter")
     await expect(seat(page, "A1", "available").getAttribute("aria-pressed")).resolves.toBe("true")
     await expect(seat(page, "A2", "available").getAttribute("aria-pressed")).resolves.toBe("true")
+    // The arrow keys move along the row; Space chooses a seat and Space again lets it go.
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("Space")
+    await expect(seat(page, "A3", "available").getAttribute("aria-pressed")).resolves.toBe("true")
+    await page.keyboard.press("Space")
+    await expect(seat(page, "A3", "available").getAttribute("aria-pressed")).resolves.toBe("false")
     await page.getByRole("button", { name: "Book 2 seats", exact: true }).press("Enter")
 
     // Not signed in: the page asks to log in, and offers to create an account; the choice survives it.

@@ -85,5 +85,5 @@ export const get = <T>(path: string, signal?: AbortSignal) => call<T>("GET", pat
 export const post = <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
   call<T>("POST", path, { body, ...(headers ? { headers } : {}) })
 
-/** A fresh key per attempt: a repeat of the same click (a retry) sends the same key. */
+/** A key for one attempt (book, pay): should the same request arrive twice, the service acts once. */
 export const idempotencyKey = (): string => crypto.randomUUID()
