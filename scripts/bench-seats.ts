@@ -6,7 +6,7 @@
 // the changes published, whether every change reached every client exactly once and in order, the delivery
 // latency from publish to each client's receipt (p50/p99/max), the spread of one change over all clients,
 // and the service's RSS and CPU before and after. Defaults: 2000 clients, 400 seats, 400 events/s, 4 workers.
-// BENCH_JSON=<file> also writes the figures as JSON.
+// BENCH_JSON=<file> also writes the figures as JSON; BENCH_CPU_PROF=<dir> profiles the service.
 import { catalog, exchangeOf, makeEnvelope, newId, type EventType } from "@bat/contracts"
 import { createTestVhost, freePort, pollUntil, repoRoot, startTokenMint, type TestVhost, type TokenMint } from "@bat/testing"
 import * as amqp from "amqplib"
@@ -200,6 +200,7 @@ const runMain = async () => {
   }))
   const seatNumbers = rows.flatMap((r) => Array.from({ length: r.seats }, (_, k) => `${r.label}${k + 1}`))
   const finalVersion = seatNumbers.length * 2
+  const loadAtStart = loadAverage()
 
   let vhost: TestVhost | undefined
   let mint: TokenMint | undefined
@@ -225,7 +226,9 @@ const runMain = async () => {
     mint = await startTokenMint()
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    service = Bun.spawn([process.execPath, "services/screenings/src/main.ts"], {
+    // BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it stops (scripts/bench/cpuProfileTop.ts reads it).
+    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+    service = Bun.spawn([process.execPath, ...profile, "services/screenings/src/main.ts"], {
       cwd: repoRoot(),
       env: { ...process.env, PORT: String(port), DATA_DIR: dir, AMQP_URL: vhost.amqpUrl, JWKS_URL: mint.jwksUrl },
       stdout: Bun.file(join(dir, "screenings.log")),
@@ -389,6 +392,7 @@ const runMain = async () => {
       workersCpuSecondsDuringSale: workersCpu,
       rss: { idle: rssIdle, connected: rssConnected, afterSale: rssAfter.rss, peak: rssAfter.peak },
       serviceCpuSecondsDuringSale: cpu,
+      loadAverageAtStart: loadAtStart,
       loadAverage: loadAverage()
     }
     const f1 = (n: number) => n.toFixed(1)
@@ -396,7 +400,7 @@ const runMain = async () => {
       `live seat map: ${clients} SSE clients in ${workers} worker processes, ${seatNumbers.length} seats, events at ${rate || "max"}/s` +
         (process.env.SEAT_STREAM_COALESCE_MS ? `, SEAT_STREAM_COALESCE_MS=${process.env.SEAT_STREAM_COALESCE_MS}` : "")
     )
-    console.log(`  load average at the end: ${figures.loadAverage}`)
+    console.log(`  load average (/proc/loadavg) at the start: ${loadAtStart}, at the end: ${figures.loadAverage}`)
     console.log(`  connected ${clients} streams in ${figures.connectMs} ms (the service counted ${figures.streamsSeenByService})`)
     console.log(`  changes published: ${figures.changesPublished} (${seatNumbers.length} TicketReserved + ${seatNumbers.length} TicketBooked) in ${figures.publishMs} ms; all applied after ${figures.appliedMs} ms`)
     console.log(
