@@ -81,6 +81,11 @@ if (external) {
   vhostName = vhost.vhost
 }
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)))
+// A failure part-way (a refused request, a broken fleet) still stops the fleet and deletes the vhost.
+process.on("uncaughtException", (error) => {
+  console.error(error)
+  void cleanup().finally(() => process.exit(1))
+})
 
 const ready = await fetch(`${API}/users/.well-known/jwks.json`).catch(() => undefined)
 if (!ready?.ok) {
@@ -208,8 +213,9 @@ const pendingMails = async (): Promise<number | undefined> => {
   const base = fleet?.urls.notifications ?? `http://127.0.0.1:${process.env.NOTIFICATIONS_PORT || 3007}`
   try {
     const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2_000) })
-    const body = (await res.json()) as { deliveries?: { pending?: unknown } }
-    return typeof body.deliveries?.pending === "number" ? body.deliveries.pending : undefined
+    const body = (await res.json()) as { checks?: { deliveries?: { pending?: unknown } }; deliveries?: { pending?: unknown } }
+    const pending = body.checks?.deliveries?.pending ?? body.deliveries?.pending
+    return typeof pending === "number" ? pending : undefined
   } catch {
     return undefined
   }
