@@ -1,6 +1,7 @@
 // The decision rule on its own: every reason, and which one wins when several apply.
 import { describe, expect, test } from "bun:test"
 import { cancellableUntil, decide, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
+import { dayWindow, localDateOf } from "../src/domain/Reports.ts"
 
 const now = Date.parse("2026-12-01T12:00:00Z")
 const facts = (over: Partial<AttemptFacts> = {}): AttemptFacts => ({
@@ -84,5 +85,43 @@ describe("deciding a customer cancellation (DESIGN §10)", () => {
   test("cancellableUntil is the cut-off before the start, unknown without a start", () => {
     expect(cancellableUntil(base.startsAt, hour)).toBe(base.startsAt - hour)
     expect(cancellableUntil(null, hour)).toBeNull()
+  })
+})
+
+describe("the local day of a screening (day reports)", () => {
+  const inWindow = (iso: string, date: string) => {
+    const { from, to } = dayWindow(date)
+    const t = Date.parse(iso)
+    return t >= from && t < to
+  }
+
+  test("on the days clocks change, the same UTC time of day falls on different local days", () => {
+    // Berlin springs forward on 28 Mar 2027 (CET +1 → CEST +2) and falls back on 31 Oct 2027 (CEST +2 → CET +1).
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ["2027-03-27T23:30:00Z", "Europe/Berlin", "2027-03-28"], // 00:30 CET, the first minutes of the short day
+      ["2027-03-28T21:30:00Z", "Europe/Berlin", "2027-03-28"], // 23:30 CEST, its last
+      ["2027-03-28T22:30:00Z", "Europe/Berlin", "2027-03-29"],
+      ["2027-10-30T22:30:00Z", "Europe/Berlin", "2027-10-31"], // 00:30 CEST, the first minutes of the long day
+      ["2027-10-31T22:30:00Z", "Europe/Berlin", "2027-10-31"], // 23:30 CET, its last
+      ["2027-10-31T23:00:00Z", "Europe/Berlin", "2027-11-01"],
+      ["2027-03-14T06:30:00Z", "America/New_York", "2027-03-14"], // 01:30 EST, before the gap
+      ["2027-03-15T03:59:00Z", "America/New_York", "2027-03-14"], // 23:59 EDT
+      ["2027-04-04T13:30:00Z", "Pacific/Chatham", "2027-04-05"], // +12:45 after Chatham's change on 4 Apr 2027
+      ["2027-01-15T12:00:00Z", "Nowhere/Unknown", "2027-01-15"] // a zone the runtime does not know reads as UTC
+    ]
+    for (const [iso, zone, date] of cases) {
+      expect({ iso, zone, date: localDateOf(Date.parse(iso), zone) }).toEqual({ iso, zone, date })
+      expect(inWindow(iso, date)).toBe(true)
+    }
+    expect(localDateOf(Date.parse("2027-03-28T12:00:00Z"), null)).toBe("2027-03-28")
+  })
+
+  test("the UTC window of a date holds every instant whose local date it is, in the zones furthest from UTC", () => {
+    // Kiritimati is UTC+14 and Pago Pago UTC-11: the first and last minutes of 15 Jun there.
+    expect(localDateOf(Date.parse("2027-06-14T10:00:00Z"), "Pacific/Kiritimati")).toBe("2027-06-15")
+    expect(inWindow("2027-06-14T10:00:00Z", "2027-06-15")).toBe(true)
+    expect(localDateOf(Date.parse("2027-06-16T10:59:00Z"), "Pacific/Pago_Pago")).toBe("2027-06-15")
+    expect(inWindow("2027-06-16T10:59:00Z", "2027-06-15")).toBe(true)
+    expect(localDateOf(Date.parse("2027-06-16T11:00:00Z"), "Pacific/Pago_Pago")).toBe("2027-06-16")
   })
 })
