@@ -65,7 +65,7 @@ export function App() {
                 type="button"
                 class="link"
                 onClick={() => {
-                  signOut()
+                  signOut(true)
                   say("You are logged out.")
                   navigate("/")
                 }}

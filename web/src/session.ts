@@ -32,7 +32,12 @@ export const signIn = (token: string, user: User): void => {
   sessionStorage.setItem(KEY, JSON.stringify(session.value))
 }
 
-export const signOut = (): void => {
+/**
+ * Forgets the person. Logging out (`forgetBookings`) also forgets the bookings this tab follows; an expired
+ * session keeps them, so the hold is shown again once the person has logged in again.
+ */
+export const signOut = (forgetBookings = false): void => {
   session.value = null
   sessionStorage.removeItem(KEY)
+  if (forgetBookings) for (const key of Object.keys(sessionStorage)) if (key.startsWith("bat.booking.")) sessionStorage.removeItem(key)
 }

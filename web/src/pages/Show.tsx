@@ -91,7 +91,11 @@ export function Show(props: { id: string }) {
       const r = await get<Booking>(`/tickets/bookings/${encodeURIComponent(bookingId)}`)
       if (!live) return
       if (r.ok) setBooking(r.body)
-      else if (r.status === 404 || r.status === 403) {
+      else if (r.status === 401) {
+        // Logged out: stop asking; the booking is followed again once the person is back.
+        setBookingIdState(null)
+        setBooking(null)
+      } else if (r.status === 404 || r.status === 403) {
         setBookingId(null)
         setBooking(null)
       }
