@@ -19,6 +19,9 @@ export interface RequestHeaderDoc {
   readonly schema?: Record<string, unknown>
 }
 
+/** A response header an operation sends (e.g. `ETag`), by name. */
+export type ResponseHeadersDoc = Readonly<Record<string, { readonly description: string; readonly schema?: Record<string, unknown> }>>
+
 export interface OperationDoc {
   readonly summary: string
   readonly description?: string
@@ -34,6 +37,8 @@ export interface OperationDoc {
     readonly schema?: Schema.Top
     readonly description?: string
     readonly contentType?: SuccessContentType
+    /** Headers the success sends that a client may use (e.g. `ETag`). */
+    readonly headers?: ResponseHeadersDoc
   }
   /** Problem codes this operation can answer, by status, besides the automatic ones. */
   readonly problems?: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
@@ -52,6 +57,7 @@ export interface OtherResponseDoc {
   readonly description: string
   readonly schema?: Schema.Top
   readonly contentType?: string
+  readonly headers?: ResponseHeadersDoc
 }
 
 /** The key under which an operation's doc travels through Elysia's `detail` to the document builder. */
@@ -65,11 +71,22 @@ export interface OperationDocData {
     readonly jsonSchema?: Record<string, unknown>
     readonly description?: string
     readonly contentType: SuccessContentType
+    readonly headers?: ResponseHeadersDoc
   }
   readonly problems: Partial<Record<ProblemStatus, ReadonlyArray<string>>>
   readonly problemMembers?: Partial<Record<ProblemStatus, Record<string, unknown>>>
   readonly requestHeaders: ReadonlyArray<RequestHeaderDoc>
-  readonly responses?: Readonly<Record<number, { readonly description: string; readonly jsonSchema?: Record<string, unknown>; readonly contentType?: string }>>
+  readonly responses?: Readonly<
+    Record<
+      number,
+      {
+        readonly description: string
+        readonly jsonSchema?: Record<string, unknown>
+        readonly contentType?: string
+        readonly headers?: ResponseHeadersDoc
+      }
+    >
+  >
 }
 
 /** The JSON Schema (draft 2020-12) of a schema's encoded side: what travels on the wire. */
@@ -90,6 +107,7 @@ export const operation = (doc: OperationDoc): { detail: Record<string, unknown> 
       ...(doc.ok.schema === undefined ? {} : { jsonSchema: wireJsonSchema(doc.ok.schema) }),
       ...(doc.ok.description === undefined ? {} : { description: doc.ok.description }),
       contentType: doc.ok.contentType ?? "application/json",
+      ...(doc.ok.headers === undefined ? {} : { headers: doc.ok.headers }),
     },
     problems: doc.problems ?? {},
     ...(doc.problemMembers === undefined
@@ -110,6 +128,7 @@ export const operation = (doc: OperationDoc): { detail: Record<string, unknown> 
                 description: r.description,
                 ...(r.schema === undefined ? {} : { jsonSchema: wireJsonSchema(r.schema) }),
                 ...(r.contentType === undefined ? {} : { contentType: r.contentType }),
+                ...(r.headers === undefined ? {} : { headers: r.headers }),
               },
             ]),
           ),

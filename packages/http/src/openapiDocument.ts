@@ -1,6 +1,6 @@
 // A service's OpenAPI 3.1 document, built from its Elysia routes: their schemas (params, query, headers,
 // body) and what each route's `operation()` says (success, who may call it, problem codes).
-import { OPERATION_DOC_KEY, type OperationDocData, type ProblemStatus } from "./openapiDoc.ts"
+import { OPERATION_DOC_KEY, type OperationDocData, type ProblemStatus, type ResponseHeadersDoc } from "./openapiDoc.ts"
 import { titleForStatus } from "./HttpProblem.ts"
 
 type Json = Record<string, unknown>
@@ -234,6 +234,16 @@ const operationIdOf = (method: string, path: string): string => {
   return method.toLowerCase() + pascal
 }
 
+/** A response's `headers` member, when it names any (a string unless a schema says otherwise). */
+const responseHeaders = (headers: ResponseHeadersDoc | undefined): Json =>
+  headers === undefined
+    ? {}
+    : {
+        headers: Object.fromEntries(
+          Object.entries(headers).map(([name, h]) => [name, { description: h.description, schema: h.schema ?? { type: "string" } }]),
+        ),
+      }
+
 const codesText = (codes: ReadonlyArray<string>) => `Codes: ${codes.map((c) => `\`${c}\``).join(", ")}.`
 
 /** The properties of a `problemMembers` struct, embedded, none of them required (they belong to some codes only). */
@@ -326,6 +336,7 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
     const ok = doc.ok
     responses[String(ok.status)] = {
       description: ok.description ?? statusDescriptions[ok.status] ?? "OK",
+      ...responseHeaders(ok.headers),
       ...(ok.status === 204
         ? {}
         : {
@@ -346,6 +357,7 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
     for (const [status, extra] of Object.entries(doc.responses ?? {})) {
       responses[status] = {
         description: extra.description,
+        ...responseHeaders(extra.headers),
         ...(extra.jsonSchema === undefined
           ? {}
           : { content: { [extra.contentType ?? "application/json"]: { schema: embed(extra.jsonSchema, components) } } }),

@@ -131,6 +131,20 @@ describe("GET /screenings/{id}/seats: ETag and 304", () => {
     expect(statusOf(await stale.json(), "B2")).toBe("reserved")
   })
 
+  test("the document states the ETag and Cache-Control of the 200 and the 304, and the If-None-Match it reads", async () => {
+    const doc = await (await fetch(`${h.url}/screenings/openapi/json`)).json()
+    const op = doc.paths["/screenings/{id}/seats"].get
+    for (const status of ["200", "304"]) {
+      expect(Object.keys(op.responses[status].headers)).toEqual(["ETag", "Cache-Control"])
+      expect(new RegExp(op.responses[status].headers.ETag.schema.pattern).test(`"${newId()}-12"`)).toBe(true)
+    }
+    expect(op.responses["304"].content).toBeUndefined()
+    expect(op.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`)).toContain("header If-None-Match")
+    const stream = doc.paths["/screenings/{id}/seats/stream"].get
+    expect(Object.keys(stream.responses["200"].content)).toEqual(["text/event-stream"])
+    expect(stream.parameters.map((p: { name: string }) => p.name)).toEqual(["id", "lastEventId", "Last-Event-ID"])
+  })
+
   test("an unknown or malformed screening id is a 404, with or without If-None-Match", async () => {
     for (const id of [newId(), "not-a-uuid"]) {
       await expectProblem(await seats(id, { "if-none-match": "*" }), 404, "screening_not_found")

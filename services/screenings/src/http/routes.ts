@@ -36,6 +36,15 @@ export interface SeatStreamSettings {
 /** `Cache-Control: no-cache`: a client may keep the map, but asks again (cheaply, with If-None-Match) before using it. */
 const revalidate = { "cache-control": "no-cache" } as const
 
+/** What the seat map's 200 and 304 both send. */
+const seatMapHeaders = {
+  ETag: {
+    description: 'The seat map\'s version: `"<screeningId>-<version>"` (strong). Send it back in `If-None-Match`.',
+    schema: { type: "string", pattern: '^"[0-9a-f-]{36}-[0-9]+"$' }
+  },
+  "Cache-Control": { description: "`no-cache`: revalidate before use.", schema: { type: "string", const: "no-cache" } }
+} as const
+
 export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStreamSettings) => {
   const { run, auth } = ctx
   // Each request is its own correlation: events it causes carry the request's id.
@@ -101,7 +110,7 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStr
             "304 without a body. Live changes: `GET /screenings/{id}/seats/stream`.",
           tags,
           auth: "none",
-          ok: { status: 200, schema: ScreeningsApi.SeatMap },
+          ok: { status: 200, schema: ScreeningsApi.SeatMap, headers: seatMapHeaders },
           problems: { 404: ["screening_not_found"] },
           requestHeaders: [
             {
@@ -110,7 +119,10 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStr
             }
           ],
           responses: {
-            304: { description: "Not Modified: the seat map is still the version of the matching `ETag` (sent again), no body." }
+            304: {
+              description: "Not Modified: the seat map is still the version of the matching `ETag` (sent again), no body.",
+              headers: seatMapHeaders
+            }
           }
         })
       }
