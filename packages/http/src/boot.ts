@@ -113,7 +113,7 @@ const Replayed = Schema.Struct({ replayed: Schema.Int.check(Schema.isGreaterThan
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
   // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
-  startTracing(opts.service, config.env)
+  await startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
   const storeLayer = Layer.succeed(Store, store)
   const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer

@@ -1,16 +1,16 @@
 // W3C trace context for every process: spans exported over OTLP/HTTP (JSON) when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set, and nothing at all otherwise. A context travels as its
 // `traceparent` string: in the HTTP header, in an outbox row's headers, in the AMQP `traceparent` header.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span as OtelSpan, type Tracer } from "@opentelemetry/api"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { resourceFromAttributes } from "@opentelemetry/resources"
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+// The OpenTelemetry modules are loaded only when tracing is turned on: a process without it pays nothing.
+import type { Attributes, Context, Link, Span as OtelSpan, Tracer } from "@opentelemetry/api"
+import type { BasicTracerProvider } from "@opentelemetry/sdk-trace-base"
 import { AsyncLocalStorage } from "node:async_hooks"
 
 type Env = Readonly<Record<string, string | undefined>>
 
 let provider: BasicTracerProvider | undefined
 let tracer: Tracer | undefined
+let api: typeof import("@opentelemetry/api") | undefined
 
 /**
  * Starts exporting this process's spans as `service.name` = `service`, if OTEL_EXPORTER_OTLP_ENDPOINT (or
@@ -18,10 +18,18 @@ let tracer: Tracer | undefined
  * OTEL_* settings (headers, OTEL_BSP_SCHEDULE_DELAY, ...) themselves. Returns whether tracing is on.
  * A second call keeps the first set-up (one exporter per process).
  */
-export const startTracing = (service: string, env: Env = process.env): boolean => {
+export const startTracing = async (service: string, env: Env = process.env): Promise<boolean> => {
   if (tracer !== undefined) return true
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT
   if (!endpoint || env.OTEL_SDK_DISABLED === "true") return false
+  const [otel, { BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+  ])
+  if (tracer !== undefined) return true
+  api = otel
   // The signal-specific endpoint is used as it is; the general one gets the traces path (OTLP/HTTP spec).
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${endpoint.replace(/\/+$/, "")}/v1/traces`
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY)
@@ -40,6 +48,7 @@ export const stopTracing = async (): Promise<void> => {
   const p = provider
   provider = undefined
   tracer = undefined
+  api = undefined
   await p?.shutdown().catch(() => {})
 }
 
@@ -74,13 +83,8 @@ export const formatTraceparent = (p: TraceParent): string => `00-${p.traceId}-${
 
 export type SpanKindName = "server" | "client" | "producer" | "consumer" | "internal"
 
-const kinds: Record<SpanKindName, SpanKind> = {
-  server: SpanKind.SERVER,
-  client: SpanKind.CLIENT,
-  producer: SpanKind.PRODUCER,
-  consumer: SpanKind.CONSUMER,
-  internal: SpanKind.INTERNAL,
-}
+// OpenTelemetry's SpanKind values.
+const kinds: Record<SpanKindName, number> = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 }
 
 /** A started span: carry `traceparent` to whatever it causes, and `end` it once. */
 export interface Span {
@@ -101,11 +105,11 @@ export interface SpanOptions {
   readonly links?: ReadonlyArray<string>
 }
 
-const contextOf = (traceparent: string | undefined) => {
+const contextOf = (otel: typeof import("@opentelemetry/api"), traceparent: string | undefined): Context => {
   const p = parseTraceparent(traceparent)
   return p === undefined
-    ? ROOT_CONTEXT
-    : trace.setSpanContext(ROOT_CONTEXT, { traceId: p.traceId, spanId: p.spanId, traceFlags: p.sampled ? 1 : 0, isRemote: true })
+    ? otel.ROOT_CONTEXT
+    : otel.trace.setSpanContext(otel.ROOT_CONTEXT, { traceId: p.traceId, spanId: p.spanId, traceFlags: p.sampled ? 1 : 0, isRemote: true })
 }
 
 const wrap = (span: OtelSpan): Span => {
@@ -115,7 +119,7 @@ const wrap = (span: OtelSpan): Span => {
     traceparent: formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & 1) === 1 }),
     setName: (name) => span.updateName(name),
     setAttributes: (attributes) => span.setAttributes(attributes),
-    fail: (reason) => span.setStatus({ code: SpanStatusCode.ERROR, message: reason.slice(0, 500) }),
+    fail: (reason) => span.setStatus({ code: 2 /* SpanStatusCode.ERROR */, message: reason.slice(0, 500) }),
     end: () => {
       if (ended) return
       ended = true
@@ -126,7 +130,7 @@ const wrap = (span: OtelSpan): Span => {
 
 /** Starts a span, or returns undefined when tracing is off (then nothing is recorded). */
 export const startSpan = (name: string, options: SpanOptions = {}): Span | undefined => {
-  if (tracer === undefined) return undefined
+  if (tracer === undefined || api === undefined) return undefined
   const links: Array<Link> = []
   for (const l of options.links ?? []) {
     const p = parseTraceparent(l)
@@ -136,7 +140,7 @@ export const startSpan = (name: string, options: SpanOptions = {}): Span | undef
     tracer.startSpan(
       name,
       { kind: kinds[options.kind ?? "internal"], ...(options.attributes ? { attributes: options.attributes } : {}), links },
-      contextOf(options.parent),
+      contextOf(api, options.parent),
     ),
   )
 }

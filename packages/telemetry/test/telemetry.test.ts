@@ -70,7 +70,7 @@ describe("with tracing on", () => {
       },
     })
     try {
-      expect(startTracing("unit", { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}/` })).toBe(true)
+      expect(await startTracing("unit", { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}/` })).toBe(true)
       const outer = await withSpan("outer", TP, async (span) => {
         await Bun.sleep(1)
         expect(currentTraceparent()).toBe(span!.traceparent)

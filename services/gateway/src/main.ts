@@ -7,7 +7,7 @@ import { webPage } from "./webPage.ts";
 
 const port = Number(process.env.GATEWAY_PORT ?? process.env.PORT ?? 3000);
 // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/OPERATIONS.md).
-startTracing("gateway");
+await startTracing("gateway");
 const routes = routesFromEnv(process.env);
 const webDist = webDistFromEnv(process.env);
 buildWebPageIfStale(webDist);
