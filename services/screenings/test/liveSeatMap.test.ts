@@ -274,4 +274,18 @@ describe("GET /screenings/{id}/seats/stream", () => {
     for (const s of opened) s.close()
     await pollUntil(async () => (await openStreams()) === before, { message: "the closed streams to be unsubscribed" })
   })
+
+  // Last: it moves the service's clock two hours on.
+  test("changes older than the kept hour are pruned, and a resume from before them gets a snapshot", async () => {
+    const id = await newScreening()
+    await apply("TicketReserved", id, [ticket("A1")])
+    const logged = h.svc.store.db.prepare("SELECT count(*) AS n FROM seat_changes WHERE screening_id = ?")
+    expect(logged.get(id)).toEqual({ n: 1 })
+    h.time.advance(2 * 3_600_000)
+    await pollUntil(() => (logged.get(id) as { n: number }).n === 0, { message: "the hour-old change to be pruned" })
+    const s = await stream(id, { "last-event-id": "0" })
+    const [first] = await s.waitForEvents(1)
+    expect(first).toMatchObject({ event: "snapshot", id: "1" })
+    s.close()
+  })
 })
