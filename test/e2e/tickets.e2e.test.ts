@@ -9,7 +9,7 @@ import { createRemoteJWKSet, jwtVerify } from "jose"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Api, registerCustomer, setupCatalog } from "./client.ts"
+import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
 import { awaitTerminal, expectSeatsAndMoneyAgree, payOnceKnown, type AcceptedBooking } from "./invariants.ts"
 
 const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" }
@@ -201,5 +201,95 @@ describe("tickets at the door, a customer cancellation and the sales report, thr
     const finals = await awaitTerminal(accepted, 10_000)
     expect([...finals.values()].map((f) => f.status)).toEqual(["booked", "cancelled"])
     await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
+  }, 180_000)
+
+  test("a held booking cancelled while its payment is being made is charged and refunded once, or never charged", async () => {
+    const { screeningId } = await setupCatalog(staff, ["B"], 6, PRICE)
+    const me = await registerCustomer(api, "racer")
+    const accepted: Array<AcceptedBooking> = []
+    for (const seat of ["B1", "B2", "B3", "B4", "B5", "B6"]) {
+      const r = await me.post("/tickets/book", { screeningId, seatNumbers: [seat] })
+      expect(r.status).toBe(202)
+      accepted.push({ bookingId: r.body.bookingId, who: me })
+    }
+    // Each hold reaches payments, then the customer pays and cancels at once, in both orders.
+    const paymentIds = new Map<string, string>()
+    for (const b of accepted) {
+      await pollUntil(async () => (await me.get(`/tickets/bookings/${b.bookingId}`)).body.status === "reserved", {
+        timeoutMs: 20_000,
+        message: `booking ${b.bookingId} held`
+      })
+    }
+    // Payments records each hold from TicketReserved a moment after booking decides.
+    await Bun.sleep(1_500)
+    await Promise.all(
+      accepted.map(async (b, i) => {
+        const pay = () => me.post("/payments", { bookingId: b.bookingId, card: CARD_OK })
+        const cancel = () => me.post(`/tickets/bookings/${b.bookingId}/cancel`)
+        const [p, c] = i % 2 === 0 ? await Promise.all([pay(), cancel()]) : (await Promise.all([cancel(), pay()])).reverse()
+        expect(c!.status).toBe(200)
+        expect(c!.body.status).toBe("cancelled")
+        // The payment was either taken before payments heard of the cancellation, or refused.
+        if (p!.status === 200) {
+          expect(p!.body.status).toBe("succeeded")
+          paymentIds.set(b.bookingId, p!.body.paymentId)
+        } else {
+          expect(p!.status).toBe(409)
+          expect(["reservation_closed", "reservation_not_found_yet", "payment_in_progress"]).toContain(p!.body.code)
+        }
+      })
+    )
+    const charged = [...paymentIds.values()]
+    console.log(`cancel while paying: ${charged.length} of ${accepted.length} holds were charged before the cancellation reached payments`)
+
+    // Drained: each charged payment refunded and told, the queues empty.
+    await pollUntil(
+      async () => {
+        for (const id of charged) if ((await me.get(`/payments/${id}`)).body.status !== "refunded") return false
+        const notices = (await me.get("/notifications?limit=200")).body.items ?? []
+        const told = (bookingId: string, kind: string) => notices.some((n: any) => n.bookingId === bookingId && n.kind === kind)
+        if (!accepted.every((b) => told(b.bookingId, "cancelled"))) return false
+        if (![...paymentIds.keys()].every((bookingId) => told(bookingId, "refunded"))) return false
+        return (await queuedMessages()) === 0
+      },
+      { timeoutMs: 45_000, intervalMs: 500, message: "every charged hold refunded and told, and the queues drained" }
+    )
+    await Bun.sleep(6_000)
+    expect(await queuedMessages()).toBe(0)
+
+    // Nobody was told of a refund that did not happen, nor of a booking.
+    const notices = ((await me.get("/notifications?limit=200")).body.items as Array<any>).filter((n) =>
+      accepted.some((b) => b.bookingId === n.bookingId)
+    )
+    expect(notices.filter((n) => n.kind === "refunded").map((n) => n.bookingId).sort()).toEqual([...paymentIds.keys()].sort())
+    expect(notices.filter((n) => n.kind === "booked")).toEqual([])
+
+    // At the card gateway: every charge of these holds was refunded exactly once, in full.
+    const ledger = gatewayLedger()
+    try {
+      for (const b of accepted) {
+        const hold = paymentIds.get(b.bookingId)
+        if (hold === undefined) continue
+        expect(ledger.prepare("SELECT status, amount FROM charges WHERE key = ?").all(hold)).toEqual([{ status: "succeeded", amount: PRICE }])
+        expect(ledger.prepare("SELECT amount FROM refunds WHERE charge_key = ?").all(hold)).toEqual([{ amount: PRICE }])
+      }
+    } finally {
+      ledger.close()
+    }
+
+    // The report counts what was charged and what was refunded, to the cent: nothing kept.
+    const report = await staff.get(`/tickets/reports/screenings/${screeningId}`)
+    expect(report.status).toBe(200)
+    expect(report.body).toMatchObject({
+      seats: { available: 6, reserved: 0, booked: 0, admitted: 0 },
+      bookings: { pending: 0, reserved: 0, booked: 0, cancelled: 6, failed: 0 },
+      revenue: { gross: charged.length * PRICE, refunded: charged.length * PRICE, net: 0, currency: "EUR" }
+    })
+    expect(Object.values(await seatMap(screeningId)).every((s) => s === "available")).toBe(true)
+
+    // I1 and I3: no booking holds money.
+    const finals = await awaitTerminal(accepted, 10_000)
+    expect([...finals.values()].every((f) => f.status === "cancelled")).toBe(true)
+    await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid: paymentIds })
   }, 180_000)
 })
