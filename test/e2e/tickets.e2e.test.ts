@@ -107,6 +107,14 @@ describe("tickets at the door, a customer cancellation and the sales report, thr
     const { payload } = await jwtVerify(code, keys, { algorithms: ["EdDSA"] })
     expect(payload).toMatchObject({ ticketId: keptView.tickets[0].ticketId, bookingId: kept.bookingId, screeningId, seatNumber: "A1" })
 
+    // Its QR code, for its owner, through the front door.
+    const qr = await fetch(`${fleet.urls.gateway}/tickets/bookings/${kept.bookingId}/tickets/${keptView.tickets[0].ticketId}/qr.svg`, {
+      headers: { authorization: `Bearer ${me.token}` }
+    })
+    expect(qr.status).toBe(200)
+    expect(qr.headers.get("content-type")).toStartWith("image/svg+xml")
+    expect(await qr.text()).toContain("<svg")
+
     // One ticket admitted at the door; a second scan is refused with the first time; a customer may not scan.
     const admitted = await staff.post("/tickets/checkin", { code, screeningId })
     expect(admitted.status).toBe(200)
