@@ -209,6 +209,14 @@ describe("tickets at the door, a customer cancellation and the sales report, thr
     const finals = await awaitTerminal(accepted, 10_000)
     expect([...finals.values()].map((f) => f.status)).toEqual(["booked", "cancelled"])
     await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
+
+    // No service logged a ticket code (nor its signature) or the card number.
+    const secrets = [CARD_OK.number, ...booked.flatMap((v: any) => v.tickets.flatMap((t: any) => [t.code, t.code.split(".")[2]]))]
+    expect(fleet.logs("booking").length).toBeGreaterThan(0)
+    for (const service of fleet.services) {
+      const lines = fleet.logs(service.name)
+      for (const secret of secrets) expect({ service: service.name, leaked: lines.filter((l) => l.includes(secret)) }).toEqual({ service: service.name, leaked: [] })
+    }
   }, 180_000)
 
   test("a held booking cancelled while its payment is being made is charged and refunded once, or never charged", async () => {
