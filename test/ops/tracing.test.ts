@@ -19,6 +19,7 @@ interface ReceivedSpan {
   readonly name: string
   readonly kind: number
   readonly attributes: Readonly<Record<string, unknown>>
+  readonly links: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
 }
 
 const SERVER = 2
@@ -40,6 +41,7 @@ const spansOf = (body: any): Array<ReceivedSpan> =>
           name: s.name,
           kind: s.kind,
           attributes: Object.fromEntries((s.attributes ?? []).map((a: any) => [a.key, valueOf(a.value)])),
+          links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId })),
         }),
       ),
     )
@@ -185,5 +187,45 @@ describe("trace context across HTTP, the outbox and the broker", () => {
     expect(roots.map((s) => `${s.service} ${s.name}`)).toEqual(["gateway POST /tickets/*"])
     expect(consumerSpansOf(bookingId).every((s) => s.traceId === trace[0]!.traceId)).toBe(true)
     expectParentLinked(trace)
+  }, 60_000)
+
+  test("without a client trace, paying continues the booking's trace, linked to the payment request's own", async () => {
+    const me = await registerCustomer(api, "untraced-payer")
+    const book = await me.post("/tickets/book", { screeningId, seatNumbers: ["A3"] })
+    expect(book.status).toBe(202)
+    const bookingId = book.body.bookingId as string
+    await waitForStatus(me, bookingId, "reserved")
+    const pay = await me.post("/payments", { bookingId, card: CARD_OK })
+    expect(pay.status).toBe(200)
+    await waitForStatus(me, bookingId, "booked")
+    const trace = await pollUntil(
+      () => {
+        const decide = consumerSpansOf(bookingId).find((s) => s.name === "process TicketBookingAttempted")
+        if (decide === undefined) return false
+        const t = received.filter((s) => s.traceId === decide.traceId)
+        const complete =
+          has(t, "booking", "POST /tickets/book", SERVER) &&
+          has(t, "payments", "process TicketReserved", CONSUMER) &&
+          has(t, "payments", "pay booking", 1) &&
+          has(t, "booking", "process PaymentSuccessful", CONSUMER) &&
+          has(t, "notifications", "process TicketBooked", CONSUMER)
+        return complete && t
+      },
+      { timeoutMs: 20_000, intervalMs: 200, message: `the trace of booking ${bookingId}, paid` },
+    )
+    // One trace for everything the booking caused, in every service.
+    const aboutBooking = consumerSpansOf(bookingId)
+    expect(new Set(aboutBooking.map((s) => s.service))).toEqual(new Set(["booking", "payments", "notifications", "screenings"]))
+    expect(aboutBooking.filter((s) => s.traceId !== trace[0]!.traceId).map((s) => `${s.service} ${s.name}`)).toEqual([])
+    expectParentLinked(trace)
+    // The payment continues from the hold payments recorded, and links the request that paid.
+    const hold = trace.find((s) => s.service === "payments" && s.name === "process TicketReserved")!
+    const paying = trace.find((s) => s.service === "payments" && s.name === "pay booking")!
+    expect(paying.parentSpanId).toBe(hold.spanId)
+    const request = received.find((s) => s.service === "payments" && s.name === "POST /payments" && s.spanId === paying.links[0]?.spanId)
+    expect(request?.kind).toBe(SERVER)
+    expect(request?.traceId).not.toBe(paying.traceId)
+    const settled = trace.find((s) => s.service === "booking" && s.name === "process PaymentSuccessful")!
+    expect(settled.parentSpanId).toBe(paying.spanId)
   }, 60_000)
 })

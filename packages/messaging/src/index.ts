@@ -7,4 +7,4 @@ export { listParked, parkedCount, replayParked, type ParkedMessage } from "./Par
 export { declareTopology, subscriptionMismatch, systemTopology, toDefinitions, topologyFor, type TopologySpec } from "./Topology.ts"
 export { jsonLog, type LogLevel } from "./log.ts"
 export type { ConsumeOutcome, ConsumerMetrics } from "./metrics.ts"
-export { Traceparent, traceparentNow, withTraceparentEffect } from "./tracing.ts"
+export { inSpan, Traceparent, traceparentNow, withTraceparentEffect } from "./tracing.ts"

@@ -1,8 +1,10 @@
 // Trace context inside Effect programs: the `traceparent` a request or a message handler runs under is
 // provided to its fiber, so an outbox row written anywhere in it (even after the fiber was rescheduled)
 // records the right one. Outside a fiber the caller's async context (@bat/telemetry) is used.
-import { currentTraceparent } from "@bat/telemetry"
-import { Context, Effect, Fiber } from "effect"
+import { currentTraceparent, startSpan } from "@bat/telemetry"
+import { Cause, Context, Effect, Exit, Fiber } from "effect"
+
+type Attributes = Readonly<Record<string, string | number | boolean>>
 
 /** The traceparent of the span the running program belongs to. */
 export const Traceparent = Context.Service<string>("messaging/Traceparent")
@@ -17,3 +19,32 @@ export const traceparentNow = (): string | undefined => {
   const fromFiber = fiber === undefined ? undefined : Context.getOrUndefined(fiber.context, Traceparent)
   return fromFiber ?? currentTraceparent()
 }
+
+/**
+ * Runs `effect` in a span that continues `parent` (a trace begun elsewhere: the booking's, for a later
+ * request about it), linked to the trace the caller runs in; without `parent`, a child of the caller's.
+ * What it emits carries the new span's context. With tracing off, `effect` runs unchanged.
+ */
+export const inSpan = <A, E, R>(
+  name: string,
+  parent: string | undefined,
+  effect: Effect.Effect<A, E, R>,
+  attributes?: Attributes
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const caller = traceparentNow()
+    const span = startSpan(name, {
+      parent: parent ?? caller,
+      ...(parent !== undefined && caller !== undefined && caller !== parent ? { links: [caller] } : {}),
+      ...(attributes ? { attributes } : {})
+    })
+    if (span === undefined) return effect
+    return withTraceparentEffect(effect, span.traceparent).pipe(
+      Effect.onExit((exit) =>
+        Effect.sync(() => {
+          if (Exit.isFailure(exit)) span.fail(Cause.pretty(exit.cause).split("\n")[0] ?? "failed")
+          span.end()
+        })
+      )
+    )
+  })

@@ -8,7 +8,7 @@ import {
   type PaymentsApi
 } from "@bat/contracts"
 import { countHoldExpired, countPayment, type Principal } from "@bat/http"
-import { eventMessage, holdTimerMessage } from "@bat/messaging"
+import { eventMessage, holdTimerMessage, inSpan, traceparentNow } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { createHmac } from "node:crypto"
@@ -250,7 +250,8 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
               currency: data.currency,
               status: live ? "pending" : "expired",
               deadline,
-              now: at
+              now: at,
+              traceParent: traceparentNow()
             })
             const meta = { correlationId: data.bookingId, causationId }
             if (live) {
@@ -287,7 +288,11 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
         )
       })
 
-      const pay = Effect.fn("Payments.pay")(function* (input: PayInput) {
+      // A payment is its own request, yet part of the booking: it continues the booking's trace, linked to the request's.
+      const pay = (input: PayInput) =>
+        inSpan("pay booking", repo.traceParentOf(input.request.bookingId), payInTrace(input), { "bookaticket.booking_id": input.request.bookingId })
+
+      const payInTrace = Effect.fn("Payments.pay")(function* (input: PayInput) {
         const claimed = yield* store.transaction(claim(input, yield* now))
         if (claimed.kind === "replay") return claimed.response
         const p = claimed.payment

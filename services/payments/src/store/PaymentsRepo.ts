@@ -35,6 +35,8 @@ export interface NewPayment {
   readonly status: "pending" | "expired"
   readonly deadline: number
   readonly now: number
+  /** The W3C traceparent of the reservation's processing, if traced. */
+  readonly traceParent?: string | undefined
 }
 
 const columns = `payment_id AS paymentId, booking_id AS bookingId, user_id AS userId, amount, currency, status,
@@ -47,9 +49,10 @@ const toPayment = (r: PaymentRow | undefined): Payment | undefined =>
 export const makePaymentsRepo = (db: Db) => {
   const byId = db.prepare<[string], PaymentRow>(`SELECT ${columns} FROM payments WHERE payment_id = ?`)
   const byBooking = db.prepare<[string], PaymentRow>(`SELECT ${columns} FROM payments WHERE booking_id = ?`)
+  const traceParentOf = db.prepare<[string], { trace_parent: string | null }>("SELECT trace_parent FROM payments WHERE booking_id = ?")
   const insert = db.prepare(
-    `INSERT INTO payments (payment_id, booking_id, user_id, amount, currency, status, deadline, reason, created_at, updated_at)
-     VALUES (@paymentId, @bookingId, @userId, @amount, @currency, @status, @deadline, @reason, @now, @now)
+    `INSERT INTO payments (payment_id, booking_id, user_id, amount, currency, status, deadline, reason, trace_parent, created_at, updated_at)
+     VALUES (@paymentId, @bookingId, @userId, @amount, @currency, @status, @deadline, @reason, @traceParent, @now, @now)
      ON CONFLICT (booking_id) DO NOTHING`
   )
   const claim = db.prepare(
@@ -118,7 +121,9 @@ export const makePaymentsRepo = (db: Db) => {
     byBooking: (bookingId: string) => toPayment(byBooking.get(bookingId)),
     /** False when the booking already has a payment (a duplicate reservation). */
     insert: (p: NewPayment): boolean =>
-      insert.run({ ...p, reason: p.status === "expired" ? "expired" : null }).changes === 1,
+      insert.run({ ...p, reason: p.status === "expired" ? "expired" : null, traceParent: p.traceParent ?? null }).changes === 1,
+    /** The trace a payment for the booking continues (its reservation's), if it was traced. */
+    traceParentOf: (bookingId: string): string | undefined => traceParentOf.get(bookingId)?.trace_parent ?? undefined,
     /** `lapsedUpTo`: deadlines at or before it are over (see domain `lapsedUpTo`); `now` stamps the row. */
     claim: (paymentId: string, now: number, lapsedUpTo: number): boolean =>
       claim.run(now, now, paymentId, lapsedUpTo).changes === 1,

@@ -40,5 +40,11 @@ export const migrations: ReadonlyArray<Migration> = [
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`
+  },
+  {
+    // The trace context of the reservation that opened the hold: paying it continues the booking's trace.
+    version: 2,
+    name: "payments_trace_parent",
+    sql: "ALTER TABLE payments ADD COLUMN trace_parent TEXT"
   }
 ]
