@@ -4,7 +4,7 @@ import { newId } from "@bat/contracts"
 import { makeStore, openDatabase, type StoreShape } from "@bat/store"
 import { Effect } from "effect"
 import { join } from "node:path"
-import { startMessaging, type Handlers, type Messaging } from "../src/index.ts"
+import { startMessaging, type ConsumerMetrics, type Handlers, type Messaging } from "../src/index.ts"
 
 export const effectsMigration = {
   version: 1,
@@ -18,6 +18,7 @@ export interface ConsumerOptions {
   readonly retryDelays?: number[]
   readonly deliveryLimit?: number
   readonly beforeAck?: (ids: ReadonlyArray<string>) => Promise<void>
+  readonly metrics?: ConsumerMetrics
 }
 
 /** `cleanups` collects what each helper opened, for the test file's afterEach. */
@@ -45,7 +46,8 @@ export const consumerKit = (opts: { url: () => string; dir: () => string; cleanu
       runSyncExit: Effect.runSyncExit,
       retryDelays: o.retryDelays ?? [300, 600],
       ...(o.deliveryLimit !== undefined ? { deliveryLimit: o.deliveryLimit } : {}),
-      ...(o.beforeAck ? { beforeAck: o.beforeAck } : {})
+      ...(o.beforeAck ? { beforeAck: o.beforeAck } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {})
     })
     opts.cleanups.push(() => m.stop())
     return m
