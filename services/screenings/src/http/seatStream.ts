@@ -1,5 +1,6 @@
 // One live seat map stream (Server-Sent Events): subscribes to the hub, sends the opening frames, then the
 // hub's frames; a client that cannot keep up is dropped (it reconnects with Last-Event-ID), never waited for.
+import { streamClientConnected } from "@bat/http"
 import { OPENING, type SeatFrame, type SeatHub } from "../app/SeatFeed.ts"
 import type { SeatStreamStart } from "../app/Screenings.ts"
 
@@ -26,10 +27,12 @@ export const lastEventIdOf = (header: string | undefined, query: string | undefi
 export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
   let closed = false
   let unsubscribe = () => {}
+  const left = streamClientConnected("seats")
   const stop = () => {
     if (closed) return
     closed = true
     unsubscribe()
+    left()
     opts.signal.removeEventListener("abort", stop)
   }
   const body = new ReadableStream<Uint8Array>(
