@@ -97,10 +97,12 @@ if ! port_open "$host" "$prometheus_port"; then
   if command -v rabbitmq-plugins >/dev/null 2>&1; then
     if ! rabbitmq-plugins is_enabled rabbitmq_prometheus --quiet >/dev/null 2>&1; then
       say "enabling the Prometheus plugin (rabbitmq-plugins enable rabbitmq_prometheus)"
-      rabbitmq-plugins enable rabbitmq_prometheus >&2
+      rabbitmq-plugins enable rabbitmq_prometheus >&2 || say "could not enable rabbitmq_prometheus; the services work without it"
     fi
-    wait_for "the broker's metrics on http://$host:$prometheus_port/metrics" port_open "$host" "$prometheus_port" ||
-      say "the broker's metrics are not served; the services work without them"
+    if rabbitmq-plugins is_enabled rabbitmq_prometheus --quiet >/dev/null 2>&1; then
+      wait_for "the broker's metrics on http://$host:$prometheus_port/metrics" port_open "$host" "$prometheus_port" ||
+        say "the broker's metrics are not served; the services work without them"
+    fi
   else
     say "the broker's metrics do not answer on $host:$prometheus_port; enable them on its node: rabbitmq-plugins enable rabbitmq_prometheus"
   fi
