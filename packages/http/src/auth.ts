@@ -15,6 +15,15 @@ export type AuthOptions = {
   readonly audience: string
   /** Seconds of clock skew tolerated on `exp`/`nbf`; 0 by default. */
   readonly clockTolerance?: number
+  /**
+   * How long a verified token is remembered (ms, default 60 s; 0 turns the cache off). An entry never
+   * outlives the token's own `exp`, which is checked again on every use.
+   */
+  readonly cacheTtlMs?: number
+  /** How many verified tokens are remembered at most (least recently used go first); default 10,000. */
+  readonly cacheSize?: number
+  /** The clock the cache reads (tests); `Date.now` by default. */
+  readonly now?: () => number
 } & (
   | { readonly jwksUrl: string | URL }
   /** A key set held locally (tests, or the users service verifying its own tokens). */
@@ -52,6 +61,42 @@ const isFetchFailure = (error: unknown) =>
 
 const isRole = (value: unknown): value is Role => value === "customer" || value === "staff"
 
+/** Defaults of the verified-token cache (docs/DECISIONS.md "Verified tokens are cached for at most 60 s"). */
+export const TOKEN_CACHE_TTL_MS = 60_000
+export const TOKEN_CACHE_SIZE = 10_000
+
+interface CachedToken {
+  readonly principal: Principal
+  /** Epoch ms from which the entry is not used: min(verified + TTL, token `exp` + tolerance). */
+  readonly usableUntil: number
+}
+
+/**
+ * Verified tokens by their whole compact form (header, payload and signature: a changed byte is another key and
+ * gets a full verification). A Map keeps insertion order; a hit moves the entry to the end, so the first key is the
+ * least recently used one.
+ */
+const tokenCache = (ttlMs: number, size: number, now: () => number) => {
+  const entries = new Map<string, CachedToken>()
+  return {
+    get: (token: string): Principal | undefined => {
+      const entry = entries.get(token)
+      if (entry === undefined) return undefined
+      entries.delete(token)
+      if (now() >= entry.usableUntil) return undefined // expired or too old: verified again from scratch
+      entries.set(token, entry)
+      return entry.principal
+    },
+    set: (token: string, principal: Principal, expSeconds: number, toleranceSeconds: number) => {
+      const usableUntil = Math.min(now() + ttlMs, (expSeconds + toleranceSeconds) * 1000)
+      if (ttlMs <= 0 || size <= 0 || usableUntil <= now()) return
+      entries.delete(token)
+      entries.set(token, { principal, usableUntil })
+      while (entries.size > size) entries.delete(entries.keys().next().value as string)
+    }
+  }
+}
+
 export const makeAuth = (opts: AuthOptions): Auth => {
   // Remote: jose caches the set and refetches only for an unknown key id (with a cooldown).
   const remote = "jwksUrl" in opts
@@ -64,11 +109,15 @@ export const makeAuth = (opts: AuthOptions): Auth => {
     requiredClaims: ["sub", "exp"],
     clockTolerance: opts.clockTolerance ?? 0,
   }
+  const cache = tokenCache(opts.cacheTtlMs ?? TOKEN_CACHE_TTL_MS, opts.cacheSize ?? TOKEN_CACHE_SIZE, opts.now ?? Date.now)
 
   const authenticate = async (headers: Headers | Record<string, string | undefined>): Promise<Principal> => {
     const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(authorizationHeader(headers)?.trim() ?? "")
-    if (match?.[1] === undefined) throw unauthorized("unauthorized", "A bearer token is required.")
-    const payload = await jwtVerify(match[1], getKey, verifyOptions).then(
+    const token = match?.[1]
+    if (token === undefined) throw unauthorized("unauthorized", "A bearer token is required.")
+    const cached = cache.get(token)
+    if (cached !== undefined) return cached
+    const payload = await jwtVerify(token, getKey, verifyOptions).then(
       (verified) => verified.payload,
       (error: unknown) => {
         if (error instanceof errors.JWTExpired) throw unauthorized("token_expired", "The token has expired; log in again.")
@@ -83,7 +132,10 @@ export const makeAuth = (opts: AuthOptions): Auth => {
     if (typeof sub !== "string" || sub === "" || !isRole(role)) {
       throw unauthorized("invalid_token", "The token lacks a subject or a known role.")
     }
-    return typeof email === "string" ? { userId: sub, role, email } : { userId: sub, role }
+    const principal: Principal = typeof email === "string" ? { userId: sub, role, email } : { userId: sub, role }
+    // `exp` is a required claim, so a verified payload has it as a number.
+    if (typeof payload.exp === "number") cache.set(token, principal, payload.exp, verifyOptions.clockTolerance)
+    return principal
   }
 
   return { authenticate }

@@ -166,3 +166,103 @@ describe("authentication with a remote key set", () => {
     expect(await rejection(auth, bearer(token))).toMatchObject({ status: 503, code: "auth_unavailable" })
   })
 })
+
+describe("the verified-token cache", () => {
+  /** A local key set that counts how often a signature is checked (each check asks the source for the keys). */
+  const counting = (opts: { now?: () => number; cacheTtlMs?: number; cacheSize?: number } = {}) => {
+    const calls = { keys: 0 }
+    const auth = makeAuth({
+      issuer,
+      audience,
+      jwks: () => {
+        calls.keys += 1
+        return jwks
+      },
+      ...opts,
+    })
+    return { auth, calls }
+  }
+  const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+  test("a token verified once is not verified again while cached", async () => {
+    const { auth, calls } = counting()
+    const token = await sign({ sub: "user-1", role: "customer", email: "ann@example.com" })
+    for (let i = 0; i < 5; i++) {
+      expect(await auth.authenticate(bearer(token))).toEqual({ userId: "user-1", role: "customer", email: "ann@example.com" })
+    }
+    expect(calls.keys).toBe(1)
+  })
+
+  test("a cached token that has expired since is 401 token_expired", async () => {
+    let now = Date.now()
+    const { auth, calls } = counting({ now: () => now })
+    const exp = nowSeconds() + 30
+    const token = await sign({ sub: "user-1", role: "customer" }, { expiresAt: exp })
+    expect(await auth.authenticate(bearer(token))).toEqual({ userId: "user-1", role: "customer" })
+    now = exp * 1000 - 1 // still valid: from the cache
+    expect(await auth.authenticate(bearer(token))).toEqual({ userId: "user-1", role: "customer" })
+    expect(calls.keys).toBe(1)
+    // Past exp by the cache's clock the entry is not used; the full check (on the real clock) says the same
+    // once the real clock is past exp, which a token signed already expired shows below.
+    now = exp * 1000
+    const second = await auth.authenticate(bearer(token)).then(() => "accepted", () => "refused")
+    expect(calls.keys).toBe(2) // verified again, not served from the cache
+    expect(second).toBe("accepted") // the real clock is still before exp
+
+    const lapsed = await sign({ sub: "user-1", role: "customer" }, { expiresAt: nowSeconds() + 1 })
+    const real = counting()
+    expect(await real.auth.authenticate(bearer(lapsed))).toEqual({ userId: "user-1", role: "customer" })
+    await Bun.sleep((nowSeconds() + 2) * 1000 - Date.now())
+    expect(await rejection(real.auth, bearer(lapsed))).toMatchObject({ status: 401, code: "token_expired" })
+    expect(await rejection(real.auth, bearer(lapsed))).toMatchObject({ status: 401, code: "token_expired" })
+  })
+
+  test("an entry lives at most the cache's TTL, then the token is verified again", async () => {
+    let now = Date.now()
+    const { auth, calls } = counting({ now: () => now, cacheTtlMs: 60_000 })
+    const token = await sign({ sub: "user-1", role: "customer" })
+    await auth.authenticate(bearer(token))
+    now += 59_999
+    await auth.authenticate(bearer(token))
+    expect(calls.keys).toBe(1)
+    now += 1
+    await auth.authenticate(bearer(token))
+    expect(calls.keys).toBe(2)
+  })
+
+  test("a tampered copy of a cached token is still 401 invalid_token", async () => {
+    const { auth } = counting()
+    const token = await sign({ sub: "user-1", role: "customer" })
+    await auth.authenticate(bearer(token))
+    const [header, payload, signature] = token.split(".") as [string, string, string]
+    const flipped = signature.slice(0, -2) + (signature.at(-2) === "A" ? "B" : "A") + signature.at(-1)
+    const asStaff = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), role: "staff" })).toString("base64url")
+    for (const tampered of [`${header}.${payload}.${flipped}`, `${header}.${asStaff}.${signature}`]) {
+      expect(await rejection(auth, bearer(tampered))).toMatchObject({ status: 401, code: "invalid_token" })
+    }
+    expect(await auth.authenticate(bearer(token))).toEqual({ userId: "user-1", role: "customer" })
+  })
+
+  test("the cache is bounded: the least recently used token is forgotten first", async () => {
+    const { auth, calls } = counting({ cacheSize: 2 })
+    const [a, b, c] = await Promise.all(["a", "b", "c"].map((sub) => sign({ sub, role: "customer" })))
+    await auth.authenticate(bearer(a!))
+    await auth.authenticate(bearer(b!))
+    await auth.authenticate(bearer(a!)) // a is now the most recent
+    await auth.authenticate(bearer(c!)) // b goes
+    expect(calls.keys).toBe(3)
+    await auth.authenticate(bearer(a!))
+    await auth.authenticate(bearer(c!))
+    expect(calls.keys).toBe(3)
+    await auth.authenticate(bearer(b!))
+    expect(calls.keys).toBe(4)
+  })
+
+  test("a TTL of 0 turns the cache off", async () => {
+    const { auth, calls } = counting({ cacheTtlMs: 0 })
+    const token = await sign({ sub: "user-1", role: "customer" })
+    await auth.authenticate(bearer(token))
+    await auth.authenticate(bearer(token))
+    expect(calls.keys).toBe(2)
+  })
+})
