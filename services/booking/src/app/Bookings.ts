@@ -13,8 +13,8 @@ import {
 } from "@bat/contracts"
 import { countBookingDecision } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
-import { Store, type StoreShape } from "@bat/store"
-import { Clock, Context, Effect, Layer } from "effect"
+import { Store, StoreError, type StoreShape } from "@bat/store"
+import { Cause, Clock, Context, Effect, Exit, Layer, Result } from "effect"
 import { createHash } from "node:crypto"
 import {
   AlreadyAdmitted,
@@ -43,6 +43,7 @@ import {
 } from "../store/BookingRepo.ts"
 import { dayWindow, localDateOf, totalsOf } from "../domain/Reports.ts"
 import { BookingSettings, Ids } from "./BookingSettings.ts"
+import { makeGroupCommit } from "./GroupCommitBatcher.ts"
 import { TicketCodes } from "./TicketCodes.ts"
 
 const PRODUCER = "booking"
@@ -78,6 +79,27 @@ export interface CheckinInput {
   readonly scannerId: string
   readonly request: BookingApi.CheckinRequest
   readonly idempotencyKey?: string | undefined
+}
+
+/** A request's failure inside a group commit: thrown to roll its savepoint back, then handed back as its exit. */
+class UnitFailed {
+  constructor(readonly exit: Exit.Exit<unknown, unknown>) {}
+}
+
+const storeFailure = (error: unknown): Exit.Exit<never, StoreError> =>
+  Exit.fail(new StoreError({ reason: error instanceof Error ? error.message : String(error), cause: error }))
+
+/**
+ * A request's failure as `store.transaction` reports it: its own typed failure, a database error as StoreError
+ * (also when the shared commit failed: every request of the group gets it), any other defect as it was.
+ */
+const failureOf = (error: unknown): Exit.Exit<never, IdempotencyKeyReused | StoreError> => {
+  if (!(error instanceof UnitFailed)) return storeFailure(error)
+  const exit = error.exit as Exit.Exit<never, IdempotencyKeyReused>
+  const defect = Exit.isFailure(exit) ? Cause.findDefect(exit.cause) : undefined
+  return defect !== undefined && Result.isSuccess(defect) && defect.success instanceof Error && defect.success.name === "SqliteError"
+    ? storeFailure(defect.success)
+    : exit
 }
 
 const sha256 = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
@@ -205,36 +227,54 @@ const make = Effect.gen(function* () {
     return true
   }
 
+  /**
+   * Book requests share commits (group commit, GroupCommitBatcher.ts): each runs in its own savepoint of the
+   * group's transaction, in arrival order, and is answered only after the group has committed.
+   */
+  const bookGroup = makeGroupCommit(store)
+
+  /** The booking row, TicketBookingAttempted and the idempotency key of one request; run inside a transaction. */
+  const requestBody = (input: BookInput, now: number) =>
+    Effect.suspend((): Effect.Effect<BookOutcome, IdempotencyKeyReused> => {
+      const key = input.idempotencyKey
+      const hash = key === undefined ? "" : requestHash(input.request)
+      if (key !== undefined) {
+        const prior = repo.findIdempotencyKey(input.userId, BOOK_ROUTE, key)
+        if (prior !== undefined && prior.created_at > now - IDEMPOTENCY_KEY_TTL_MS) {
+          if (prior.request_hash !== hash) return Effect.fail(new IdempotencyKeyReused({ key }))
+          return Effect.succeed({ status: prior.status_code, body: JSON.parse(prior.response) } as BookOutcome)
+        }
+      }
+      const bookingId = ids.next()
+      const { screeningId, seatNumbers } = input.request
+      repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
+      emit("TicketBookingAttempted", { bookingId, userId: input.userId, screeningId, seatNumbers }, bookingId, null)
+      const outcome: BookOutcome = { status: 202, body: { bookingId, status: "pending" } }
+      if (key !== undefined) {
+        repo.saveIdempotencyKey(input.userId, BOOK_ROUTE, key, hash, outcome.status, JSON.stringify(outcome.body), now)
+      }
+      return Effect.succeed(outcome)
+    })
+
   /** Inserts the booking as `pending` with TicketBookingAttempted; the consumer decides later. */
   const request = Effect.fn("Bookings.request")(function* (input: BookInput) {
     const now = yield* Clock.currentTimeMillis
-    return yield* store.transaction(
-      Effect.gen(function* () {
-        const key = input.idempotencyKey
-        const hash = key === undefined ? "" : requestHash(input.request)
-        if (key !== undefined) {
-          const prior = repo.findIdempotencyKey(input.userId, BOOK_ROUTE, key)
-          if (prior !== undefined && prior.created_at > now - IDEMPOTENCY_KEY_TTL_MS) {
-            if (prior.request_hash !== hash) return yield* new IdempotencyKeyReused({ key })
-            return { status: prior.status_code, body: JSON.parse(prior.response) } as BookOutcome
-          }
-        }
-        const bookingId = ids.next()
-        const { screeningId, seatNumbers } = input.request
-        repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
-        emit(
-          "TicketBookingAttempted",
-          { bookingId, userId: input.userId, screeningId, seatNumbers },
-          bookingId,
-          null
+    // The request's own context (its trace context above all) goes with the work into the shared transaction.
+    const run = Effect.runSyncExitWith(yield* Effect.context<never>())
+    const body = requestBody(input, now)
+    const exit = yield* Effect.callback<Exit.Exit<BookOutcome, IdempotencyKeyReused | StoreError>>((resume) => {
+      bookGroup
+        .submit(() => {
+          const result = run(body)
+          if (Exit.isFailure(result)) throw new UnitFailed(result) // rolls this request's savepoint back
+          return result
+        })
+        .then(
+          (done) => resume(Effect.succeed(done)),
+          (error: unknown) => resume(Effect.succeed(failureOf(error)))
         )
-        const outcome: BookOutcome = { status: 202, body: { bookingId, status: "pending" } }
-        if (key !== undefined) {
-          repo.saveIdempotencyKey(input.userId, BOOK_ROUTE, key, hash, outcome.status, JSON.stringify(outcome.body), now)
-        }
-        return outcome
-      })
-    )
+    })
+    return yield* exit
   })
 
   /** Decides a pending booking against the projection: seats reserved, or the booking failed with a reason. */
