@@ -212,9 +212,6 @@ const objectParameters = (standard: unknown, location: "path" | "query" | "heade
   })
 }
 
-/** Whether a path parameter's schema refuses some strings (its refusal is a 404 `not_found`). */
-const constrains = (schema: Json): boolean => Object.keys(schema).some((k) => k !== "type" && k !== "description")
-
 // ---------------------------------------------------------------------------------------------------
 // Operations
 
@@ -321,7 +318,9 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
     add(problems, 422, ["invalid_input"])
   }
   if (queryParameters.some((p) => p.name === "cursor")) add(problems, 422, ["invalid_cursor"])
-  if (pathParameters.some((p) => constrains(p.schema))) add(problems, 404, ["not_found"])
+  // A parameter whose schema refuses some strings answers them 404 `not_found`; so does a path the router
+  // cannot take apart at all (an undecodable `%` before a trailing slash), whatever the parameter.
+  if (pathParameters.length > 0) add(problems, 404, ["not_found"])
   if (auth !== "none") {
     add(problems, 401, ["unauthorized", "invalid_token", "token_expired"])
     if (opts.remoteAuth !== false) add(problems, 503, ["auth_unavailable"])

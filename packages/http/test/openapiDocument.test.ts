@@ -102,8 +102,9 @@ describe("the OpenAPI document", () => {
     expect(problemCodes(list.responses["422"])).toEqual(["invalid_input", "invalid_cursor"])
     expect(list.responses["401"]).toBeUndefined()
 
-    // A path id is any string: only the route's own 404; a constrained one also refuses with not_found.
-    expect(problemCodes(doc.paths["/movies/{id}"].get.responses["404"])).toEqual(["movie_not_found"])
+    // A path id is any string: the route's own 404, and not_found for a path the router cannot take apart
+    // (an undecodable `%` before a trailing slash); a constrained one refuses with not_found.
+    expect(problemCodes(doc.paths["/movies/{id}"].get.responses["404"]).sort()).toEqual(["movie_not_found", "not_found"])
     expect(doc.paths["/movies/{id}"].get.responses["422"]).toBeUndefined()
     expect(problemCodes(doc.paths["/movies/strict/{id}"].get.responses["404"])).toEqual(["not_found"])
     expect(doc.paths["/movies/{id}"].delete.responses["204"].content).toBeUndefined()
