@@ -1,7 +1,9 @@
-// Outgoing e-mail through nodemailer: SMTP when SMTP_URL is set, else RFC 822 .eml files under DATA_DIR/mail/YYYY/MM/DD/.
+// Outgoing e-mail, rendered by mime.ts: over SMTP (nodemailer's transport) when SMTP_URL is set, else as
+// RFC 5322 .eml files under DATA_DIR/mail/YYYY/MM/DD/.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import nodemailer from "nodemailer"
+import { parseMailbox, renderMime, type MailAddress } from "./mime.ts"
 
 export interface OutgoingMail {
   /** The notification id: the file name and the Message-ID, so a re-send is recognisably the same e-mail. */
@@ -29,26 +31,22 @@ export interface Mailer {
   readonly close: () => void
 }
 
-const messageOf = (from: string, mail: OutgoingMail) => ({
-  from,
-  to: mail.to.name ? { name: mail.to.name, address: mail.to.address } : mail.to.address,
-  subject: mail.subject,
-  text: mail.text,
-  html: mail.html,
-  date: mail.date,
-  ...(mail.inlineImages && mail.inlineImages.length > 0
-    ? {
-        attachments: mail.inlineImages.map((i) => ({
-          cid: i.cid,
-          filename: i.filename,
-          content: i.content,
-          contentType: "image/png",
-          contentDisposition: "inline" as const
-        }))
-      }
-    : {}),
-  messageId: `<${mail.id}@notifications.bookaticket>`
-})
+/** The Message-ID's domain: `<notificationId@notifications.bookaticket>`. */
+const MESSAGE_ID_DOMAIN = "notifications.bookaticket"
+
+/** The e-mail's bytes (see mime.ts): the same for the file and for SMTP, and the same again on a re-send. */
+export const renderMail = (from: MailAddress, mail: OutgoingMail): Buffer =>
+  renderMime({
+    from,
+    to: mail.to,
+    subject: mail.subject,
+    id: mail.id,
+    messageIdDomain: MESSAGE_ID_DOMAIN,
+    date: mail.date,
+    text: mail.text,
+    html: mail.html,
+    inlineImages: (mail.inlineImages ?? []).map((i) => ({ ...i, contentType: "image/png" }))
+  })
 
 /**
  * True when the mail server refused the message for good: nodemailer sets `permanent` from the SMTP
@@ -57,12 +55,18 @@ const messageOf = (from: string, mail: OutgoingMail) => ({
 export const isPermanentMailFailure = (e: unknown): boolean =>
   typeof e === "object" && e !== null && (e as { permanent?: unknown }).permanent === true
 
+/** Sends over SMTP through nodemailer's transport; the message itself is rendered here and handed over as is (`raw`). */
 export const smtpMailer = (smtpUrl: string, from: string): Mailer => {
   const transport = nodemailer.createTransport(smtpUrl)
+  const sender = parseMailbox(from)
   return {
     kind: "smtp",
     send: async (mail) => {
-      await transport.sendMail(messageOf(from, mail))
+      await transport.sendMail({
+        raw: renderMail(sender, mail),
+        envelope: { from: sender.address, to: [mail.to.address] },
+        messageId: `<${mail.id}@${MESSAGE_ID_DOMAIN}>`
+      })
     },
     close: () => transport.close()
   }
@@ -79,7 +83,7 @@ export const emlPathOf = (dir: string, id: string, date: Date): string => {
 
 /** Writes each e-mail as `<dir>/YYYY/MM/DD/<notificationId>.eml` (see emlPathOf); a re-send overwrites the same file. */
 export const emlFileMailer = (dir: string, from: string): Mailer => {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" })
+  const sender = parseMailbox(from)
   const target = resolve(dir)
   mkdirSync(target, { recursive: true })
   /** The day folder made last: most e-mails of a run go to the same one. */
@@ -87,7 +91,7 @@ export const emlFileMailer = (dir: string, from: string): Mailer => {
   return {
     kind: "eml",
     send: async (mail) => {
-      const info = await transport.sendMail(messageOf(from, mail))
+      const bytes = renderMail(sender, mail)
       const file = emlPathOf(target, mail.id, mail.date)
       const folder = dirname(file)
       if (folder !== lastFolder) {
@@ -96,15 +100,15 @@ export const emlFileMailer = (dir: string, from: string): Mailer => {
       }
       // Write then rename, so a reader never sees half a message.
       try {
-        writeFileSync(`${file}.tmp`, info.message as Buffer)
+        writeFileSync(`${file}.tmp`, bytes)
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
         // The day folder was removed (e.g. archived) after it was made: make it again.
         mkdirSync(folder, { recursive: true })
-        writeFileSync(`${file}.tmp`, info.message as Buffer)
+        writeFileSync(`${file}.tmp`, bytes)
       }
       renameSync(`${file}.tmp`, file)
     },
-    close: () => transport.close()
+    close: () => {}
   }
 }
