@@ -79,6 +79,56 @@ describe("delivery give-up", () => {
   })
 })
 
+describe("a delivery pass settled in one transaction", () => {
+  test("the contact is erased in the pass that settles the last owed e-mail, not while one is still to be retried", () => {
+    const store = open()
+    const run = useCases(store)
+    const [userId, other] = [newId(), newId()]
+    for (const [u, name] of [[userId, "Ida Pass"], [other, "Ola Stay"]] as const) {
+      run((n) => n.registerContact({ userId: u, fullName: name, email: `${u}@example.com`, role: "customer" } as EventData<"UserRegistered">))
+    }
+    run((n) => n.unregisterContact(userId))
+    const [first, second] = [cancelled(userId), cancelled(userId)]
+    run((n) => n.record(first))
+    run((n) => n.record(second))
+    run((n) => n.record(cancelled(other)))
+    const closed = Schema.decodeUnknownSync(Booking.UserBookingsClosed)({ userId, bookingIds: [first.bookingId, second.bookingId] })
+    expect(run((n) => n.userBookingsClosed(closed))).toBe(false)
+    const due = run((n) => n.dueDeliveries(100))
+    expect(due).toHaveLength(3)
+    const mine = due.filter((d) => d.userId === userId)
+    const theirs = due.find((d) => d.userId === other)!
+    const policy = { retryMinMs: 1_000, retryMaxMs: 8_000, giveUpAfterMs: 60_000 }
+    const failure = { attempts: 1, error: "451 try later", permanent: false, createdAt: new Date().toISOString() }
+
+    // One of the user's e-mails is sent, the other is to be retried: nothing is erased.
+    const pass1 = run((n) =>
+      n.settlePass(
+        [
+          { notificationId: mine[0]!.notificationId, userId, outcome: "sent", note: null },
+          { notificationId: mine[1]!.notificationId, userId, outcome: "failed", failure },
+          { notificationId: theirs.notificationId, userId: other, outcome: "sent", note: null }
+        ],
+        policy
+      )
+    )
+    expect(pass1).toEqual({ statuses: ["sent", "pending", "sent"], erasedContactsOf: [] })
+    expect(contactOf(store, userId)).toEqual({ email: `${userId}@example.com`, erased_at: null })
+
+    // The retried one fails for good: the pass that settles it erases the contact, and only that one.
+    const pass2 = run((n) =>
+      n.settlePass([{ notificationId: mine[1]!.notificationId, userId, outcome: "failed", failure: { ...failure, attempts: 2, permanent: true } }], policy)
+    )
+    expect(pass2).toEqual({ statuses: ["failed"], erasedContactsOf: [userId] })
+    expect(contactOf(store, userId)!.email).toBeNull()
+    expect(contactOf(store, other)).toEqual({ email: `${other}@example.com`, erased_at: null })
+    expect(store.db.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status ORDER BY status").all()).toEqual([
+      { status: "failed", n: 1 },
+      { status: "sent", n: 2 }
+    ])
+  })
+})
+
 describe("delivery backoff", () => {
   test("a temporary failure is retried after the minimum delay, doubling to the maximum, and never later than the give-up time", () => {
     const store = open()

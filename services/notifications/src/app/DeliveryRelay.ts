@@ -4,7 +4,7 @@ import type { Effect } from "effect"
 import { emailHtml, emailText, type EmailFacts } from "../domain/emailBody.ts"
 import { isPermanentMailFailure, type Mailer } from "../mail/Mailer.ts"
 import { ticketImages } from "../mail/ticketImages.ts"
-import { Notifications, type DeliveryResult, type RetryPolicy } from "./Notifications.ts"
+import { Notifications, type DeliveryAttempt, type DeliveryResult, type RetryPolicy } from "./Notifications.ts"
 
 export interface DeliveryRelayOptions {
   readonly mailer: Mailer
@@ -66,16 +66,20 @@ export class DeliveryRelay {
     } while (this.again && !this.stopped)
   }
 
-  /** One batch of due deliveries; true when the batch was full (more may be due). */
+  /**
+   * One batch of due deliveries: each e-mail is written or sent, then the whole batch is settled in one
+   * transaction (a crash in between sends the same e-mails again, as at-least-once allows). True when
+   * the batch was full (more may be due).
+   */
   private async pass(): Promise<boolean> {
     const { runSync, mailer } = this.opts
-    const limit = this.opts.batchSize ?? 20
+    const limit = this.opts.batchSize ?? 100
     const due = runSync(Notifications.use((n) => n.dueDeliveries(limit)))
+    const attempts: Array<DeliveryAttempt> = []
     for (const d of due) {
-      if (this.stopped) return false
+      if (this.stopped) break
       if (d.email === null) {
-        countNotificationDelivery("skipped")
-        this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "skipped", "contact erased"))))
+        attempts.push({ notificationId: d.notificationId, userId: d.userId, outcome: "skipped", note: "contact erased" })
         continue
       }
       const facts: EmailFacts = {
@@ -101,30 +105,42 @@ export class DeliveryRelay {
         })
       } catch (e) {
         this.failed++
-        if (this.stopped) continue
-        const failure = {
-          attempts: d.attempts + 1,
-          error: String(e),
-          permanent: isPermanentMailFailure(e),
-          createdAt: d.createdAt
-        }
-        const result = runSync(Notifications.use((n) => n.deliveryFailed(d.notificationId, failure, this.opts.retry)))
-        // The address is not logged: only which notification and why.
-        const fields = { notificationId: d.notificationId, attempt: failure.attempts, error: e instanceof Error ? e.message : String(e) }
-        countNotificationDelivery(result.status === "pending" ? "retry" : failure.permanent ? "failed_permanent" : "given_up")
-        if (result.status === "pending") this.opts.log("warn", "e-mail delivery failed; will retry", fields)
-        else {
-          this.abandoned++
-          this.opts.log("error", failure.permanent ? "e-mail refused permanently; not retried" : "e-mail delivery given up", fields)
-        }
-        this.erased(result)
+        attempts.push({
+          notificationId: d.notificationId,
+          userId: d.userId,
+          outcome: "failed",
+          failure: {
+            attempts: d.attempts + 1,
+            error: String(e),
+            permanent: isPermanentMailFailure(e),
+            createdAt: d.createdAt
+          }
+        })
         continue
       }
       this.sent++
-      countNotificationDelivery("sent")
-      if (!this.stopped) this.erased(runSync(Notifications.use((n) => n.deliverySettled(d.notificationId, "sent", null))))
+      attempts.push({ notificationId: d.notificationId, userId: d.userId, outcome: "sent", note: null })
     }
-    return due.length === limit
+    if (attempts.length === 0) return false
+    // Settled even when stopping (the service waits for the pass): fewer e-mails are sent twice.
+    const settled = runSync(Notifications.use((n) => n.settlePass(attempts, this.opts.retry)))
+    attempts.forEach((a, i) => {
+      const status = settled.statuses[i]
+      if (a.outcome !== "failed") {
+        countNotificationDelivery(a.outcome)
+        return
+      }
+      // The address is not logged: only which notification and why.
+      const fields = { notificationId: a.notificationId, attempt: a.failure.attempts, error: a.failure.error }
+      countNotificationDelivery(status === "pending" ? "retry" : a.failure.permanent ? "failed_permanent" : "given_up")
+      if (status === "pending") this.opts.log("warn", "e-mail delivery failed; will retry", fields)
+      else {
+        this.abandoned++
+        this.opts.log("error", a.failure.permanent ? "e-mail refused permanently; not retried" : "e-mail delivery given up", fields)
+      }
+    })
+    for (const userId of settled.erasedContactsOf) this.erased({ status: "sent", erasedContactOf: userId })
+    return due.length === limit && !this.stopped
   }
 
   private erased(result: DeliveryResult): void {

@@ -26,6 +26,17 @@ export interface DeliveryFailure {
   readonly createdAt: string
 }
 
+/** What one attempt in a delivery pass came to, to be settled with the rest of the pass. */
+export type DeliveryAttempt =
+  | { readonly notificationId: string; readonly userId: string; readonly outcome: "sent" | "skipped"; readonly note: string | null }
+  | { readonly notificationId: string; readonly userId: string; readonly outcome: "failed"; readonly failure: DeliveryFailure }
+
+/** What a pass's settlement did: each attempt's resulting status (in order), and whose contacts it erased. */
+export interface PassSettlement {
+  readonly statuses: ReadonlyArray<"pending" | DeliverySettlement>
+  readonly erasedContactsOf: ReadonlyArray<string>
+}
+
 export const toNotification = (r: NotificationRow): NotificationsApi.Notification => ({
   notificationId: r.notification_id,
   kind: r.kind,
@@ -52,6 +63,29 @@ export interface RetryPolicy {
 /** Delivery retry delay after `attempts` failures (1, 2, ...): `minMs` doubling to at most `maxMs`. */
 export const deliveryBackoffMs = (attempts: number, minMs: number, maxMs: number): number =>
   Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)))
+
+/**
+ * What a failed attempt leads to: `failed` for good when the server refused for good or the notification
+ * is older than `giveUpAfterMs` (so an address is never kept forever for an e-mail that cannot go out),
+ * else another try at `at`, backing off.
+ */
+export const afterFailure = (
+  failure: DeliveryFailure,
+  policy: RetryPolicy,
+  now: number
+): { readonly status: "failed"; readonly note: string } | { readonly status: "pending"; readonly at: number } => {
+  const age = now - Date.parse(failure.createdAt)
+  if (failure.permanent || age >= policy.giveUpAfterMs) {
+    const why = failure.permanent ? "refused permanently" : `given up after ${failure.attempts} attempt(s)`
+    return { status: "failed", note: `${why}: ${failure.error}`.slice(0, 1_000) }
+  }
+  // The last retry is not put off past the give-up time: it is tried then, and fails for good if it fails.
+  const at = Math.min(
+    now + deliveryBackoffMs(failure.attempts, policy.retryMinMs, policy.retryMaxMs),
+    Math.max(now, Date.parse(failure.createdAt) + policy.giveUpAfterMs)
+  )
+  return { status: "pending", at }
+}
 
 const make = Effect.gen(function* () {
   const store = yield* Store
@@ -196,18 +230,43 @@ const make = Effect.gen(function* () {
     policy: RetryPolicy
   ) {
     const now = yield* Clock.currentTimeMillis
-    const age = now - Date.parse(failure.createdAt)
-    if (failure.permanent || age >= policy.giveUpAfterMs) {
-      const why = failure.permanent ? "refused permanently" : `given up after ${failure.attempts} attempt(s)`
-      return yield* settle(notificationId, "failed", `${why}: ${failure.error}`.slice(0, 1_000), now)
-    }
-    // The last retry is not put off past the give-up time: it is tried then, and fails for good if it fails.
-    const next = Math.min(
-      now + deliveryBackoffMs(failure.attempts, policy.retryMinMs, policy.retryMaxMs),
-      Math.max(now, Date.parse(failure.createdAt) + policy.giveUpAfterMs)
-    )
-    yield* repo.retryDelivery(notificationId, next, failure.error)
+    const next = afterFailure(failure, policy, now)
+    if (next.status === "failed") return yield* settle(notificationId, "failed", next.note, now)
+    yield* repo.retryDelivery(notificationId, next.at, failure.error)
     return { status: "pending", erasedContactOf: undefined } as DeliveryResult
+  })
+
+  /**
+   * A whole delivery pass in one transaction: each delivery settled (or put off for a retry) as
+   * `deliverySettled`/`deliveryFailed` would, then the erasure rule checked once for each user whose
+   * delivery settled here — still in the transaction that settles the user's last owed delivery.
+   */
+  const settlePass = Effect.fn("Notifications.settlePass")(function* (
+    attempts: ReadonlyArray<DeliveryAttempt>,
+    policy: RetryPolicy
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* store.transaction(
+      Effect.gen(function* () {
+        const statuses: Array<"pending" | DeliverySettlement> = []
+        const settledUsers = new Set<string>()
+        for (const a of attempts) {
+          if (a.outcome !== "failed") {
+            if (yield* repo.settleDelivery(a.notificationId, a.outcome, now, a.note)) settledUsers.add(a.userId)
+            statuses.push(a.outcome)
+            continue
+          }
+          const next = afterFailure(a.failure, policy, now)
+          if (next.status === "failed") {
+            if (yield* repo.settleDelivery(a.notificationId, "failed", now, next.note)) settledUsers.add(a.userId)
+          } else yield* repo.retryDelivery(a.notificationId, next.at, a.failure.error)
+          statuses.push(next.status)
+        }
+        const erasedContactsOf: Array<string> = []
+        for (const userId of settledUsers) if (yield* repo.eraseIfTold(userId, now)) erasedContactsOf.push(userId)
+        return { statuses, erasedContactsOf } as PassSettlement
+      })
+    )
   })
 
   /** How many e-mails are pending, sent, skipped and failed, for /ready. */
@@ -226,7 +285,8 @@ const make = Effect.gen(function* () {
     since,
     dueDeliveries,
     deliverySettled,
-    deliveryFailed
+    deliveryFailed,
+    settlePass
   }
 })
 

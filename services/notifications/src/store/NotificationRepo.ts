@@ -43,6 +43,8 @@ export type DeliverySettlement = "sent" | "skipped" | "failed"
 
 export interface DueDelivery {
   readonly notificationId: string
+  /** Whose notification it is: settling it may let that user's contact be erased. */
+  readonly userId: string
   readonly kind: NotificationKind
   readonly bookingId: string
   readonly attempts: number
@@ -102,6 +104,10 @@ const makeRepo = (db: Db) => {
     eraseIfTold: db.prepare(
       `UPDATE contacts SET full_name = NULL, email = NULL, erased_at = @now WHERE user_id = @userId AND ${TOLD_EVERYTHING}`
     ),
+    /** The cheap part of the erasure rule, by primary key: only such a contact can be erased. */
+    awaitsErasure: db.prepare(
+      "SELECT 1 FROM contacts WHERE user_id = ? AND bookings_closed_at IS NOT NULL AND erased_at IS NULL"
+    ),
     forgetAwaited: db.prepare("DELETE FROM erasure_bookings WHERE user_id = ?"),
     awaitingErasure: db.prepare(
       `SELECT user_id FROM contacts WHERE bookings_closed_at IS NOT NULL AND erased_at IS NULL
@@ -135,7 +141,7 @@ const makeRepo = (db: Db) => {
     pageNewest: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?"),
     after: db.prepare("SELECT * FROM notifications WHERE user_id = ? AND sequence > ? ORDER BY sequence ASC LIMIT ?"),
     due: db.prepare(
-      `SELECT d.notification_id, n.kind, n.booking_id, d.attempts, n.subject, n.message, n.screening, n.seat_numbers,
+      `SELECT d.notification_id, n.user_id, n.kind, n.booking_id, d.attempts, n.subject, n.message, n.screening, n.seat_numbers,
          n.amount, n.currency, n.ticket_codes, n.created_at, c.full_name, c.email
        FROM deliveries d JOIN notifications n ON n.notification_id = d.notification_id
        LEFT JOIN contacts c ON c.user_id = n.user_id
@@ -177,9 +183,13 @@ const makeRepo = (db: Db) => {
         q.markBookingsClosed.run(now, userId)
         for (const bookingId of bookingIds) q.awaitBooking.run(userId, bookingId)
       }),
-    /** Erases the contact's name and e-mail if the erasure rule holds now; true when it did. */
+    /**
+     * Erases the contact's name and e-mail if the erasure rule holds now; true when it did. Most users
+     * are not waiting for erasure: a primary-key read rules them out before the rule's subqueries run.
+     */
     eraseIfTold: (userId: string, now: number) =>
       Effect.sync(() => {
+        if (q.awaitsErasure.get(userId) === undefined) return false
         if (q.eraseIfTold.run({ userId, now }).changes === 0) return false
         q.forgetAwaited.run(userId)
         return true
@@ -251,6 +261,7 @@ const makeRepo = (db: Db) => {
         (
           q.due.all(now, limit) as Array<{
             notification_id: string
+            user_id: string
             kind: NotificationKind
             booking_id: string
             attempts: number
@@ -268,6 +279,7 @@ const makeRepo = (db: Db) => {
         ).map(
           (r): DueDelivery => ({
             notificationId: r.notification_id,
+            userId: r.user_id,
             kind: r.kind,
             bookingId: r.booking_id,
             attempts: r.attempts,
