@@ -2,7 +2,7 @@
 import { newId, ScreeningsApi, Uuid } from "@bat/contracts"
 import { log, makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
-import { Effect, Schema } from "effect"
+import { Effect, Exit, Schema } from "effect"
 import { ScreeningNotFound } from "../domain/errors.ts"
 import { Screenings } from "../app/Screenings.ts"
 import type { SeatHub } from "../app/SeatFeed.ts"
@@ -89,13 +89,19 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStr
     .get(
       "/:id/seats",
       async ({ params, headers }): Promise<Response> => {
-        const id = await run(screeningId(params.id))
         const ifNoneMatch = headers["if-none-match"]
-        if (ifNoneMatch !== undefined) {
-          // The cheap path: the version alone (one indexed read), no seat map built.
-          const etag = seatMapEtag(id, await run(Screenings.use((s) => s.seatVersion(id))))
-          if (etagMatches(ifNoneMatch, etag)) return new Response(null, { status: 304, headers: { etag, ...revalidate } })
+        if (ifNoneMatch !== undefined && UUID.test(params.id)) {
+          // The cheap path, for the many viewers that poll: the version alone (one indexed read, run synchronously
+          // on the runtime: no fiber handed to the scheduler, no promise), no seat map built. Anything else (an
+          // unknown screening, another version) takes the full path below, which answers it.
+          const id = params.id.toLowerCase()
+          const current = ctx.runtime.runSyncExit(Screenings.use((s) => s.seatVersion(id)))
+          if (Exit.isSuccess(current)) {
+            const etag = seatMapEtag(id, current.value)
+            if (etagMatches(ifNoneMatch, etag)) return new Response(null, { status: 304, headers: { etag, ...revalidate } })
+          }
         }
+        const id = await run(screeningId(params.id))
         const { version, ...map } = await run(Screenings.use((s) => s.seatMap(id)))
         return Response.json(map satisfies ScreeningsApi.SeatMap, { headers: { etag: seatMapEtag(id, version), ...revalidate } })
       },
