@@ -31,8 +31,24 @@ export interface LocalParts {
   readonly zone: string
 }
 
+/**
+ * Parts already computed, by zone, year or not, and time: the same screening's start is shown in every notice
+ * of every booking for it. A bounded map, emptied when full (a plain cache: the parts of a moment never change).
+ */
+const partsCache = new Map<string, LocalParts | undefined>()
+const PARTS_CACHE_MAX = 4_096
+
 /** The parts of `isoUtc` in `timeZone`; a zone the runtime does not know is read as UTC, an unreadable time is undefined. */
 export const localParts = (isoUtc: string, timeZone: string, withYear = false): LocalParts | undefined => {
+  const key = `${timeZone}|${withYear ? "y" : "n"}|${isoUtc}`
+  if (partsCache.has(key)) return partsCache.get(key)
+  const parts = computeParts(isoUtc, timeZone, withYear)
+  if (partsCache.size >= PARTS_CACHE_MAX) partsCache.clear()
+  partsCache.set(key, parts)
+  return parts
+}
+
+const computeParts = (isoUtc: string, timeZone: string, withYear: boolean): LocalParts | undefined => {
   const date = new Date(isoUtc)
   if (Number.isNaN(date.getTime())) return undefined
   let f: Intl.DateTimeFormat
@@ -43,11 +59,11 @@ export const localParts = (isoUtc: string, timeZone: string, withYear = false): 
   }
   const p: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {}
   for (const part of f.formatToParts(date)) p[part.type] = part.value
-  return {
+  return Object.freeze({
     day: `${p.weekday} ${p.day} ${p.month}${withYear ? ` ${p.year}` : ""}`,
     time: `${p.hour}:${p.minute}`,
     zone: p.timeZoneName ?? timeZone
-  }
+  })
 }
 
 const render = (isoUtc: string, timeZone: string, withYear: boolean): string => {

@@ -129,6 +129,27 @@ describe("a delivery pass settled in one transaction", () => {
   })
 })
 
+describe("recording outcomes", () => {
+  test("a duplicate outcome changes nothing and takes no sequence number: the user's notices stay numbered 1, 2, 3", () => {
+    const store = open()
+    const run = useCases(store)
+    const userId = newId()
+    const [a, b] = [cancelled(userId), cancelled(userId)]
+    expect(run((n) => n.record(a))).toBe("recorded")
+    expect(run((n) => n.record(a))).toBe("duplicate")
+    expect(run((n) => n.record({ ...a, reason: "screening_cancelled" }))).toBe("duplicate")
+    expect(run((n) => n.record(b))).toBe("recorded")
+    expect(run((n) => n.record({ kind: "refunded", bookingId: a.bookingId, userId, paymentId: newId(), amount: 2500, currency: "EUR" }))).toBe("recorded")
+    const rows = store.db.prepare("SELECT booking_id, kind, sequence FROM notifications WHERE user_id = ? ORDER BY sequence").all(userId)
+    expect(rows).toEqual([
+      { booking_id: a.bookingId, kind: "cancelled", sequence: 1 },
+      { booking_id: b.bookingId, kind: "cancelled", sequence: 2 },
+      { booking_id: a.bookingId, kind: "refunded", sequence: 3 }
+    ])
+    expect(store.db.prepare("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 0 })
+  })
+})
+
 describe("delivery backoff", () => {
   test("a temporary failure is retried after the minimum delay, doubling to the maximum, and never later than the give-up time", () => {
     const store = open()
@@ -190,6 +211,9 @@ describe("upgrading from the timer rule", () => {
     expect(store.db.prepare("SELECT notification_id, status FROM deliveries").all()).toEqual([{ notification_id: "n1", status: "pending" }])
     run((n) => n.deliverySettled("n1", "sent", null))
     expect(contactOf(store, owed)!.email).toBeNull()
+    // Sequence numbers go on from the notices made before they were counted per user.
+    run((n) => n.record(cancelled(owed)))
+    expect(store.db.prepare("SELECT max(sequence) AS s FROM notifications WHERE user_id = ?").get(owed)).toEqual({ s: 2 })
     migrate(store.db, migrations) // applied once: a second run changes nothing
   })
 })

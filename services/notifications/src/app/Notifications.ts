@@ -87,6 +87,13 @@ export const afterFailure = (
   return { status: "pending", at }
 }
 
+/**
+ * Whether the notice needs what the booking's earlier notices said: a refund (which names nothing but
+ * money), a booked or cancelled one (the amount paid), or any event that does not carry the screening.
+ */
+const needsEarlierNotices = (o: Outcome): boolean =>
+  o.kind === "refunded" || o.kind === "booked" || o.kind === "cancelled" || o.screening === undefined
+
 const make = Effect.gen(function* () {
   const store = yield* Store
   const repo = yield* NotificationRepo
@@ -159,13 +166,14 @@ const make = Effect.gen(function* () {
   /**
    * One notification per (booking, kind), with the user's next sequence number and, when the
    * address is known, a delivery row, all in the caller's transaction. A `reserved` notice for a
-   * booking already seen ending is stale and dropped.
+   * booking already seen ending is stale and dropped; a second one of the same (booking, kind) is a
+   * duplicate (its insert does nothing) and changes nothing.
    */
   const record = Effect.fn("Notifications.record")(function* (outcome: Outcome) {
-    if (yield* repo.hasNotification(outcome.bookingId, outcome.kind)) return "duplicate" as RecordResult
     if (outcome.kind === "reserved" && (yield* repo.endedAs(outcome.bookingId)) !== undefined) return "stale" as RecordResult
-    // Earlier notices of the booking fill what this event does not say (a refund's screening, the amount charged).
-    const notice = noticeOf(outcome, yield* repo.bookingFacts(outcome.bookingId))
+    // Earlier notices of the booking fill what this event does not say (a refund's screening, the amount
+    // charged); they are read only for the kinds and events that can lack something.
+    const notice = noticeOf(outcome, needsEarlierNotices(outcome) ? yield* repo.bookingFacts(outcome.bookingId) : undefined)
     const contact = yield* repo.contact(outcome.userId)
     const now = yield* Clock.currentTimeMillis
     const sequence = yield* repo.insert(

@@ -104,5 +104,18 @@ export const migrations: ReadonlyArray<Migration> = [
     -- the e-mail shows each as a QR code and in text. Never part of the list or the stream.
     ALTER TABLE notifications ADD COLUMN ticket_codes TEXT;
     `
+  },
+  {
+    version: 5,
+    name: "each user's last notification sequence number",
+    sql: `
+    -- The last sequence number given to each user's notifications: the next one is taken by an upsert
+    -- instead of MAX(sequence) over the user's notifications.
+    CREATE TABLE user_sequences (
+      user_id TEXT PRIMARY KEY,
+      last INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO user_sequences (user_id, last) SELECT user_id, MAX(sequence) FROM notifications GROUP BY user_id;
+    `
   }
 ]
