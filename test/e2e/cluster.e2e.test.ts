@@ -2,19 +2,39 @@
 // AMQP_URL naming all three nodes. Every quorum queue has a member on each node. In the middle of a
 // stream of 500 bookings, with customers paying for what they reserved, the node leading
 // booking.inbox is killed with -9: the services move to another node, keep answering HTTP, and every
-// accepted booking reaches exactly one terminal state with I1–I3 intact and nothing parked.
+// accepted booking reaches exactly one terminal state with I1–I6 intact and nothing parked: each
+// customer told of each end once (I2), every unpaid hold released in time (I4, measured against the
+// outage from the kill until every /ready is 200 again), no double effect in notifications, payments
+// or the card gateway's ledger (I5), and every state change visible downstream (I6).
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { pollUntil, startCluster, startFleet, uncheckedFetch, type BrokerCluster, type Fleet } from "@bat/testing"
-import { mkdtempSync, rmSync } from "node:fs"
+import Database from "better-sqlite3"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Api, registerCustomer, setupCatalog, type Reply } from "./client.ts"
-import { awaitTerminal, countByStatus, expectSeatsAndMoneyAgree, payOnceKnown, type AcceptedBooking } from "./invariants.ts"
+import {
+  allNotifications,
+  awaitTerminal,
+  countByStatus,
+  expectSeatsAndMoneyAgree,
+  holdReleaseProblems,
+  moneyProblems,
+  notificationProblems,
+  payOnceKnown,
+  seatMapProblems,
+  settleProblems,
+  type AcceptedBooking,
+  type HoldRelease,
+  type NoticeSeen,
+  type PaymentSeen
+} from "./invariants.ts"
 
 const BOOKINGS = 500
 const KILL_AFTER = 200
 const STEP_MS = 40
 const HOLD_TTL_MS = 30_000
+const CLOCK_SKEW_GRACE_MS = 0
 const ADMIN = { email: "admin@cluster.test", password: "admin-cluster-password" }
 
 let cluster: BrokerCluster | undefined
@@ -33,7 +53,7 @@ beforeAll(async () => {
       AMQP_URL: cluster.amqpUrl,
       DATA_DIR: dataDir,
       HOLD_TTL_MS: String(HOLD_TTL_MS),
-      CLOCK_SKEW_GRACE_MS: "0",
+      CLOCK_SKEW_GRACE_MS: String(CLOCK_SKEW_GRACE_MS),
       MAX_SEATS_PER_USER: "1000",
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password
@@ -59,7 +79,24 @@ test("every quorum queue has a member on each of the three nodes", async () => {
   for (const q of quorum) expect([q.name, [...(q.members ?? [])].sort()]).toEqual([q.name, cluster!.nodes.map((n) => n.name).sort()])
 })
 
-test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking is lost, I1–I3 hold, HTTP never fails", async () => {
+/** The simulated card gateway's ledger (it plays the outside provider), read where payments keeps it. */
+const gatewayLedger = () => {
+  const file = readdirSync(dataDir!, { recursive: true })
+    .map(String)
+    .find((f) => f.endsWith("gateway-sim.db"))
+  if (file === undefined) throw new Error("no gateway-sim.db under the fleet's data directory")
+  const db = new Database(join(dataDir!, file), { readonly: true })
+  try {
+    return {
+      charges: db.prepare("SELECT key, amount, status FROM charges").all() as Array<{ key: string; amount: number; status: string }>,
+      refunds: db.prepare("SELECT charge_key AS chargeKey, amount FROM refunds").all() as Array<{ chargeKey: string; amount: number }>
+    }
+  } finally {
+    db.close()
+  }
+}
+
+test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking is lost, I1–I6 hold, HTTP never fails", async () => {
   const f = fleet!
   const c = cluster!
   const api = new Api(f.urls.gateway!)
@@ -88,10 +125,41 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
       await Bun.sleep(250)
     }
   })()
+  // Every service's /ready all along: the outage is from the kill until all answer 200 again (I4's clock).
+  const readiness: Array<{ at: number; ready: boolean }> = []
+  const readyWatcher = (async () => {
+    while (watching) {
+      const at = Date.now()
+      const answers = await Promise.all(
+        f.services.map(async (s) => {
+          const res = await uncheckedFetch(`${f.urls[s.name]}/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined)
+          await res?.body?.cancel()
+          return res?.status === 200
+        })
+      )
+      readiness.push({ at, ready: answers.every(Boolean) })
+      await Bun.sleep(200)
+    }
+  })()
 
   // Customers pay for what they reserved (3 of 4 bookings; the rest expire), as soon as booking decides.
   const accepted: Array<Booking> = []
   const paid = new Map<string, string>()
+  // I4: each hold's deadline as booking told it, and for each hold not paid the first look that found it released.
+  const deadlines = new Map<string, number>()
+  const releasedSeen = new Map<string, number>()
+  const releaseWatches: Array<Promise<void>> = []
+  const watchRelease = (b: Booking, deadline: number) =>
+    releaseWatches.push(
+      (async () => {
+        const wait = deadline + CLOCK_SKEW_GRACE_MS - Date.now()
+        if (wait > 0) await Bun.sleep(wait)
+        for (const until = Date.now() + 150_000; Date.now() < until; await Bun.sleep(250)) {
+          const s = await b.who.get(`/tickets/bookings/${b.bookingId}`).then((r) => r.body?.status as string | undefined, () => undefined)
+          if (s !== undefined && s !== "reserved") return void releasedSeen.set(b.bookingId, Date.now())
+        }
+      })()
+    )
   const refused: Array<Reply> = []
   let next = 0
   let streaming = true
@@ -104,16 +172,23 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
         await Bun.sleep(100)
         continue
       }
-      const status = await pollUntil(
+      const view = await pollUntil(
         async () => {
-          const s = (await b.who.get(`/tickets/bookings/${b.bookingId}`)).body?.status
-          return s === "pending" || s === undefined ? undefined : (s as string)
+          const v = (await b.who.get(`/tickets/bookings/${b.bookingId}`)).body
+          return v?.status === "pending" || v?.status === undefined ? undefined : v
         },
         { timeoutMs: 120_000, intervalMs: 250, message: `booking ${b.bookingId} to be decided` }
       )
-      if (status !== "reserved" || !b.pay) continue
+      if (view.status !== "reserved") continue
+      const deadline = Date.parse(view.expiresAt)
+      deadlines.set(b.bookingId, deadline)
+      if (!b.pay) {
+        watchRelease(b, deadline)
+        continue
+      }
       const paymentId = await payOnceKnown(b, 60_000)
       if (paymentId) paid.set(b.bookingId, paymentId)
+      else watchRelease(b, deadline)
     }
   }
   const payers = Array.from({ length: 8 }, payer)
@@ -121,7 +196,7 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
   const seat = () => `${rows[Math.floor(Math.random() * rows.length)]}${1 + Math.floor(Math.random() * 30)}`
   // The stream is paced (one attempt every STEP_MS) so that it runs on well past the kill.
   const leader = await c.leaderOf("booking.inbox")
-  let killed: { node: string; at: number } | undefined
+  let killed: { node: string; at: number; wall: number } | undefined
   let killing: Promise<void> | undefined
   let attempt = 0
   const streamStarted = performance.now()
@@ -132,7 +207,7 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
       const wait = streamStarted + i * STEP_MS - performance.now()
       if (wait > 0) await Bun.sleep(wait)
       if (i === KILL_AFTER) {
-        killed = { node: leader, at: performance.now() }
+        killed = { node: leader, at: performance.now(), wall: Date.now() }
         killing = c.kill9(leader)
       }
       const who = customers[i % customers.length]!
@@ -153,13 +228,59 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
   await Promise.all(payers)
   const finals = await awaitTerminal(accepted, HOLD_TTL_MS + 90_000)
   const settledMs = performance.now() - killed!.at
+  await Promise.all(releaseWatches)
   watching = false
   await watcher
+  await readyWatcher
 
   // Exactly one terminal state: a second look a moment later finds every booking where it was.
   await Bun.sleep(2_000)
   for (const b of accepted) expect((await b.who.get(`/tickets/bookings/${b.bookingId}`)).body.status).toBe(finals.get(b.bookingId).status)
   await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
+
+  // I2 (notified), I5, I6: each customer's notifications, until every ended booking's notice has arrived.
+  let notices: Array<NoticeSeen> = []
+  const noticeProblems = await settleProblems(async () => {
+    notices = (await Promise.all(customers.map(allNotifications))).flat()
+    return notificationProblems(finals, notices)
+  }, 30_000)
+  expect(noticeProblems).toEqual([])
+
+  // I4: every hold that ended payment_expired was released by its deadline + grace + 5 s, or within 5 s
+  // of the recovery when the outage could have held it up.
+  const lastDown = readiness.filter((r) => r.at >= killed!.wall && !r.ready).at(-1)
+  const recovered = lastDown === undefined ? killed!.wall : (readiness.find((r) => r.at > lastDown.at && r.ready)?.at ?? Date.now())
+  const outage = { from: killed!.wall, to: recovered }
+  const noticeOf = (bookingId: string, kind: string) => notices.find((n) => n.bookingId === bookingId && n.kind === kind)
+  const holds: Array<HoldRelease> = []
+  const unmeasured: Array<string> = []
+  for (const f of finals.values()) {
+    if (f.status !== "failed" || f.reason !== "payment_expired") continue
+    const told = noticeOf(f.bookingId, "booking_failed")
+    const seen = [releasedSeen.get(f.bookingId), told && Date.parse(told.createdAt)].filter((t): t is number => typeof t === "number")
+    const reservedNotice = noticeOf(f.bookingId, "reserved")
+    const deadline = deadlines.get(f.bookingId) ?? (reservedNotice && Date.parse(reservedNotice.createdAt) + HOLD_TTL_MS)
+    if (seen.length === 0 || deadline === undefined) unmeasured.push(f.bookingId)
+    else holds.push({ bookingId: f.bookingId, deadline, releasedBy: Math.min(...seen), deadlineExact: deadlines.has(f.bookingId) })
+  }
+  expect(unmeasured).toEqual([])
+  expect(holds.length).toBeGreaterThan(0)
+  expect(holdReleaseProblems(holds, { graceMs: CLOCK_SKEW_GRACE_MS, outage })).toEqual([])
+  const lag = holds.map((h) => h.releasedBy - h.deadline - CLOCK_SKEW_GRACE_MS).sort((a, b) => a - b)
+
+  // I5 and I3 on money: one succeeded payment at most per booking, one unrefunded charge at the card
+  // gateway for each booked booking and none for any other, every charge one of these payments'.
+  const payments = new Map<string, PaymentSeen>()
+  for (const b of accepted) {
+    const paymentId = paid.get(b.bookingId)
+    if (paymentId) payments.set(paymentId, (await b.who.get(`/payments/${paymentId}`)).body)
+  }
+  const ledger = gatewayLedger()
+  expect(moneyProblems(finals, payments, ledger)).toEqual([])
+
+  // I6 and I1 on seats: every seat of the screenings projection shows booking's truth.
+  const seatProblems = await settleProblems(async () => seatMapProblems((await api.get(`/screenings/${screeningId}/seats`)).body, finals), 20_000)
+  expect(seatProblems).toEqual([])
 
   const byStatus = countByStatus(finals)
   const surviving = c.nodes.filter((n) => n.name !== killed!.node)
@@ -168,6 +289,13 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
     `cluster kill: ${accepted.length} accepted in ${(streamMs / 1000).toFixed(1)} s, ${accepted.filter((b) => b.after).length} after ${killed!.node} was killed; ` +
       `all terminal ${(settledMs / 1000).toFixed(1)} s after the kill; final ${JSON.stringify(byStatus)}; ${paid.size} paid; ` +
       `${health.checks} health checks, ${health.failures.length} failed; booking.inbox now led by ${queues.find((q) => q.name === "booking.inbox")?.leader}`
+  )
+  const pct = (q: number) => ((lag[Math.min(lag.length - 1, Math.floor(q * lag.length))] ?? 0) / 1000).toFixed(1)
+  console.log(
+    `cluster invariants: ${notices.length} notifications checked (I2, I5, I6); outage (kill → every /ready 200) ${((outage.to - outage.from) / 1000).toFixed(1)} s; ` +
+      `${holds.length} expired holds released after deadline + grace by p50 ${pct(0.5)} s, max ${pct(1)} s ` +
+      `(${holds.filter((h) => h.deadline + CLOCK_SKEW_GRACE_MS < outage.to && h.deadline + CLOCK_SKEW_GRACE_MS + 5_000 >= outage.from).length} due within the outage, judged against the recovery) (I4); ` +
+      `${payments.size} payments, ${ledger.charges.length} gateway charges, ${ledger.refunds.length} refunds (I5)`
   )
   expect(health.failures).toEqual([])
   expect(byStatus.booked ?? 0).toBeGreaterThan(0)
