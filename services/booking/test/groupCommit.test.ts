@@ -49,7 +49,7 @@ describe("the group-commit batcher", () => {
   }
   const committed = (id: string) => reader.prepare("SELECT count(*) AS n FROM items WHERE id = ?").get(id) as { n: number }
 
-  test("units of one turn share one commit, and each promise settles only once its row is committed", async () => {
+  test("units submitted together share one commit, and each promise settles only once its row is committed", async () => {
     const sizes: Array<number> = []
     const group = makeGroupCommit(store, { onCommit: (n) => sizes.push(n) })
     const ids = Array.from({ length: 10 }, () => newId())
@@ -112,6 +112,15 @@ describe("the group-commit batcher", () => {
     const group = makeGroupCommit(store, { maxBatch: 64, onCommit: (n) => sizes.push(n) })
     await Promise.all(Array.from({ length: 100 }, () => group.submit(insert(newId()))))
     expect(sizes).toEqual([64, 36])
+  })
+
+  test("with no window, a group closes at the end of the event-loop turn", async () => {
+    const sizes: Array<number> = []
+    const group = makeGroupCommit(store, { windowMs: 0, onCommit: (n) => sizes.push(n) })
+    const first = group.submit(insert(newId()))
+    await Bun.sleep(2)
+    await Promise.all([first, group.submit(insert(newId()))])
+    expect(sizes).toEqual([1, 1])
   })
 
   test("with a window, units submitted within it share a commit", async () => {

@@ -1,4 +1,4 @@
-// Group commit: synchronous units of database work that arrive close together (the same event-loop turn, up to
+// Group commit: synchronous units of database work that arrive close together (within 1 ms by default, up to
 // `maxBatch`) share one IMMEDIATE transaction, each in its own savepoint. One commit (and one fsync of the WAL
 // at `synchronous=NORMAL` checkpoints) is paid for the whole group instead of one per unit.
 //
@@ -13,9 +13,9 @@ export interface GroupCommitOptions {
   /** Most units in one transaction; a full group is committed at once. Default 64. */
   readonly maxBatch?: number
   /**
-   * How long a group stays open for more units after its first one (ms). 0 (the default) closes it at the end
-   * of the current event-loop turn (`setImmediate`): requests parsed in the same turn share a commit and no
-   * request waits for a timer.
+   * How long a group stays open for more units after its first one (ms); default 1. 0 closes it at the end of
+   * the current event-loop turn (`setImmediate`): only requests parsed in the same turn share a commit. 1 ms
+   * made booking's CPU per decision ~15 % lower than 0 in the benchmark, for at most 1 ms more per request.
    */
   readonly windowMs?: number
   /** Called with each committed group's size (metrics, tests). */
@@ -43,7 +43,7 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
 
 export const makeGroupCommit = (store: StoreShape, opts: GroupCommitOptions = {}): GroupCommit => {
   const maxBatch = Math.max(1, opts.maxBatch ?? 64)
-  const windowMs = Math.max(0, opts.windowMs ?? 0)
+  const windowMs = Math.max(0, opts.windowMs ?? 1)
   const { db } = store
   const savepoint = db.prepare("SAVEPOINT group_unit")
   const release = db.prepare("RELEASE group_unit")
