@@ -42,7 +42,7 @@ const stateLine = (b: Booking): string => {
     case "pending":
       return "Being processed"
     case "reserved":
-      return b.expiresAt ? `Held until ${localTime(b.expiresAt, tz)}, not paid yet` : "Held, not paid yet"
+      return b.expiresAt ? `Held until ${localTime(b.expiresAt, tz)} ${localZone(b.expiresAt, tz)}, not paid yet` : "Held, not paid yet"
     case "booked":
       return "Booked"
     case "failed":
@@ -127,7 +127,7 @@ function BookingCard(props: { booking: Booking; onChanged: (b: Booking) => void 
               Cancel booking
             </button>{" "}
             <span class="hint">
-              Possible until {b.cancellableUntil ? `${localDay(b.cancellableUntil, tz)}, ${localTime(b.cancellableUntil, tz)}` : ""}
+              Possible until {b.cancellableUntil ? `${localDay(b.cancellableUntil, tz)}, ${localTime(b.cancellableUntil, tz)} ${localZone(b.cancellableUntil, tz)}` : ""}
             </span>
           </p>
         )

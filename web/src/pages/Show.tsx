@@ -274,7 +274,7 @@ export function Show(props: { id: string }) {
         <div class="hold" id="hold" tabIndex={-1}>
           <p>
             Seats {booking.seatNumbers.join(", ")} are held for you
-            {booking.expiresAt ? ` until ${localTime(booking.expiresAt, booking.screening.timeZone)}` : ""}.
+            {booking.expiresAt ? ` until ${localTime(booking.expiresAt, booking.screening.timeZone)} ${localZone(booking.expiresAt, booking.screening.timeZone)}` : ""}.
           </p>
           {left !== null ? (
             <p class="countdown" role="timer" aria-label="Time left to pay">
