@@ -114,6 +114,18 @@ describe("the group-commit batcher", () => {
     expect(sizes).toEqual([64, 36])
   })
 
+  test("flush commits the open group at once (shutdown: before the database closes)", async () => {
+    const sizes: Array<number> = []
+    const group = makeGroupCommit(store, { windowMs: 60_000, onCommit: (n) => sizes.push(n) })
+    const id = newId()
+    const pending = group.submit(insert(id))
+    expect(committed(id).n).toBe(0)
+    group.flush()
+    expect(committed(id).n).toBe(1)
+    expect(await pending).toBe(id)
+    expect(sizes).toEqual([1])
+  })
+
   test("with no window, a group closes at the end of the event-loop turn", async () => {
     const sizes: Array<number> = []
     const group = makeGroupCommit(store, { windowMs: 0, onCommit: (n) => sizes.push(n) })

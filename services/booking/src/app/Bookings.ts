@@ -232,6 +232,8 @@ const make = Effect.gen(function* () {
    * group's transaction, in arrival order, and is answered only after the group has committed.
    */
   const bookGroup = makeGroupCommit(store)
+  // A group still open when the service stops is committed (and answered) before the database closes.
+  yield* Effect.addFinalizer(() => Effect.sync(() => bookGroup.flush()))
 
   /** The booking row, TicketBookingAttempted and the idempotency key of one request; run inside a transaction. */
   const requestBody = (input: BookInput, now: number) =>
