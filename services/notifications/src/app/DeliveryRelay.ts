@@ -14,11 +14,6 @@ export interface DeliveryRelayOptions {
   /** Backoff of temporary failures, and when a delivery is given up. */
   readonly retry: RetryPolicy
   readonly batchSize?: number
-  /**
-   * How long a woken relay waits before its pass (default 10 ms), so the deliveries of several commits
-   * are written and settled together: fewer, larger settle transactions.
-   */
-  readonly gatherMs?: number
   readonly log: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void
 }
 
@@ -39,7 +34,7 @@ export class DeliveryRelay {
     this.wake()
   }
 
-  /** Runs a pass soon (see `gatherMs`), or right after the one in progress. */
+  /** Runs a pass now, or right after the one in progress. */
   wake(): void {
     if (this.stopped) return
     if (this.running) {
@@ -59,21 +54,16 @@ export class DeliveryRelay {
   }
 
   private async loop(): Promise<void> {
-    const gatherMs = this.opts.gatherMs ?? 10
-    let full = false
     do {
-      // After a full batch the next one is due at once; otherwise wait a moment for more commits.
-      if (!full && gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs))
-      if (this.stopped) return
-      // Wakes until now are covered by this pass.
       this.again = false
       try {
-        full = await this.pass()
+        const full = await this.pass()
+        if (full) this.again = true
       } catch (e) {
         if (!this.stopped) this.opts.log("error", "delivery pass failed", { error: String(e) })
         return
       }
-    } while ((full || this.again) && !this.stopped)
+    } while (this.again && !this.stopped)
   }
 
   /**
