@@ -145,18 +145,29 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
       )
     }
     for (const s of f.services) for (const line of f.logs(s.name)) if (line.includes(b.bookingId)) console.log(`  ${s.name}: ${line.slice(0, 400)}`)
+    await diagnoseBroker()
+  }
+  let brokerShown = false
+  /** Once: the queues' depths and leaders, booking's and payments' messaging metrics, and the services' warnings. */
+  const diagnoseBroker = async () => {
     if (brokerShown) return
     brokerShown = true
     const queues = await c
       .ctl(["list_queues", "-p", "/", "name", "messages_ready", "messages_unacknowledged", "consumers", "--formatter", "json", "--quiet"])
       .catch((e: Error) => e.message.slice(0, 300))
     console.log(`  queues: ${queues.replace(/\s+/g, " ")}`)
+    const placed = await c.queues().catch(() => [])
+    console.log(`  quorum leaders: ${placed.filter((q) => q.name.endsWith(".inbox")).map((q) => `${q.name}@${q.leader} [${q.members?.join(" ")}]`).join(", ")}`)
+    for (const name of ["booking", "payments"]) {
+      const metrics = await uncheckedFetch(`${f.urls[name]}/metrics`).then((r) => r.text(), (e: Error) => e.message)
+      const lines = metrics.split("\n").filter((l) => !l.startsWith("#") && /outbox|publish|return|confirm|consumed/i.test(l))
+      console.log(`  ${name} metrics: ${lines.slice(0, 25).join(" | ")}`)
+    }
     for (const s of f.services) {
       const worries = f.logs(s.name).filter((l) => /"level":"(warn|error|fatal)/i.test(l) || /broker|relay|confirm/i.test(l))
       for (const line of worries.slice(-15)) console.log(`  ${s.name}: ${line.slice(0, 400)}`)
     }
   }
-  let brokerShown = false
 
   // Every service and the front door are asked for /health all along; not one answer may fail.
   const health = { checks: 0, failures: [] as Array<string> }
@@ -297,6 +308,17 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
   // Exactly one terminal state: a second look a moment later finds every booking where it was.
   await Bun.sleep(2_000)
   for (const b of accepted) expect((await b.who.get(`/tickets/bookings/${b.bookingId}`)).body.status).toBe(finals.get(b.bookingId).status)
+  // I6 and I1 on seats: every seat of the screenings projection shows booking's truth.
+  const seatProblems = await settleProblems(async () => seatMapProblems((await api.get(`/screenings/${screeningId}/seats`)).body, finals), 20_000)
+  if (seatProblems.length > 0) {
+    console.log(`seat map: ${seatProblems.slice(0, 20).join("; ")}`)
+    const seat = /seat (\S+) shows/.exec(seatProblems[0]!)?.[1]
+    const withSeat = accepted.filter((b) => (finals.get(b.bookingId).seatNumbers as Array<string>).includes(seat ?? ""))
+    const holder = withSeat.find((b) => finals.get(b.bookingId).status === "booked") ?? withSeat.at(-1)
+    if (holder) await diagnose(holder)
+    else await diagnoseBroker()
+  }
+  expect(seatProblems).toEqual([])
   await expectSeatsAndMoneyAgree({ api, screeningId, accepted, finals, paid })
 
   // I2 (notified), I5, I6: each customer's notifications, until every ended booking's notice has arrived.
@@ -339,9 +361,6 @@ test("kill -9 of the node leading booking.inbox mid-stream: no accepted booking 
   const ledger = gatewayLedger()
   expect(moneyProblems(finals, payments, ledger)).toEqual([])
 
-  // I6 and I1 on seats: every seat of the screenings projection shows booking's truth.
-  const seatProblems = await settleProblems(async () => seatMapProblems((await api.get(`/screenings/${screeningId}/seats`)).body, finals), 20_000)
-  expect(seatProblems).toEqual([])
 
   const byStatus = countByStatus(finals)
   const surviving = c.nodes.filter((n) => n.name !== killed!.node)
