@@ -11,6 +11,7 @@ import {
 import type { OutboxMessage, StoreShape } from "@bat/store"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
 import { traceparentNow } from "./tracing.ts"
+import { jsonLog } from "./log.ts"
 
 /** The row's AMQP headers: the trace context of the work that wrote it, published as `traceparent`. */
 const traceHeaders = (): { headers?: Record<string, unknown> } => {
@@ -71,6 +72,10 @@ export const toOutgoing = (row: OutboxRow, appId: string): OutgoingMessage => ({
   }
 })
 
+/** The pause after a batch the broker did not confirm: 200 ms, doubling while it keeps failing, at most 5 s. */
+const RETRY_MIN_MS = 200
+const RETRY_MAX_MS = 5_000
+
 export interface RelayOptions {
   readonly service: string
   readonly batchSize?: number
@@ -87,6 +92,10 @@ export class OutboxRelay {
   private wakeUp: (() => void) | undefined
   private pending = false
   private loop: Promise<void> | undefined
+  private stopWaiting: (() => void) | undefined
+  /** Batches in a row the broker did not confirm. */
+  private failures = 0
+  private lastFailureLog = 0
   published = 0
 
   constructor(
@@ -109,6 +118,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true
     this.wakeUp?.()
+    this.stopWaiting?.()
     await this.loop
   }
 
@@ -146,11 +156,39 @@ export class OutboxRelay {
         await this.broker.publish(rows.map((r) => toOutgoing(r, this.opts.service)))
         markSent.run(Date.now(), rows[rows.length - 1]!.seq)
         this.published += rows.length
-      } catch {
-        // Not confirmed: the same rows go again, in order, once the link is back (consumers dedupe).
-        await this.idle(200)
+        if (this.failures > 0) {
+          jsonLog(this.opts.service, "info", "outbox relay publishing again", { failedAttempts: this.failures })
+          this.failures = 0
+        }
+      } catch (error) {
+        // Not confirmed: the same rows go again, in order (consumers dedupe) — after a pause that new
+        // commits do not cut short, growing while the broker keeps refusing, so a refusal that lasts
+        // (a queue without its leader, a nack) is not answered by resending the batch back to back.
+        this.failures++
+        const now = Date.now()
+        if (this.failures === 1 || now - this.lastFailureLog >= 10_000) {
+          this.lastFailureLog = now
+          jsonLog(this.opts.service, "warn", "outbox relay: batch not confirmed, sending it again", {
+            rows: rows.length,
+            failedAttempts: this.failures,
+            error: error instanceof Error ? error.message : String(error)
+          })
+        }
+        await this.pause(Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS))
       }
     }
+  }
+
+  /** Waits `ms` (or until stopped), whatever commits happen meanwhile. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms)
+      this.stopWaiting = () => {
+        clearTimeout(t)
+        resolve()
+      }
+    })
   }
 
   private idle(ms: number): Promise<void> {
