@@ -428,6 +428,18 @@ export class Broker {
     }
   }
 
+  /**
+   * Closes the publisher channel so that a new one is opened in its place (as after any close). For a
+   * publisher whose confirms keep coming back negative: a channel opened while a quorum queue was
+   * electing a new leader can keep refusing what a fresh channel on the same node delivers.
+   */
+  recyclePublisher(reason: string): void {
+    const ch = this.publisher
+    if (ch === undefined) return
+    this.log("warn", `recycling the publisher channel: ${reason}`)
+    ch.close().catch(() => {})
+  }
+
   /** A short-lived channel for operator work (DLQ listing, queue depth). */
   async withChannel<A>(f: (ch: Channel) => Promise<A>): Promise<A> {
     const m = this.conn

@@ -75,6 +75,8 @@ export const toOutgoing = (row: OutboxRow, appId: string): OutgoingMessage => ({
 /** The pause after a batch the broker did not confirm: 200 ms, doubling while it keeps failing, at most 5 s. */
 const RETRY_MIN_MS = 200
 const RETRY_MAX_MS = 5_000
+/** After this many unconfirmed batches in a row the publisher channel is replaced by a fresh one. */
+const RECYCLE_AFTER_FAILURES = 3
 
 export interface RelayOptions {
   readonly service: string
@@ -174,6 +176,8 @@ export class OutboxRelay {
             error: error instanceof Error ? error.message : String(error)
           })
         }
+        // Nacked again and again on the same channel: try a fresh one (a no-op when the link is down).
+        if (this.failures % RECYCLE_AFTER_FAILURES === 0) this.broker.recyclePublisher(`${this.failures} batches in a row not confirmed`)
         await this.pause(Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS))
       }
     }

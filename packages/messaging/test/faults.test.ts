@@ -174,6 +174,22 @@ describe("faults the messaging layer survives", () => {
     console.log(`publisher back in ${publisherBackMs.toFixed(0)} ms, consumer back in ${consumerBackMs.toFixed(0)} ms`)
   })
 
+  test("a recycled publisher channel is replaced by a fresh one that publishes", async () => {
+    const store = newStore("screenings")
+    const m = await startConsumer(store)
+    const before = channelsOf(m).publisher
+    m.broker.recyclePublisher("test")
+    await pollUntil(() => m.broker.isHealthy() && channelsOf(m).publisher !== undefined && channelsOf(m).publisher !== before, {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+      message: "a new publisher channel"
+    })
+    store.transactSync(() =>
+      store.appendOutbox([eventMessage("screenings", "ScreeningCancelled", { screeningId: newId(), reason: "test" } as never, { correlationId: newId() })])
+    )
+    await pollUntil(() => m.relay.backlog() === 0, { timeoutMs: 5_000, message: "the outbox row to be confirmed on the new channel" })
+  })
+
   test("a message with a 15,000-level header table ends in the DLQ after the delivery limit while others keep flowing", async () => {
     const bomb = newId()
     const vhost = await createTestVhost({ prefix: "bat-bomb" })

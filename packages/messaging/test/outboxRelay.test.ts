@@ -21,9 +21,12 @@ const storeOf = (): StoreShape => {
 
 /** A broker whose confirms fail while `refusing` is true; it records every publish attempt. */
 const fakeBroker = () => {
-  const state = { refusing: true, attempts: [] as Array<ReadonlyArray<string>> }
+  const state = { refusing: true, attempts: [] as Array<ReadonlyArray<string>>, recycled: 0 }
   const broker = {
     canPublish: true,
+    recyclePublisher: () => {
+      state.recycled++
+    },
     whenConnected: () => Promise.resolve(),
     publish: async (messages: ReadonlyArray<OutgoingMessage>) => {
       state.attempts.push(messages.map((m) => String(m.options.messageId)))
@@ -61,6 +64,8 @@ test("a refused batch is sent again after a growing pause, not back to back, eve
   expect(state.attempts.length).toBeGreaterThanOrEqual(2)
   expect(state.attempts.length).toBeLessThanOrEqual(4)
   expect(relay.backlog()).toBe(n)
+  // The third refusal in a row asks for a fresh publisher channel.
+  expect(state.recycled).toBe(state.attempts.length >= 3 ? 1 : 0)
   // The broker takes them again: everything is sent, oldest first, and marked sent.
   state.refusing = false
   await Bun.sleep(2_000)
