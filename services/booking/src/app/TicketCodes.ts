@@ -6,7 +6,7 @@ import { Clock, Context, Effect, Layer, Result, Schema } from "effect"
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from "jose"
 import { createPrivateKey, sign as signBytes, type JsonWebKeyInput, type KeyObject } from "node:crypto"
 import { InvalidTicketCode } from "../domain/Booking.ts"
-import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "../store/SigningKeyRepo.ts"
+import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "@bat/http"
 
 const ALG = "EdDSA"
 /** The `typ` of a ticket code's header: it is not an access token, and a token is not a ticket. */

@@ -1,11 +1,18 @@
 // Mints access tokens with the service's Ed25519 key, generated once and persisted in the users database.
 import { newId } from "@bat/contracts"
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from "@bat/http"
+import {
+  currentSigningKey,
+  insertSigningKey,
+  publicSigningKeys,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  type Role,
+  type StoredKey
+} from "@bat/http"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet } from "jose"
 import { UsersSettings } from "./UsersSettings.ts"
-import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "../store/SigningKeyRepo.ts"
 
 export interface TokenSubject {
   readonly userId: string

@@ -1,4 +1,6 @@
-// SQL over the ticket signing key: generated once and persisted, so codes stay valid across restarts.
+// SQL over a service's signing keys (users: access tokens; booking: ticket codes), generated once and
+// persisted in its own database (a `signing_keys` table of its migrations), so what it signed stays valid
+// across restarts.
 import type { Db } from "@bat/store"
 import type { JWK } from "jose"
 
@@ -20,7 +22,7 @@ const toKey = (r: Row): StoredKey => ({
   privateJwk: JSON.parse(r.private_jwk) as JWK
 })
 
-/** The key new codes are signed with: the newest one. */
+/** The key new tokens or codes are signed with: the newest one. */
 export const currentSigningKey = (db: Db): StoredKey | undefined => {
   const r = db
     .prepare<[], Row>("SELECT kid, public_jwk, private_jwk FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT 1")
@@ -28,7 +30,7 @@ export const currentSigningKey = (db: Db): StoredKey | undefined => {
   return r === undefined ? undefined : toKey(r)
 }
 
-/** Every public key: a key no longer signing still verifies the codes it signed. */
+/** Every public key: a key no longer signing still verifies what it signed. */
 export const publicSigningKeys = (db: Db): Array<JWK> =>
   db
     .prepare<[], { public_jwk: string }>("SELECT public_jwk FROM signing_keys ORDER BY created_at DESC, kid DESC")
