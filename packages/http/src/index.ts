@@ -31,4 +31,4 @@ export {
   streamClientConnected,
 } from "./metrics.ts"
 export type { ServiceGaugeSources } from "./metrics.ts"
-export { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
+export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"

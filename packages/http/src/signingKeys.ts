@@ -1,8 +1,9 @@
 // SQL over a service's signing keys (users: access tokens; booking: ticket codes), generated once and
 // persisted in its own database (a `signing_keys` table of its migrations), so what it signed stays valid
 // across restarts.
-import type { Db } from "@bat/store"
-import type { JWK } from "jose"
+import type { Db, StoreShape } from "@bat/store"
+import { Clock, Effect } from "effect"
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose"
 
 export interface StoredKey {
   readonly kid: string
@@ -46,3 +47,23 @@ export const insertSigningKey = (db: Db, key: StoredKey, now: number): void => {
     now
   )
 }
+
+/** A fresh Ed25519 key pair; its id is the RFC 7638 thumbprint of the public key. */
+const generateSigningKey = async (): Promise<StoredKey> => {
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true })
+  const publicJwk = await exportJWK(publicKey)
+  const kid = await calculateJwkThumbprint(publicJwk)
+  const meta = { kid, alg: "EdDSA", use: "sig" }
+  return { kid, publicJwk: { ...publicJwk, ...meta }, privateJwk: { ...(await exportJWK(privateKey)), ...meta } }
+}
+
+/** The key to sign with: the newest stored one, or a new one generated and stored on first start. */
+export const loadOrCreateSigningKey = (store: StoreShape): Effect.Effect<StoredKey> =>
+  Effect.gen(function* () {
+    const stored = currentSigningKey(store.db)
+    if (stored !== undefined) return stored
+    const generated = yield* Effect.promise(generateSigningKey)
+    const now = yield* Clock.currentTimeMillis
+    store.transactSync(() => insertSigningKey(store.db, generated, now))
+    return currentSigningKey(store.db) ?? generated
+  })

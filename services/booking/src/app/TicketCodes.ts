@@ -1,12 +1,12 @@
 // Ticket codes (DESIGN §10): compact JWS over TicketClaims, signed with booking's Ed25519 key (generated
 // once, persisted in booking.db, published at /tickets/.well-known/jwks.json) and verified at the door.
 import { Booking, type UsersApi } from "@bat/contracts"
+import { loadOrCreateSigningKey, publicSigningKeys } from "@bat/http"
 import { Store } from "@bat/store"
-import { Clock, Context, Effect, Layer, Result, Schema } from "effect"
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from "jose"
+import { Context, Effect, Layer, Result, Schema } from "effect"
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose"
 import { createPrivateKey, sign as signBytes, type JsonWebKeyInput, type KeyObject } from "node:crypto"
 import { InvalidTicketCode } from "../domain/Booking.ts"
-import { currentSigningKey, insertSigningKey, publicSigningKeys, type StoredKey } from "@bat/http"
 
 const ALG = "EdDSA"
 /** The `typ` of a ticket code's header: it is not an access token, and a token is not a ticket. */
@@ -25,27 +25,12 @@ export interface TicketCodesShape {
   readonly verify: (code: string) => Effect.Effect<Booking.TicketClaims, InvalidTicketCode>
 }
 
-/** A fresh key pair; its id is the RFC 7638 thumbprint of the public key. */
-const generateSigningKey = async (): Promise<StoredKey> => {
-  const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
-  const meta = { kid, alg: ALG, use: "sig" }
-  return { kid, publicJwk: { ...publicJwk, ...meta }, privateJwk: { ...(await exportJWK(privateKey)), ...meta } }
-}
-
 const base64url = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64url")
 const decodeClaims = Schema.decodeUnknownResult(Booking.TicketClaims)
 
 const make = Effect.gen(function* () {
   const store = yield* Store
-  let key = currentSigningKey(store.db)
-  if (key === undefined) {
-    const generated = yield* Effect.promise(generateSigningKey)
-    const now = yield* Clock.currentTimeMillis
-    store.transactSync(() => insertSigningKey(store.db, generated, now))
-    key = currentSigningKey(store.db) ?? generated
-  }
+  const key = yield* loadOrCreateSigningKey(store)
   const { kid } = key
   const privateKey: KeyObject = createPrivateKey({ key: key.privateJwk, format: "jwk" } as JsonWebKeyInput)
   const jwks = { keys: publicSigningKeys(store.db) } as unknown as UsersApi.Jwks

@@ -1,17 +1,9 @@
 // Mints access tokens with the service's Ed25519 key, generated once and persisted in the users database.
 import { newId } from "@bat/contracts"
-import {
-  currentSigningKey,
-  insertSigningKey,
-  publicSigningKeys,
-  TOKEN_AUDIENCE,
-  TOKEN_ISSUER,
-  type Role,
-  type StoredKey
-} from "@bat/http"
+import { loadOrCreateSigningKey, publicSigningKeys, TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from "@bat/http"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet } from "jose"
+import { importJWK, SignJWT, type JSONWebKeySet } from "jose"
 import { UsersSettings } from "./UsersSettings.ts"
 
 export interface TokenSubject {
@@ -28,15 +20,6 @@ export interface TokenIssuerShape {
 
 const ALG = "EdDSA"
 
-/** A fresh key pair; its id is the RFC 7638 thumbprint of the public key. */
-const generateSigningKey = async (): Promise<StoredKey> => {
-  const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
-  const meta = { kid, alg: ALG, use: "sig" }
-  return { kid, publicJwk: { ...publicJwk, ...meta }, privateJwk: { ...(await exportJWK(privateKey)), ...meta } }
-}
-
 /** The key set verifying this service's tokens, read from the database once it holds a key. */
 export const localKeySet = (store: StoreShape): (() => JSONWebKeySet) => {
   let cached: JSONWebKeySet | undefined
@@ -52,13 +35,7 @@ export const localKeySet = (store: StoreShape): (() => JSONWebKeySet) => {
 const make = Effect.gen(function* () {
   const store = yield* Store
   const { ttlMinutes } = yield* UsersSettings
-  let key = currentSigningKey(store.db)
-  if (key === undefined) {
-    const generated = yield* Effect.promise(generateSigningKey)
-    const now = yield* Clock.currentTimeMillis
-    store.transactSync(() => insertSigningKey(store.db, generated, now))
-    key = currentSigningKey(store.db) ?? generated
-  }
+  const key = yield* loadOrCreateSigningKey(store)
   const { kid } = key
   const privateKey = yield* Effect.promise(() => importJWK(key.privateJwk, ALG))
   const jwks: JSONWebKeySet = { keys: publicSigningKeys(store.db) }
