@@ -32,3 +32,4 @@ export {
 } from "./metrics.ts"
 export type { ServiceGaugeSources } from "./metrics.ts"
 export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
+export { addressListSetting, clientAddressOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"

@@ -1,0 +1,62 @@
+// Who is asking: the client address a limit or an allow-list is keyed by. Behind the front door the peer is the
+// front door itself, so the address it forwarded (the last X-Forwarded-For entry, which it writes) is taken, but
+// only from a peer on the trusted list; from anyone else the header is ignored and the peer's own address counts.
+import net from "node:net"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** A set of addresses and CIDR ranges (IPv4 and IPv6; an IPv4-mapped IPv6 address matches its IPv4 range). */
+export interface AddressList {
+  readonly has: (address: string | undefined) => boolean
+  readonly text: string
+}
+
+export const LOOPBACK = "127.0.0.0/8,::1"
+
+/** Parses `a.b.c.d`, `a.b.c.d/n`, `::1`, `fd00::/8`, comma- or space-separated; throws on anything else. */
+export const parseAddressList = (text: string, name = "address list"): AddressList => {
+  const list = new net.BlockList()
+  for (const entry of text.split(/[\s,]+/).filter((e) => e !== "")) {
+    const [address, bits, ...rest] = entry.split("/")
+    const family = net.isIP(address ?? "")
+    const prefix = bits === undefined ? undefined : Number(bits)
+    const max = family === 4 ? 32 : 128
+    if (family === 0 || rest.length > 0 || (prefix !== undefined && (!/^[0-9]+$/.test(bits ?? "") || prefix > max))) {
+      throw new Error(`${name} must list IP addresses or CIDR ranges, got ${JSON.stringify(entry)}`)
+    }
+    const type = family === 4 ? "ipv4" : "ipv6"
+    if (prefix === undefined) list.addAddress(address!, type)
+    else list.addSubnet(address!, prefix, type)
+  }
+  return {
+    text,
+    has: (candidate) => {
+      if (candidate === undefined || candidate === "") return false
+      const family = net.isIP(candidate)
+      if (family === 0) return false
+      if (list.check(candidate, family === 4 ? "ipv4" : "ipv6")) return true
+      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(candidate)?.[1]
+      return mapped !== undefined && list.check(mapped, "ipv4")
+    }
+  }
+}
+
+/** An address-list setting (`TRUSTED_PROXIES`, `METRICS_ALLOW`, …); a bad value stops the process with one line. */
+export const addressListSetting = (env: Env, name: string, fallback: string): AddressList => {
+  const raw = env[name]
+  return parseAddressList(raw === undefined || raw.trim() === "" ? fallback : raw, name)
+}
+
+/**
+ * The client's address for a request that arrived from `peer`: the last X-Forwarded-For entry when the peer is a
+ * trusted proxy (the front door replaces whatever the client sent), else the peer itself.
+ */
+export const clientAddressOf = (
+  peer: string | undefined,
+  forwardedFor: string | null | undefined,
+  trusted: AddressList
+): string | undefined => {
+  if (!trusted.has(peer)) return peer
+  const last = (forwardedFor ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "").at(-1)
+  return last !== undefined && net.isIP(last) !== 0 ? last : peer
+}

@@ -1,0 +1,23 @@
+import { describe, expect, test } from "bun:test"
+import { clientAddressOf, LOOPBACK, parseAddressList } from "../src/clientAddress.ts"
+
+describe("client address", () => {
+  const trusted = parseAddressList(LOOPBACK)
+
+  test("a loopback peer's forwarded address is the client; anyone else's header is ignored", () => {
+    expect(clientAddressOf("127.0.0.1", "203.0.113.7", trusted)).toBe("203.0.113.7")
+    expect(clientAddressOf("::ffff:127.0.0.1", "10.1.1.1, 203.0.113.7", trusted)).toBe("203.0.113.7")
+    expect(clientAddressOf("198.51.100.2", "203.0.113.7", trusted)).toBe("198.51.100.2")
+    expect(clientAddressOf("127.0.0.1", undefined, trusted)).toBe("127.0.0.1")
+    expect(clientAddressOf("127.0.0.1", "not-an-ip", trusted)).toBe("127.0.0.1")
+  })
+
+  test("lists take addresses and CIDR ranges of both families and refuse anything else", () => {
+    const list = parseAddressList("10.0.0.0/8, 192.0.2.1 fd00::/8")
+    expect([list.has("10.9.8.7"), list.has("192.0.2.1"), list.has("192.0.2.2"), list.has("fd12::1"), list.has("::1")]).toEqual([
+      true, true, false, true, false
+    ])
+    expect(() => parseAddressList("10.0.0.0/33", "METRICS_ALLOW")).toThrow("METRICS_ALLOW must list IP addresses or CIDR ranges")
+    expect(() => parseAddressList("localhost", "TRUSTED_PROXIES")).toThrow('got "localhost"')
+  })
+})
