@@ -1,6 +1,6 @@
 // E-tickets (DESIGN §10): each booked ticket's code is a compact JWS a door verifies with the published key
 // set alone; the booking view shows codes, admissions and until when a booking may be cancelled; QR codes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test"
 import { newId } from "@bat/contracts"
 import { bootService } from "@bat/http"
 import { expectProblem, pollUntil } from "@bat/testing"
@@ -73,7 +73,7 @@ describe("the booking view and QR codes", () => {
   let startsAt: string
   beforeAll(async () => {
     h = await startHarness({ CANCEL_CUTOFF_MINUTES: "90" })
-    const s = await schedule(h, scheduled({ seats: ["B1", "B2", "C1", "C2", "C3", "C4"] }))
+    const s = await schedule(h, scheduled({ seats: ["B1", "B2", "C1", "C2", "C3", "C4", "D1"] }))
     screeningId = s.screeningId
     startsAt = s.startsAt
   })
@@ -145,6 +145,29 @@ describe("the booking view and QR codes", () => {
       409,
       "ticket_not_valid"
     )
+  })
+
+  test("a ticket's QR code is drawn once: a second request is served without drawing it again, never stored by caches", async () => {
+    const user = newId()
+    const { bookingId, view } = await bookAndPay(h, user, screeningId, ["D1"])
+    const path = `/tickets/bookings/${bookingId}/tickets/${view.tickets[0].ticketId}/qr.svg`
+    const draws = spyOn(QRCode, "toString")
+    try {
+      const first = await h.call("GET", path, { userId: user })
+      expect(first.status).toBe(200)
+      const svg = await first.text()
+      expect(draws).toHaveBeenCalledTimes(1)
+      const again = await h.call("GET", path, { userId: user })
+      expect(await again.text()).toBe(svg)
+      expect((await h.call("GET", path, { userId: newId(), role: "staff" })).status).toBe(200)
+      expect(draws).toHaveBeenCalledTimes(1)
+      expect(again.headers.get("cache-control")).toContain("no-store")
+      expect(again.headers.get("cache-control")).toContain("private")
+      // The cache answers only after the owner check: another customer still gets 404.
+      await expectProblem(await h.call("GET", path, { userId: newId() }), 404, "booking_not_found")
+    } finally {
+      draws.mockRestore()
+    }
   })
 
   test("the key set is public and the OpenAPI document lists the new routes", async () => {

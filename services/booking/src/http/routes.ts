@@ -3,6 +3,7 @@ import { BookingApi, IsoTimestamp, UsersApi, Uuid } from "@bat/contracts"
 import {
   idempotencyKeyHeader,
   idempotencyKeyOf,
+  intSetting,
   makeCursor,
   operation,
   requireRole,
@@ -11,8 +12,8 @@ import {
 } from "@bat/http"
 import { Effect, Schema } from "effect"
 import { Elysia } from "elysia"
-import QRCode from "qrcode"
 import { Bookings } from "../app/Bookings.ts"
+import { makeQrCache, QR_CACHE_SIZE } from "./qrCache.ts"
 
 
 /** Continues after the last booking id of a page. */
@@ -32,8 +33,9 @@ const admittedMember = {
   })
 }
 
-export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
-  new Elysia({ prefix: "/tickets" })
+export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
+  const qr = makeQrCache(intSetting(ctx.config.env, "QR_CACHE_SIZE", QR_CACHE_SIZE, 0))
+  return new Elysia({ prefix: "/tickets" })
     .post(
       "/book",
       async ({ headers, body, set }) => {
@@ -127,9 +129,10 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
       async ({ headers, params, set }) => {
         const principal = await ctx.auth.authenticate(headers)
         const code = await ctx.run(Bookings.use((b) => b.ticketCode(params.bookingId, params.ticketId, principal)))
-        const svg = await QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
+        const svg = await qr.svg(code)
         set.headers["content-type"] = "image/svg+xml"
-        set.headers["cache-control"] = "private, max-age=300"
+        // It carries the ticket's code: never kept by a shared cache, nor on disk.
+        set.headers["cache-control"] = "private, no-store"
         return svg
       },
       {
@@ -255,3 +258,4 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
         })
       }
     )
+}
