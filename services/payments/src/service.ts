@@ -4,6 +4,7 @@ import { intSetting, log } from "@bat/http"
 import { Clock, Effect, Layer, Logger } from "effect"
 import { join } from "node:path"
 import { CardGateway, type CardGatewayShape } from "./app/CardGateway.ts"
+import { FingerprintKey, fingerprintKeyFrom } from "./app/FingerprintKey.ts"
 import { Payments, PaymentsSettings } from "./app/Payments.ts"
 import { RefundSignal } from "./app/RefundSignal.ts"
 import { startSweeper } from "./app/Sweeper.ts"
@@ -51,7 +52,10 @@ const appLayer = (
   clock: Clock.Clock | undefined
 ) => {
   const settings = paymentsSettingsFrom(config)
+  // Read (or, in development, generated) before anything else starts: a missing key stops the process.
+  const fingerprintKey = fingerprintKeyFrom(config)
   const deps = Layer.mergeAll(
+    Layer.succeed(FingerprintKey, FingerprintKey.of({ key: fingerprintKey })),
     PaymentsRepo.layer,
     gateway(config),
     Layer.succeed(PaymentsSettings, settings),

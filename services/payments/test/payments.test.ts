@@ -44,7 +44,8 @@ describe("paying for a reservation", () => {
       status: "succeeded",
       amount: 3150,
       currency: "EUR",
-      cardLast4: "4242"
+      cardLast4: "4242",
+      cardBrand: "visa"
     })
     const charges = h.ledger().charges().filter((c) => c.key === hold.paymentId)
     expect(charges).toEqual([expect.objectContaining({ amount: 3150, status: "succeeded", cardLast4: "4242" })])
@@ -250,7 +251,8 @@ describe("idempotency keys", () => {
     const t = await h.token(userId)
     const key = { "idempotency-key": `pay-${newId()}` }
     expect((await h.pay(t, { bookingId, card: SUCCESS_CARD }, key)).status).toBe(200)
-    const reused = await h.pay(t, { bookingId, card: { ...SUCCESS_CARD, cvc: "999" } }, key)
+    // The fingerprint covers the booking and the card number (never the CVC, DESIGN §17).
+    const reused = await h.pay(t, { bookingId, card: { ...SUCCESS_CARD, number: "4111111111111111" } }, key)
     expect(reused.status).toBe(422)
     expect(reused.body.code).toBe("idempotency_key_reused")
     expect(reused.text).not.toContain(SUCCESS_CARD.number)

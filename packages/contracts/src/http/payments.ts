@@ -72,7 +72,14 @@ export const PayResponse = Schema.Struct({
 })
 export type PayResponse = typeof PayResponse.Type
 
-/** A payment as its owner (or staff) sees it; `cardLast4` once a charge was made, `reason` when it failed or expired. */
+/** The brand of a card, from its leading digits. */
+export const CardBrand = Schema.Literals(["visa", "mastercard", "amex", "discover", "other"])
+export type CardBrand = typeof CardBrand.Type
+
+/**
+ * A payment as its owner (or staff) sees it; `cardLast4` and `cardBrand` once a charge was made, `reason` when it
+ * failed or expired.
+ */
 export const Payment = Schema.Struct({
   paymentId: Uuid,
   bookingId: Uuid,
@@ -80,6 +87,7 @@ export const Payment = Schema.Struct({
   amount: Amount,
   currency: Currency,
   cardLast4: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[0-9]{4}$/u))),
+  cardBrand: Schema.optionalKey(CardBrand),
   reason: Schema.optionalKey(PaymentReason)
 })
 export type Payment = typeof Payment.Type

@@ -23,9 +23,11 @@ import {
   ReservationExpired,
   ReservationNotFoundYet
 } from "../domain/errors.ts"
+import { cardBrand } from "../domain/card.ts"
 import { lapsedUpTo, toPayment, toPayResponse, type ChargeOutcome, type Payment } from "../domain/payment.ts"
 import { PaymentsRepo } from "../store/PaymentsRepo.ts"
 import { CardGateway } from "./CardGateway.ts"
+import { FingerprintKey } from "./FingerprintKey.ts"
 import { RefundSignal } from "./RefundSignal.ts"
 
 const PRODUCER = "payments"
@@ -96,7 +98,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
       const gateway = yield* CardGateway
       const settings = yield* PaymentsSettings
       const refundSignal = yield* RefundSignal
-      const fingerprintKey = repo.secret("idempotency-fingerprint")
+      const { key: fingerprintKey } = yield* FingerprintKey
 
       // Booking-scoped events carry the booking id as correlation id (DESIGN §3).
       const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
@@ -112,11 +114,15 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
         )
       }
 
-      /** A keyed hash of the request: the same key with another body is detected without keeping the card. */
+      /**
+       * A keyed hash of the request's booking and card NUMBER: the same key with another card is detected without
+       * keeping the card. Never the CVC (PCI DSS: not kept in any form after authorisation) nor the expiry; the key
+       * lives outside the database (FingerprintKey).
+       */
       const fingerprint = (r: PaymentsApi.PayRequest) =>
-        createHmac("sha256", fingerprintKey)
-          .update(JSON.stringify([r.bookingId, r.card.number, r.card.expMonth, r.card.expYear, r.card.cvc]))
-          .digest("base64url")
+        createHmac("sha256", fingerprintKey).update(JSON.stringify(["v2", r.bookingId, r.card.number])).digest("base64url")
+      /** Fingerprints from before v2 were blanked by migration 3: such a key matches any body until it lapses. */
+      const sameRequest = (stored: string, hash: string | undefined) => stored === "" || stored === hash
 
       /** Deadlines at or before this are over at `now`: the one cut-off every expiry decision uses. */
       const lapsed = (now: number) => lapsedUpTo(now, settings.clockSkewGraceMs)
@@ -140,7 +146,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             if (seen !== undefined && seen.createdAt <= now - IDEMPOTENCY_KEY_TTL_MS) {
               repo.deleteKey(principal.userId, PAY_ROUTE, idempotencyKey)
             } else if (seen !== undefined) {
-              if (seen.requestHash !== hash) return yield* new IdempotencyKeyReused({ key: idempotencyKey })
+              if (!sameRequest(seen.requestHash, hash)) return yield* new IdempotencyKeyReused({ key: idempotencyKey })
               if (seen.response !== null) {
                 return { kind: "replay", response: JSON.parse(seen.response) as PaymentsApi.PayResponse } satisfies Claim
               }
@@ -184,6 +190,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             return { kind: "expired", payment: p } satisfies Claim
           }
           if (!repo.claim(p.paymentId, now, lapsed(now))) return yield* new PaymentInProgress(ids)
+          repo.setCardBrand(p.paymentId, cardBrand(request.card.number))
           emit(
             "PaymentAttempted",
             { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, amount: p.amount, currency: p.currency },

@@ -20,6 +20,7 @@ export interface Payment {
   readonly deadline: number
   readonly reason: FailureReason | null
   readonly cardLast4: string | null
+  readonly cardBrand: string | null
   readonly transactionDate: string | null
   readonly claimedAt: number | null
   readonly refundRequested: boolean
@@ -47,6 +48,7 @@ export const toPayment = (p: Payment): PaymentsApi.Payment => ({
   amount: p.amount,
   currency: p.currency,
   ...(p.cardLast4 !== null ? { cardLast4: p.cardLast4 } : {}),
+  ...(p.cardLast4 !== null && p.cardBrand !== null ? { cardBrand: p.cardBrand as PaymentsApi.CardBrand } : {}),
   ...(p.reason !== null ? { reason: p.reason } : {})
 })
 

@@ -1,7 +1,6 @@
 // All SQL of the payments service. Methods are synchronous; callers run them inside a store transaction.
 import { Store, type Db } from "@bat/store"
 import { Context, Effect, Layer } from "effect"
-import { randomBytes } from "node:crypto"
 import type { FailureReason, Payment, PaymentStatus } from "../domain/payment.ts"
 
 interface PaymentRow {
@@ -14,6 +13,7 @@ interface PaymentRow {
   deadline: number
   reason: FailureReason | null
   cardLast4: string | null
+  cardBrand: string | null
   transactionDate: string | null
   claimedAt: number | null
   refundRequested: number
@@ -40,13 +40,17 @@ export interface NewPayment {
 }
 
 const columns = `payment_id AS paymentId, booking_id AS bookingId, user_id AS userId, amount, currency, status,
-  deadline, reason, card_last4 AS cardLast4, transaction_date AS transactionDate, claimed_at AS claimedAt,
+  deadline, reason, card_last4 AS cardLast4, card_brand AS cardBrand, transaction_date AS transactionDate, claimed_at AS claimedAt,
   refund_requested AS refundRequested`
 
 const toPayment = (r: PaymentRow | undefined): Payment | undefined =>
   r === undefined ? undefined : { ...r, refundRequested: r.refundRequested === 1 }
 
 export const makePaymentsRepo = (db: Db) => {
+  // Deleted rows (pruned idempotency keys) are overwritten with zeros, not left in free pages; and whatever an
+  // earlier version left in the write-ahead log is folded in and the log truncated before any request.
+  db.pragma("secure_delete = ON")
+  db.pragma("wal_checkpoint(TRUNCATE)")
   const byId = db.prepare<[string], PaymentRow>(`SELECT ${columns} FROM payments WHERE payment_id = ?`)
   const byBooking = db.prepare<[string], PaymentRow>(`SELECT ${columns} FROM payments WHERE booking_id = ?`)
   const traceParentOf = db.prepare<[string], { trace_parent: string | null }>("SELECT trace_parent FROM payments WHERE booking_id = ?")
@@ -113,8 +117,7 @@ export const makePaymentsRepo = (db: Db) => {
     "UPDATE idempotency_keys SET response = ? WHERE user_id = ? AND route = ? AND key = ? AND response IS NULL"
   )
   const pruneKeys = db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?")
-  const getSecret = db.prepare<[string], { value: string }>("SELECT value FROM secrets WHERE name = ?")
-  const putSecret = db.prepare("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+  const setBrand = db.prepare("UPDATE payments SET card_brand = ? WHERE payment_id = ?")
 
   return {
     byId: (paymentId: string) => toPayment(byId.get(paymentId)),
@@ -151,11 +154,8 @@ export const makePaymentsRepo = (db: Db) => {
     storeResponse: (userId: string, route: string, key: string, response: string) =>
       void storeResponse.run(response, userId, route, key),
     pruneKeys: (createdBefore: number) => pruneKeys.run(createdBefore).changes,
-    /** A random secret created once and kept in the database (keys request fingerprints). */
-    secret: (name: string): string => {
-      putSecret.run(name, randomBytes(32).toString("base64url"))
-      return getSecret.get(name)!.value
-    }
+    /** The brand of the card a charge is being made to (for people, beside its last four digits). */
+    setCardBrand: (paymentId: string, brand: string) => void setBrand.run(brand, paymentId)
   }
 }
 

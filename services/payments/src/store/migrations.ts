@@ -46,5 +46,17 @@ export const migrations: ReadonlyArray<Migration> = [
     version: 2,
     name: "payments_trace_parent",
     sql: "ALTER TABLE payments ADD COLUMN trace_parent TEXT"
+  },
+  {
+    // No card data derived from the CVC at rest (DESIGN §17): the old request fingerprints hashed the card number,
+    // expiry and CVC with a key kept in this very file, so they are blanked (a blank fingerprint matches any body
+    // for the key's remaining hours) and the key is dropped; secure_delete zeroes the freed bytes, and the service
+    // checkpoints and truncates the WAL at start. The card's brand is kept beside its last four digits.
+    version: 3,
+    name: "payments_card_fingerprint_v2",
+    sql: `PRAGMA secure_delete = ON;
+    UPDATE idempotency_keys SET request_hash = '';
+    DROP TABLE secrets;
+    ALTER TABLE payments ADD COLUMN card_brand TEXT;`
   }
 ]
