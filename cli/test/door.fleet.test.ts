@@ -59,7 +59,11 @@ const localDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin", 
 beforeAll(async () => {
   vhost = await createTestVhost()
   dataDir = mkdtempSync(join(tmpdir(), "bat-door-fleet-"))
-  fleet = await startFleet({ env: { ...process.env, DATA_DIR: dataDir, AMQP_URL: vhost.amqpUrl, ADMIN_EMAIL, ADMIN_PASSWORD }, ports: "free" })
+  // The screening starts two days ahead; the door opens three days before it here, so its tickets can be scanned.
+  fleet = await startFleet({
+    env: { ...process.env, DATA_DIR: dataDir, AMQP_URL: vhost.amqpUrl, ADMIN_EMAIL, ADMIN_PASSWORD, CHECKIN_OPENS_MINUTES: "4320" },
+    ports: "free",
+  })
   api = fleet.urls.gateway as string
 }, 120_000)
 
@@ -167,7 +171,7 @@ describe("tickets at the door, cancellation and reports, through the CLI", () =>
     expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
     expect(first.stdout).toBe(`Admitted: seat A1, ${screeningPhrase}\n`)
-    const customer = await cli(["checkin", codes.a2!], { as: "customer" })
+    const customer = await cli(["checkin", codes.a2!, "--screening", ids.screening!], { as: "customer" })
     expect(customer.code).toBe(3)
     const wrong = await cli(["checkin", codes.a2!, "--screening", "0190d7c4-5a1b-7c3e-9f00-123456789abc"])
     expect(wrong.code).toBe(1)
@@ -204,7 +208,7 @@ describe("tickets at the door, cancellation and reports, through the CLI", () =>
     const again = await cli(["cancel", ids.refunded!, "--yes"], { as: "customer" })
     expect(again.code).toBe(1)
     expect(again.stderr).toContain("already cancelled")
-    const door = await cli(["checkin", codes.b1!])
+    const door = await cli(["checkin", codes.b1!, "--screening", ids.screening!])
     expect(door.code).toBe(1)
     expect(door.stdout).toBe("Not valid: booking cancelled — seat B1\n")
 

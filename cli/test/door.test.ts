@@ -12,12 +12,19 @@ import { BookingApi, CinemasApi } from "@bat/contracts"
 import { repoRoot } from "@bat/testing"
 
 const id = (n: number) => `01a22900-0000-7000-8000-${n.toString(16).padStart(12, "0")}`
-const ids = { staff: id(1), customer: id(2), booked: id(10), cancelled: id(11), closed: id(12), screening: id(20), other: id(21), cinema: id(30), t1: id(40), t2: id(41), t3: id(42) }
+const ids = { staff: id(1), customer: id(2), booked: id(10), cancelled: id(11), closed: id(12), screening: id(20), other: id(21), cinema: id(30), t1: id(40), t2: id(41), t3: id(42), t4: id(43), t5: id(44) }
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url")
 const codeFor = (ticketId: string, bookingId: string, seatNumber: string) =>
   `${b64({ alg: "EdDSA", kid: "k1" })}.${b64({ ticketId, bookingId, screeningId: ids.screening, seatNumber, startsAt: "2026-12-05T18:30:00Z" })}.${"s".repeat(86)}`
-const codes = { a1: codeFor(ids.t1, ids.booked, "A1"), a2: codeFor(ids.t2, ids.booked, "A2"), c1: codeFor(ids.t3, ids.cancelled, "C1") }
+const codes = {
+  a1: codeFor(ids.t1, ids.booked, "A1"),
+  a2: codeFor(ids.t2, ids.booked, "A2"),
+  c1: codeFor(ids.t3, ids.cancelled, "C1"),
+  /** Answered checkin_too_early / checkin_too_late by the stub. */
+  e1: codeFor(ids.t4, ids.booked, "B1"),
+  l1: codeFor(ids.t5, ids.booked, "B2"),
+}
 const tampered = `${codes.a2.slice(0, -3)}xyz`
 
 const screening = {
@@ -78,11 +85,21 @@ const problem = (status: number, code: string, detail: string, extra: object = {
   })
 
 const checkin = (body: { code: string; screeningId?: string }): { status: number; body: unknown } => {
-  const known = [[codes.a1, ids.t1, "A1"], [codes.a2, ids.t2, "A2"], [codes.c1, ids.t3, "C1"]].find(([c]) => c === body.code)
+  // Like the API: a door always names its screening.
+  if (typeof body.screeningId !== "string") return { status: 422, body: { status: 422, code: "invalid_input", detail: "The request body is invalid." } }
+  const known = [[codes.a1, ids.t1, "A1"], [codes.a2, ids.t2, "A2"], [codes.c1, ids.t3, "C1"], [codes.e1, ids.t4, "B1"], [codes.l1, ids.t5, "B2"]].find(([c]) => c === body.code)
   if (!known) return { status: 422, body: { status: 422, code: "invalid_ticket_code", detail: "This is not a ticket code of ours." } }
   const [, ticketId, seatNumber] = known as [string, string, string]
   if (ticketId === ids.t3) return { status: 409, body: { status: 409, code: "ticket_not_valid", detail: "This ticket is not valid." } }
   if (body.screeningId && body.screeningId !== ids.screening) return { status: 409, body: { status: 409, code: "wrong_screening", detail: "This ticket is for another screening." } }
+  if (ticketId === ids.t4) {
+    const opensAt = "2026-12-05T17:30:00.000Z"
+    return { status: 409, body: { status: 409, code: "checkin_too_early", detail: `Check-in for this ticket's screening opens at ${opensAt}; come back then.`, opensAt } }
+  }
+  if (ticketId === ids.t5) {
+    const endedAt = "2026-12-05T20:40:00.000Z"
+    return { status: 409, body: { status: 409, code: "checkin_too_late", detail: `This ticket's screening ended at ${endedAt}.`, endedAt } }
+  }
   const first = state.admitted.get(ticketId)
   if (first) return { status: 409, body: { status: 409, code: "already_admitted", detail: `Already admitted at ${first}.`, admittedAt: first } }
   const admittedAt = "2026-12-05T18:02:00.000Z"
@@ -229,26 +246,26 @@ describe("checkin", () => {
     expect(first.stderr).toBe("")
     expect(first.code).toBe(0)
     expect(first.stdout).toBe("Admitted: seat A1, Dune, Sat 5 Dec 19:30, Hall 1\n")
-    const again = await cli(["checkin", codes.a1])
+    const again = await cli(["checkin", codes.a1, "--screening", ids.screening])
     expect(again.code).toBe(1)
     expect(again.stdout).toBe("Already admitted at Sat 5 Dec 19:02 — seat A1\n")
     expect(again.stderr).toBe("")
   })
 
   test("refusals read as sentences", async () => {
-    expect((await cli(["checkin", codes.c1])).stdout).toBe("Not valid: booking cancelled — seat C1\n")
+    expect((await cli(["checkin", codes.c1, "--screening", ids.screening])).stdout).toBe("Not valid: booking cancelled — seat C1\n")
     expect((await cli(["checkin", codes.a2, "--screening", ids.other])).stdout).toBe(
       "Wrong screening: this ticket is for Dune, Sat 5 Dec 19:30, Hall 1 — seat A2\n",
     )
-    const bad = await cli(["checkin", tampered])
+    const bad = await cli(["checkin", tampered, "--screening", ids.screening])
     expect(bad.stdout).toBe("Not a valid ticket code\n")
     expect(bad.code).toBe(1)
-    const junk = await cli(["checkin", "not a code"])
+    const junk = await cli(["checkin", "not a code", "--screening", ids.screening])
     expect(junk.stdout).toBe("Not a valid ticket code\n")
   })
 
   test("- reads one code per line, skips blank lines, prints one numbered line each and exits 1 if any was refused", async () => {
-    const { stdout, stderr, code } = await cli(["checkin", "-"], `${codes.a1}\n\n${codes.a1}\r\n   \n${tampered}\n${codes.a2}\n`)
+    const { stdout, stderr, code } = await cli(["checkin", "-", "--screening", ids.screening], `${codes.a1}\n\n${codes.a1}\r\n   \n${tampered}\n${codes.a2}\n`)
     expect(code).toBe(1)
     const lines = stdout.trimEnd().split("\n")
     expect(lines).toEqual([
@@ -266,15 +283,33 @@ describe("checkin", () => {
 
   test("a scan whose answer is lost is sent again with the same key and gets the first answer, not a refusal", async () => {
     state.dropNext = 1
-    const { stdout, code } = await cli(["checkin", codes.a2])
+    const { stdout, code } = await cli(["checkin", codes.a2, "--screening", ids.screening])
     expect(code).toBe(0)
     expect(stdout).toBe("Admitted: seat A2, Dune, Sat 5 Dec 19:30, Hall 1\n")
     expect(state.checkins).toHaveLength(2)
     expect(state.checkins[1]!.key).toBe(state.checkins[0]!.key)
   })
 
+  test("a door must name its screening: without --screening nothing is sent and the usage error says what to add", async () => {
+    const { stdout, stderr, code } = await cli(["checkin", codes.a1])
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr).toContain("--screening <screeningId>")
+    expect(state.checkins).toHaveLength(0)
+  })
+
+  test("outside the check-in window: too early says when the door opens, too late when the screening ended", async () => {
+    const early = await cli(["checkin", codes.e1, "--screening", ids.screening])
+    expect(early.code).toBe(1)
+    expect(early.stdout).toBe("Too early: the door opens Sat 5 Dec 18:30 — seat B1\n")
+    const late = await cli(["checkin", codes.l1, "--screening", ids.screening])
+    expect(late.code).toBe(1)
+    expect(late.stdout).toBe("Too late: the screening ended Sat 5 Dec 21:40 — seat B2\n")
+    expect(state.checkins.map((c) => c.body.screeningId)).toEqual([ids.screening, ids.screening])
+  })
+
   test("--json gives every result with its ids", async () => {
-    const { stdout, code } = await cli(["checkin", "-", "--json"], `${codes.a1}\n${codes.c1}\n`)
+    const { stdout, code } = await cli(["checkin", "-", "--json", "--screening", ids.screening], `${codes.a1}\n${codes.c1}\n`)
     expect(code).toBe(1)
     const out = JSON.parse(stdout)
     expect(out).toMatchObject({ admitted: 1, refused: 1 })

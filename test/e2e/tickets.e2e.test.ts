@@ -31,6 +31,8 @@ beforeAll(async () => {
       AMQP_URL: vh.amqpUrl,
       DATA_DIR: dataDir,
       HOLD_TTL_MS: "60000",
+      // The screening starts a day ahead (setupCatalog); the door opens two days before it here.
+      CHECKIN_OPENS_MINUTES: "2880",
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password
     }
@@ -122,13 +124,13 @@ describe("tickets at the door, a customer cancellation and the sales report, thr
     const again = await staff.post("/tickets/checkin", { code, screeningId })
     expect(again.status).toBe(409)
     expect(again.body).toMatchObject({ code: "already_admitted", admittedAt: admitted.body.admittedAt })
-    expect((await me.post("/tickets/checkin", { code })).status).toBe(403)
+    expect((await me.post("/tickets/checkin", { code, screeningId })).status).toBe(403)
 
     // The customer cancels the other booking; its ticket no longer admits anyone.
     const cancel = await me.post(`/tickets/bookings/${cancelled.bookingId}/cancel`)
     expect(cancel.status).toBe(200)
     expect(cancel.body).toMatchObject({ status: "cancelled", reason: "customer_cancelled" })
-    const refused = await staff.post("/tickets/checkin", { code: cancelledView.tickets[0].code })
+    const refused = await staff.post("/tickets/checkin", { code: cancelledView.tickets[0].code, screeningId })
     expect(refused.status).toBe(409)
     expect(refused.body.code).toBe("ticket_not_valid")
     // A booking with an admitted ticket cannot be cancelled.

@@ -1,4 +1,4 @@
-// checkin <code>|- [--screening <id>]: admit tickets at the door (staff), one code or one per line from stdin.
+// checkin <code>|- --screening <id>: admit tickets at the door (staff), one code or one per line from stdin.
 import type { Command } from "commander"
 import { createHash } from "node:crypto"
 import { createInterface } from "node:readline"
@@ -15,7 +15,10 @@ export type ScanResult =
   | {
       readonly index: number
       readonly status: "refused"
-      /** The API's problem code (`already_admitted`, `ticket_not_valid`, `wrong_screening`, `invalid_ticket_code`). */
+      /**
+       * The API's problem code (`already_admitted`, `ticket_not_valid`, `wrong_screening`, `checkin_too_early`,
+       * `checkin_too_late`, `invalid_ticket_code`).
+       */
       readonly code: string
       readonly message: string
       readonly seatNumber?: string
@@ -54,6 +57,8 @@ const RETRY_DELAYS_MS = [300, 1_000]
 
 interface ProblemFields {
   readonly admittedAt?: string
+  readonly opensAt?: string
+  readonly endedAt?: string
 }
 
 /** Admits tickets, remembering the bookings it looked up to word refusals. */
@@ -63,7 +68,7 @@ class Door {
 
   constructor(
     private readonly ctx: CommandContext,
-    private readonly screeningId: string | undefined,
+    private readonly screeningId: string,
   ) {}
 
   /** The booking a code names, as staff may read it; undefined when it cannot be read (the refusal is then shorter). */
@@ -82,7 +87,7 @@ class Door {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.ctx.api.request<Admission>("POST", "/tickets/checkin", {
-          body: { code, ...(this.screeningId ? { screeningId: this.screeningId } : {}) },
+          body: { code, screeningId: this.screeningId },
           headers: { "idempotency-key": key },
         })
       } catch (error) {
@@ -126,6 +131,16 @@ class Door {
         case "wrong_screening": {
           const booking = await this.booking(claims.bookingId)
           return refused(error.code, `Wrong screening${booking ? `: this ticket is for ${screeningShort(booking.screening)}` : ""}${seat}`)
+        }
+        case "checkin_too_early": {
+          const booking = await this.booking(claims.bookingId)
+          const at = fields.opensAt ? `: the door opens ${doorTime(fields.opensAt, booking?.screening.timeZone ?? null)}` : ""
+          return refused(error.code, `Too early${at}${seat}`)
+        }
+        case "checkin_too_late": {
+          const booking = await this.booking(claims.bookingId)
+          const at = fields.endedAt ? `: the screening ended ${doorTime(fields.endedAt, booking?.screening.timeZone ?? null)}` : ""
+          return refused(error.code, `Too late${at}${seat}`)
         }
         case "invalid_ticket_code":
         case "invalid_input":
@@ -177,23 +192,31 @@ export const registerCheckinCommand = (program: Command): void => {
     .command("checkin")
     .argument("<code>", "a ticket's code (as its QR code holds it), or - to read codes one per line from stdin")
     .description("admit tickets at the door (staff): each code is admitted once, and a refusal says why")
-    .option("--screening <screeningId>", "the screening this door admits to: a ticket for another one is refused")
+    .option(
+      "--screening <screeningId>",
+      "(required) the screening this door admits to: a ticket for another one, or outside its check-in window, is refused",
+    )
     .addHelpText(
       "after",
       `
 Examples:
-  $ bookaticket checkin eyJhbGciOi...                       # one ticket
+  $ bookaticket checkin eyJhbGciOi... --screening <screeningId>           # one ticket
   $ bookaticket checkin - --screening <screeningId> < scans.txt
-  $ scanner-tool | bookaticket checkin - --json
+  $ scanner-tool | bookaticket checkin - --screening <screeningId> --json
 
-Prints one line per code: "Admitted: seat A1, Dune, Sat 5 Dec 19:30, Hall 1", or why not ("Already admitted
-at 19:02", "Not valid: booking cancelled", "Wrong screening", "Not a valid ticket code"). With -, blank lines
+The door names its screening: tickets are admitted from CHECKIN_OPENS_MINUTES (60) before its start until it
+ends. Prints one line per code: "Admitted: seat A1, Dune, Sat 5 Dec 19:30, Hall 1", or why not ("Already
+admitted at 19:02", "Not valid: booking cancelled", "Wrong screening", "Too early: the door opens 18:30",
+"Too late: the screening ended 21:40", "Not a valid ticket code"). With -, blank lines
 are skipped and each line is numbered. Each scan carries its own Idempotency-Key, so a scan retried after a
 network failure is never admitted twice. Exit code 1 when any code was refused; 3 when not logged in as staff.`,
     )
     .action(
       withContext(async (ctx, arg: string, opts: { screening?: string }) => {
-        const screeningId = opts.screening === undefined ? undefined : parseId(opts.screening, "--screening")
+        if (opts.screening === undefined) {
+          throw usageError("name the screening this door admits to: --screening <screeningId> (see bookaticket screenings list)")
+        }
+        const screeningId = parseId(opts.screening, "--screening")
         const batch = arg === "-"
         if (!batch && arg.trim() === "") throw usageError("give a ticket code, or - to read codes from stdin")
         const door = new Door(ctx, screeningId)

@@ -15,7 +15,8 @@ let screening: Awaited<ReturnType<typeof schedule>>
 let soon: Awaited<ReturnType<typeof schedule>>
 
 beforeAll(async () => {
-  h = await startHarness({ UNKNOWN_SCREENING_ATTEMPTS: "60" })
+  // Screenings start a day ahead: still cancellable, and the door is open that early for these tests.
+  h = await startHarness({ UNKNOWN_SCREENING_ATTEMPTS: "60", CHECKIN_OPENS_MINUTES: "2880" })
   screening = await schedule(h, scheduled({ seats: SEATS, names }))
   // Starts in 30 minutes: inside the default cut-off of 60.
   soon = await schedule(h, scheduled({ seats: SEATS, startsInMs: 30 * 60_000, names }))
@@ -99,7 +100,7 @@ describe("POST /tickets/bookings/{bookingId}/cancel", () => {
   test("a booking with an admitted ticket is already_admitted with the admission time, and stays booked", async () => {
     const owner = newId()
     const { bookingId, view } = await bookAndPay(h, owner, screening.screeningId, ["A4", "A5"])
-    const scan = await h.call("POST", "/tickets/checkin", { userId: newId(), role: "staff", body: { code: view.tickets[1].code } })
+    const scan = await h.call("POST", "/tickets/checkin", { userId: newId(), role: "staff", body: { code: view.tickets[1].code, screeningId: screening.screeningId } })
     const admission = (await scan.json()) as any
     const p = await expectProblem(await cancel(bookingId, owner), 409, "already_admitted")
     expect(p.admittedAt).toBe(admission.admittedAt)
@@ -160,7 +161,7 @@ describe("I8: a ticket is admitted at most once, and only while its booking is b
                   const res = await h.call("POST", "/tickets/checkin", {
                     userId: doors[s.door]!,
                     role: "staff",
-                    body: { code: ticket.code },
+                    body: { code: ticket.code, screeningId: sc.screeningId },
                     ...(s.key === null ? {} : { headers: { "idempotency-key": s.key } })
                   })
                   return { ...s, status: res.status, body: (await res.json()) as any }

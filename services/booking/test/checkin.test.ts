@@ -1,7 +1,7 @@
 // Check-in at the door (DESIGN §10, I8): a ticket is admitted exactly once, also when doors scan it at the
 // same instant; only a booked ticket is admitted; a code must carry booking's signature and a ticket's claims.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { newId } from "@bat/contracts"
+import { newId, type EventData } from "@bat/contracts"
 import { expectProblem, pollUntil } from "@bat/testing"
 import { importJWK, SignJWT } from "jose"
 import { bookAndPay, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
@@ -11,10 +11,12 @@ let screeningId: string
 let otherScreeningId: string
 
 beforeAll(async () => {
-  h = await startHarness()
+  // Screenings here start in 30 min (the door is open); customers may cancel until 15 min before.
+  h = await startHarness({ CANCEL_CUTOFF_MINUTES: "15" })
   const seats = ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5"]
-  screeningId = (await schedule(h, scheduled({ seats, names: { movieTitle: "Heat", cinemaName: "Roxy", hallName: "Hall 1", timeZone: "Europe/Berlin" } }))).screeningId
-  otherScreeningId = (await schedule(h, scheduled({ seats }))).screeningId
+  // Starting in half an hour: the door is open (it opens CHECKIN_OPENS_MINUTES, 60, before the start).
+  screeningId = (await schedule(h, scheduled({ startsInMs: 30 * 60_000, seats, names: { movieTitle: "Heat", cinemaName: "Roxy", hallName: "Hall 1", timeZone: "Europe/Berlin" } }))).screeningId
+  otherScreeningId = (await schedule(h, scheduled({ startsInMs: 30 * 60_000, seats }))).screeningId
 })
 afterAll(async () => {
   await h?.stop()
@@ -89,23 +91,23 @@ describe("POST /tickets/checkin", () => {
     const { view } = await bookAndPay(h, newId(), screeningId, ["A2", "A3"])
     const [t1, t2] = view.tickets
     const door = newId()
-    const first = await checkin(door, { code: t1.code }, "scan-1")
+    const first = await checkin(door, { code: t1.code, screeningId }, "scan-1")
     expect(first.status).toBe(200)
     const body = await first.json()
-    const again = await checkin(door, { code: t1.code }, "scan-1")
+    const again = await checkin(door, { code: t1.code, screeningId }, "scan-1")
     expect({ status: again.status, body: await again.json() }).toEqual({ status: 200, body })
-    await expectProblem(await checkin(door, { code: t2.code }, "scan-1"), 422, "idempotency_key_reused")
-    await expectProblem(await checkin(door, { code: t1.code, screeningId }, "scan-1"), 422, "idempotency_key_reused")
-    const otherDoor = await expectProblem(await checkin(newId(), { code: t1.code }, "scan-1"), 409, "already_admitted")
+    await expectProblem(await checkin(door, { code: t2.code, screeningId }, "scan-1"), 422, "idempotency_key_reused")
+    await expectProblem(await checkin(door, { code: t1.code, screeningId: otherScreeningId }, "scan-1"), 422, "idempotency_key_reused")
+    const otherDoor = await expectProblem(await checkin(newId(), { code: t1.code, screeningId }, "scan-1"), 409, "already_admitted")
     expect(otherDoor.admittedAt).toBe((body as any).admittedAt)
-    expect((await checkin(door, { code: t2.code }, "scan-2")).status).toBe(200)
+    expect((await checkin(door, { code: t2.code, screeningId }, "scan-2")).status).toBe(200)
   })
 
   test("a cancelled booking's ticket is ticket_not_valid and is not admitted", async () => {
     const owner = newId()
     const { bookingId, view } = await bookAndPay(h, owner, screeningId, ["A4"])
     expect((await h.call("POST", `/tickets/bookings/${bookingId}/cancel`, { userId: owner })).status).toBe(200)
-    await expectProblem(await checkin(newId(), { code: view.tickets[0].code }), 409, "ticket_not_valid")
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code, screeningId }), 409, "ticket_not_valid")
     expect(rows(h, "SELECT admitted_at FROM tickets WHERE ticket_id = ?", view.tickets[0].ticketId)).toEqual([{ admitted_at: null }])
     expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
   })
@@ -140,10 +142,10 @@ describe("POST /tickets/checkin", () => {
       "a.b.c",
       await h.token(newId(), "staff")
     ]) {
-      await expectProblem(await checkin(newId(), { code: bad }), 422, "invalid_ticket_code")
+      await expectProblem(await checkin(newId(), { code: bad, screeningId }), 422, "invalid_ticket_code")
     }
     expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
-    expect((await checkin(newId(), { code })).status).toBe(200)
+    expect((await checkin(newId(), { code, screeningId })).status).toBe(200)
   })
 
   test("a signed code whose claims are not its ticket's (another booking, seat or screening) admits no one", async () => {
@@ -163,7 +165,8 @@ describe("POST /tickets/checkin", () => {
       { ...claims, ticketId: other.view.tickets[0].ticketId }
     ]
     for (const c of forged) {
-      await expectProblem(await checkin(newId(), { code: await signed(c) }), 422, "invalid_ticket_code")
+      // At the door of the screening the claims name: only the ticket row refuses them.
+      await expectProblem(await checkin(newId(), { code: await signed(c), screeningId: c.screeningId }), 422, "invalid_ticket_code")
     }
     // At the other screening's door too: the claims name it, the ticket is not for it.
     await expectProblem(await checkin(newId(), { code: await signed(forged[2]), screeningId: otherScreeningId }), 422, "invalid_ticket_code")
@@ -172,14 +175,63 @@ describe("POST /tickets/checkin", () => {
     expect(rows(h, "SELECT count(*) AS n FROM tickets WHERE booking_id IN (?, ?) AND admitted_at IS NOT NULL", bookingId, other.bookingId)).toEqual([{ n: 0 }])
     // The codes booking issued still admit.
     expect((await checkin(newId(), { code: ticket.code, screeningId })).status).toBe(200)
-    expect((await checkin(newId(), { code: other.view.tickets[0].code })).status).toBe(200)
+    expect((await checkin(newId(), { code: other.view.tickets[0].code, screeningId: otherScreeningId })).status).toBe(200)
+  })
+
+  test("a door must name its screening: a scan without screeningId is 422 invalid_input and admits no one", async () => {
+    const { view } = await bookAndPay(h, newId(), screeningId, ["B2"])
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code }), 422, "invalid_input")
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+    expect((await checkin(newId(), { code: view.tickets[0].code, screeningId })).status).toBe(200)
+  })
+
+  test("a ticket for a screening 7 days ahead is refused at another screening's door, and at its own door 7 days early", async () => {
+    const later = await schedule(h, scheduled({ startsInMs: 7 * 86_400_000, seats: ["A1"] }))
+    const { view } = await bookAndPay(h, newId(), later.screeningId, ["A1"])
+    const code = view.tickets[0].code
+    await expectProblem(await checkin(newId(), { code, screeningId }), 409, "wrong_screening")
+    const early = await expectProblem(await checkin(newId(), { code, screeningId: later.screeningId }), 409, "checkin_too_early")
+    // The door opens CHECKIN_OPENS_MINUTES (60) before the start, and the problem says when.
+    expect(early.opensAt).toBe(new Date(Date.parse(later.startsAt) - 3_600_000).toISOString())
+    expect(early.detail).toContain(early.opensAt)
+    expect(admittedInOutbox(view.tickets[0].ticketId)).toBe(0)
+    expect(rows(h, "SELECT admitted_at FROM tickets WHERE ticket_id = ?", view.tickets[0].ticketId)).toEqual([{ admitted_at: null }])
+  })
+
+  test("once its screening has ended a ticket is checkin_too_late; during the screening it is admitted", async () => {
+    const sc = await schedule(h, scheduled({ startsInMs: 30 * 60_000, seats: ["A1", "A2"] }))
+    const { view } = await bookAndPay(h, newId(), sc.screeningId, ["A1", "A2"])
+    const [t1, t2] = view.tickets
+    // Moved to a time that is over now (an event from screenings, as when a screening is rescheduled).
+    const endedAt = new Date(Date.now() - 60_000).toISOString()
+    await h.publish("ScreeningUpdated", {
+      screeningId: sc.screeningId,
+      revision: 2,
+      startsAt: new Date(Date.now() - 7_260_000).toISOString(),
+      endsAt: endedAt,
+      price: sc.price
+    } as EventData<"ScreeningUpdated">)
+    await pollUntil(() => rows<{ ends_at: number }>(h, "SELECT ends_at FROM screenings WHERE screening_id = ?", sc.screeningId)[0]?.ends_at === Date.parse(endedAt))
+    const late = await expectProblem(await checkin(newId(), { code: t1.code, screeningId: sc.screeningId }), 409, "checkin_too_late")
+    expect(late.endedAt).toBe(endedAt)
+    expect(admittedInOutbox(t1.ticketId)).toBe(0)
+    // Back to a screening under way: admitted.
+    await h.publish("ScreeningUpdated", {
+      screeningId: sc.screeningId,
+      revision: 3,
+      startsAt: new Date(Date.now() - 600_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      price: sc.price
+    } as EventData<"ScreeningUpdated">)
+    await pollUntil(() => rows<{ revision: number }>(h, "SELECT revision FROM screenings WHERE screening_id = ?", sc.screeningId)[0]?.revision === 3)
+    expect((await checkin(newId(), { code: t2.code, screeningId: sc.screeningId })).status).toBe(200)
   })
 
   test("only staff may check in: a customer is 403 forbidden, no token 401; invalid bodies are 422 invalid_input", async () => {
     const { view } = await bookAndPay(h, newId(), screeningId, ["B1"])
-    await expectProblem(await checkin(newId(), { code: view.tickets[0].code }, undefined, "customer"), 403, "forbidden")
-    await expectProblem(await h.call("POST", "/tickets/checkin", { body: { code: view.tickets[0].code } }), 401, "unauthorized")
-    for (const body of [{}, { code: "" }, { code: view.tickets[0].code, screeningId: "nope" }, { code: 42 }]) {
+    await expectProblem(await checkin(newId(), { code: view.tickets[0].code, screeningId }, undefined, "customer"), 403, "forbidden")
+    await expectProblem(await h.call("POST", "/tickets/checkin", { body: { code: view.tickets[0].code, screeningId } }), 401, "unauthorized")
+    for (const body of [{}, { code: "" }, { code: view.tickets[0].code, screeningId: "nope" }, { code: 42, screeningId }]) {
       await expectProblem(await checkin(newId(), body), 422, "invalid_input")
     }
     await expectProblem(await checkin(newId(), '{"code": '), 400, "malformed_json")

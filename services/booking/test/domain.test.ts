@@ -1,6 +1,6 @@
 // The decision rule on its own: every reason, and which one wins when several apply.
 import { describe, expect, test } from "bun:test"
-import { cancellableUntil, decide, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
+import { cancellableUntil, checkinWindow, decide, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
 import { dayWindow, localDateOf } from "../src/domain/Reports.ts"
 
 const now = Date.parse("2026-12-01T12:00:00Z")
@@ -85,6 +85,22 @@ describe("deciding a customer cancellation (DESIGN §10)", () => {
   test("cancellableUntil is the cut-off before the start, unknown without a start", () => {
     expect(cancellableUntil(base.startsAt, hour)).toBe(base.startsAt - hour)
     expect(cancellableUntil(null, hour)).toBeNull()
+  })
+})
+
+describe("the check-in window (DESIGN §17)", () => {
+  const start = Date.parse("2027-03-01T20:00:00Z")
+  const end = start + 7_200_000
+  const opens = 3_600_000
+  test("opens CHECKIN_OPENS_MINUTES before the start, to the millisecond, and closes at the end", () => {
+    expect(checkinWindow(start, end, opens, start - opens - 1).verdict).toBe("early")
+    expect(checkinWindow(start, end, opens, start - opens).verdict).toBe("open")
+    expect(checkinWindow(start, end, opens, start + 3_600_000).verdict).toBe("open")
+    expect(checkinWindow(start, end, opens, end - 1).verdict).toBe("open")
+    expect(checkinWindow(start, end, opens, end).verdict).toBe("late")
+    expect(checkinWindow(start, end, opens, start - 7 * 86_400_000)).toEqual({ verdict: "early", opensAt: start - opens, endsAt: end })
+    expect(checkinWindow(start, end, 0, start - 1).verdict).toBe("early")
+    expect(checkinWindow(start, null, opens, end + 86_400_000).verdict).toBe("open")
   })
 })
 

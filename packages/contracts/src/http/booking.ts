@@ -101,10 +101,13 @@ export type BookingPage = typeof BookingPage.Type
 /** `GET /tickets/bookings/{bookingId}/tickets/{ticketId}/qr.svg`. */
 export const TicketParams = Schema.Struct({ bookingId: PathId, ticketId: PathId })
 
-/** `POST /tickets/checkin` (staff, at the door): a scanned code, and the screening the door admits to. */
+/**
+ * `POST /tickets/checkin` (staff, at the door): a scanned code, and the screening the door admits to (required:
+ * a door always names its screening, DESIGN §17).
+ */
 export const CheckinRequest = Schema.Struct({
   code: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(2048)),
-  screeningId: Schema.optionalKey(Uuid)
+  screeningId: Uuid.annotate({ description: "The screening this door admits to; a ticket for another one is refused." })
 })
 export type CheckinRequest = typeof CheckinRequest.Type
 

@@ -12,6 +12,8 @@ export interface BookingSettingsShape {
   readonly unknownScreeningAttempts: number
   /** A booked booking may be cancelled by its customer until this many minutes before the start (CANCEL_CUTOFF_MINUTES, default 60). */
   readonly cancelCutoffMinutes: number
+  /** The door admits a screening's tickets from this many minutes before its start until its end (CHECKIN_OPENS_MINUTES, default 60). */
+  readonly checkinOpensMinutes: number
 }
 
 export class BookingSettings extends Context.Service<BookingSettings, BookingSettingsShape>()(
@@ -22,7 +24,8 @@ export const settingsFrom = (config: ServiceConfig): BookingSettingsShape => ({
   holdTtlMs: config.holdTtlMs,
   maxSeatsPerUser: intSetting(config.env, "MAX_SEATS_PER_USER", 10, 1),
   unknownScreeningAttempts: intSetting(config.env, "UNKNOWN_SCREENING_ATTEMPTS", 4, 1),
-  cancelCutoffMinutes: intSetting(config.env, "CANCEL_CUTOFF_MINUTES", 60, 0)
+  cancelCutoffMinutes: intSetting(config.env, "CANCEL_CUTOFF_MINUTES", 60, 0),
+  checkinOpensMinutes: intSetting(config.env, "CHECKIN_OPENS_MINUTES", 60, 0)
 })
 
 /** Where new booking and ticket ids come from (UUIDv7 in production). */

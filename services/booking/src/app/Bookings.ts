@@ -19,6 +19,8 @@ import { createHash } from "node:crypto"
 import {
   AlreadyAdmitted,
   BookingNotFound,
+  CheckinTooEarly,
+  CheckinTooLate,
   InvalidTicketCode,
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
@@ -27,6 +29,7 @@ import {
   TicketNotValid,
   WrongScreening,
   cancellableUntil,
+  checkinWindow,
   decide,
   paymentFailureReason,
   refuseCancellation,
@@ -197,6 +200,7 @@ const make = Effect.gen(function* () {
   const ids = yield* Ids
   const codes = yield* TicketCodes
   const cutoffMs = settings.cancelCutoffMinutes * 60_000
+  const checkinOpensMs = settings.checkinOpensMinutes * 60_000
   const bookingView = (b: BookingRow, screening: ScreeningRow | undefined = repo.findScreening(b.screening_id)) =>
     viewOf(b, repo.ticketStatesOf(b.booking_id), screening, cutoffMs)
 
@@ -602,10 +606,17 @@ const make = Effect.gen(function* () {
     if (earlier !== undefined) return earlier
     const claims = yield* codes.verify(input.request.code)
     const door = input.request.screeningId
-    if (door !== undefined && door !== claims.screeningId) {
+    if (door !== claims.screeningId) {
       return yield* new WrongScreening({ ticketId: claims.ticketId, screeningId: claims.screeningId, expected: door })
     }
     const now = yield* Clock.currentTimeMillis
+    // The right door, at the right time: from CHECKIN_OPENS_MINUTES before the start until the end (DESIGN §17).
+    const sc = repo.findScreening(claims.screeningId)
+    if (sc?.starts_at != null) {
+      const w = checkinWindow(sc.starts_at, sc.ends_at, checkinOpensMs, now)
+      if (w.verdict === "early") return yield* new CheckinTooEarly({ screeningId: sc.screening_id, opensAt: toIso(w.opensAt) })
+      if (w.verdict === "late") return yield* new CheckinTooLate({ screeningId: sc.screening_id, endedAt: toIso(w.endsAt!) })
+    }
     return yield* store.transaction(
       Effect.flatMap(replay(now), (again): Effect.Effect<BookingApi.Admission, AlreadyAdmitted | TicketNotValid | InvalidTicketCode> => {
         // A concurrent repeat of the same key committed while this one verified the code.

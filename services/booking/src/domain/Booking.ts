@@ -102,6 +102,34 @@ export class WrongScreening extends Schema.TaggedError<WrongScreening>()("WrongS
   expected: Schema.String
 }) {}
 
+/** The door opens `CHECKIN_OPENS_MINUTES` before the start: this ticket came earlier (DESIGN §17). */
+export class CheckinTooEarly extends Schema.TaggedError<CheckinTooEarly>()("CheckinTooEarly", {
+  screeningId: Schema.String,
+  opensAt: Schema.String
+}) {}
+
+/** The screening has ended: its tickets admit no one any more (DESIGN §17). */
+export class CheckinTooLate extends Schema.TaggedError<CheckinTooLate>()("CheckinTooLate", {
+  screeningId: Schema.String,
+  endedAt: Schema.String
+}) {}
+
+/**
+ * When a screening's door admits (DESIGN §17): from `opensBeforeMs` before the start until the end. `early` before
+ * the door opens, `late` from the end on. Booking projects the end with the start, so a missing end (never seen)
+ * keeps the door open rather than refusing a paying customer.
+ */
+export const checkinWindow = (
+  startsAt: number,
+  endsAt: number | null,
+  opensBeforeMs: number,
+  now: number
+): { readonly verdict: "early" | "open" | "late"; readonly opensAt: number; readonly endsAt: number | null } => {
+  const opensAt = startsAt - opensBeforeMs
+  const verdict = now < opensAt ? "early" : endsAt !== null && now >= endsAt ? "late" : "open"
+  return { verdict, opensAt, endsAt }
+}
+
 /** A ticket was admitted before (at `admittedAt`); it is not admitted again nor cancelled. */
 export class AlreadyAdmitted extends Schema.TaggedError<AlreadyAdmitted>()("AlreadyAdmitted", {
   ticketId: Schema.String,

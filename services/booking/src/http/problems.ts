@@ -15,6 +15,18 @@ export const problems: ProblemTable = {
     code: "wrong_screening",
     detail: () => "This ticket is for another screening."
   },
+  CheckinTooEarly: {
+    status: 409,
+    code: "checkin_too_early",
+    detail: (e: { opensAt: string }) => `Check-in for this ticket's screening opens at ${e.opensAt}; come back then.`,
+    extensions: (e: { opensAt: string }) => ({ opensAt: e.opensAt })
+  },
+  CheckinTooLate: {
+    status: 409,
+    code: "checkin_too_late",
+    detail: (e: { endedAt: string }) => `This ticket's screening ended at ${e.endedAt}; its tickets admit no one any more.`,
+    extensions: (e: { endedAt: string }) => ({ endedAt: e.endedAt })
+  },
   AlreadyAdmitted: {
     status: 409,
     code: "already_admitted",

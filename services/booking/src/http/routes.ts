@@ -32,6 +32,20 @@ const admittedMember = {
     })
   })
 }
+/** Check-in's 409s: the first admission, or when the door opens / when the screening ended. */
+const checkinMembers = {
+  409: Schema.Struct({
+    admittedAt: Schema.optionalKey(IsoTimestamp).annotate({
+      description: "With `already_admitted`: when the ticket was first admitted (UTC)."
+    }),
+    opensAt: Schema.optionalKey(IsoTimestamp).annotate({
+      description: "With `checkin_too_early`: when the door opens for the ticket's screening (UTC)."
+    }),
+    endedAt: Schema.optionalKey(IsoTimestamp).annotate({
+      description: "With `checkin_too_late`: when the ticket's screening ended (UTC)."
+    })
+  })
+}
 
 export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
   const qr = makeQrCache(intSetting(ctx.config.env, "QR_CACHE_SIZE", QR_CACHE_SIZE, 0))
@@ -166,7 +180,9 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
           description:
             "Verifies the code's signature, then admits the ticket once: a second scan, from any door, is 409 " +
             "`already_admitted` carrying the first `admittedAt`. `ticket_not_valid`: the booking is not booked " +
-            "(cancelled, failed); `wrong_screening`: `screeningId` was given and the ticket is for another one; " +
+            "(cancelled, failed); `wrong_screening`: the ticket is for another screening than the door's `screeningId` " +
+            "(required); `checkin_too_early`: the door opens `CHECKIN_OPENS_MINUTES` (60) before the start, at the " +
+            "problem's `opensAt`; `checkin_too_late`: the screening ended (`endedAt`); " +
             "`invalid_ticket_code`: not a code this service signed, or not a ticket's. An `Idempotency-Key` (per " +
             "scanner, kept 24 h) returns that scanner's first admission again; the same key with another body is 422 " +
             "`idempotency_key_reused`.",
@@ -174,11 +190,11 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
           auth: "staff",
           ok: { status: 200, schema: BookingApi.Admission, description: "Admitted now." },
           problems: {
-            409: ["already_admitted", "ticket_not_valid", "wrong_screening"],
+            409: ["already_admitted", "ticket_not_valid", "wrong_screening", "checkin_too_early", "checkin_too_late"],
             422: ["invalid_ticket_code", "idempotency_key_reused"],
             ...authUnavailable
           },
-          problemMembers: admittedMember,
+          problemMembers: checkinMembers,
           requestHeaders: [idempotencyKeyHeader]
         })
       }

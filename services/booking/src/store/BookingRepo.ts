@@ -25,6 +25,7 @@ export interface ScreeningRow {
   readonly revision: number
   readonly status: "scheduled" | "cancelled"
   readonly starts_at: number | null
+  readonly ends_at: number | null
   readonly price_amount: number | null
   readonly currency: string | null
   readonly seats_known: 0 | 1
@@ -102,7 +103,7 @@ export interface IdempotencyRow {
 }
 
 const LIVE = "('reserved', 'booked')"
-const SCREENING_COLUMNS = `screening_id, revision, status, starts_at, price_amount, currency, seats_known,
+const SCREENING_COLUMNS = `screening_id, revision, status, starts_at, ends_at, price_amount, currency, seats_known,
   movie_title, cinema_name, hall_name, time_zone, cinema_id`
 // json_each yields the requested seats in request order, so the seat lists below keep that order.
 
