@@ -21,7 +21,8 @@ export const subscriptions: Partial<Record<ServiceName, ReadonlyArray<EventType>
     "TicketReserved",
     "TicketBooked",
     "TicketBookingFailed",
-    "TicketCancelled"
+    "TicketCancelled",
+    "UserUnregistered"
   ],
   booking: [
     "TicketBookingAttempted",
@@ -33,7 +34,10 @@ export const subscriptions: Partial<Record<ServiceName, ReadonlyArray<EventType>
     "PaymentRefunded",
     "UserUnregistered"
   ],
-  payments: ["TicketReserved", "TicketCancelled"],
+  payments: ["TicketReserved", "TicketCancelled", "UserUnregistered"],
+  // Only to refuse an unregistered user's tokens at once (DESIGN §17, packages/http revocation).
+  cinemas: ["UserUnregistered"],
+  movies: ["UserUnregistered"],
   notifications: [
     "UserRegistered",
     "UserUnregistered",

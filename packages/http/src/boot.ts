@@ -10,6 +10,7 @@ import { makeAuth, requireRole, type Auth } from "./auth.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
 import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
+import { refuseRevoked, revokedUsersOf, withRevocationHandler } from "./revocation.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
 import { intSetting } from "./settings.ts"
@@ -125,11 +126,15 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     store.db.close()
     throw e
   }
-  const auth =
-    opts.auth?.(store, config) ?? makeAuth({ jwksUrl: config.jwksUrl, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE })
+  // A token of an unregistered user is refused by every route (DESIGN §17; packages/http/src/revocation.ts).
+  const revoked = revokedUsersOf(store)
+  const auth = refuseRevoked(
+    opts.auth?.(store, config) ?? makeAuth({ jwksUrl: config.jwksUrl, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE }),
+    revoked
+  )
   const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth }
 
-  const handlers = opts.handlers?.(ctx)
+  const handlers = withRevocationHandler(opts.service, opts.handlers?.(ctx), revoked)
   const mismatch = handlers && subscriptionMismatch(opts.service, Object.keys(handlers), opts.holdTimer ? ["HoldTimerElapsed"] : [])
   if (mismatch) {
     await runtime.dispose().catch(() => {})

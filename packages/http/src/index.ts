@@ -32,4 +32,5 @@ export {
 } from "./metrics.ts"
 export type { ServiceGaugeSources } from "./metrics.ts"
 export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
+export { refuseRevoked, revokedUsersOf, tokenRevoked, withRevocationHandler, type RevokedUsers } from "./revocation.ts"
 export { addressListSetting, clientAddressOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"

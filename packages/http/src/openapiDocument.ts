@@ -322,7 +322,7 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
   // cannot take apart at all (an undecodable `%` before a trailing slash), whatever the parameter.
   if (pathParameters.length > 0) add(problems, 404, ["not_found"])
   if (auth !== "none") {
-    add(problems, 401, ["unauthorized", "invalid_token", "token_expired"])
+    add(problems, 401, ["unauthorized", "invalid_token", "token_expired", "token_revoked"])
     if (opts.remoteAuth !== false) add(problems, 503, ["auth_unavailable"])
   }
   if (auth === "staff") add(problems, 403, ["forbidden"])

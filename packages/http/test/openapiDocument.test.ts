@@ -87,7 +87,7 @@ describe("the OpenAPI document", () => {
     expect(add.security).toEqual([{ bearer: [] }])
     expect(problemCodes(add.responses["400"])).toEqual(["malformed_json"])
     expect(problemCodes(add.responses["422"])).toEqual(["invalid_input"])
-    expect(problemCodes(add.responses["401"])).toEqual(["unauthorized", "invalid_token", "token_expired"])
+    expect(problemCodes(add.responses["401"])).toEqual(["unauthorized", "invalid_token", "token_expired", "token_revoked"])
     expect(problemCodes(add.responses["403"])).toEqual(["forbidden"])
     expect(problemCodes(add.responses["409"])).toEqual(["movie_exists"])
     expect(problemCodes(add.responses["503"])).toEqual(["auth_unavailable"])

@@ -166,9 +166,12 @@ describe("unregistering", () => {
     expect(res.status).toBe(204)
     await tap.waitFor("UserUnregistered", (d) => d.userId === ann.userId)
     await expectProblem(await post("/users/login", { email: ann.email, password: ann.password }), 401, "invalid_credentials")
-    await expectProblem(await call("/users/me", { headers: bearer(token) }), 404, "user_not_found")
-    // The tombstone stays: a second unregister finds no account.
-    await expectProblem(await call(`/users/${ann.userId}/unregister`, { method: "DELETE", headers: bearer(token) }), 404, "user_not_found")
+    // The token still held is refused at once (DESIGN §17), here and, on UserUnregistered, everywhere else.
+    await expectProblem(await call("/users/me", { headers: bearer(token) }), 401, "token_revoked")
+    await expectProblem(await call(`/users/${ann.userId}/unregister`, { method: "DELETE", headers: bearer(token) }), 401, "token_revoked")
+    // The tombstone stays: a second unregister (by staff) finds no account.
+    const staff = await login(ADMIN.email, ADMIN.password)
+    await expectProblem(await call(`/users/${ann.userId}/unregister`, { method: "DELETE", headers: bearer(staff.token) }), 404, "user_not_found")
     expect(tap.events.filter((e) => e.type === "UserUnregistered" && e.data.userId === ann.userId)).toHaveLength(1)
     const again = await register(ann.email)
     expect(again.userId).not.toBe(ann.userId)

@@ -1,6 +1,6 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { makeCursor, operation, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
+import { makeCursor, operation, revokedUsersOf, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
 import type { AppServices } from "../app/AppServices.ts"
@@ -110,6 +110,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         const waker = new Waker()
         // Subscribe before the first read, so nothing committed in between is missed.
         const unsubscribe = opts.feed.subscribe(me.userId, waker.poke)
+        // The account unregistered: the stream ends (DESIGN §17), and reconnecting is 401.
+        const unrevoked = revokedUsersOf(ctx.store).onRevoked(me.userId, waker.close)
         const left = streamClientConnected("notifications")
         request.signal.addEventListener("abort", waker.close)
         set.headers["x-accel-buffering"] = "no"
@@ -127,6 +129,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           }
         } finally {
           unsubscribe()
+          unrevoked()
           left()
           request.signal.removeEventListener("abort", waker.close)
         }

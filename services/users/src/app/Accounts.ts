@@ -1,6 +1,6 @@
 // Account use cases: register, log in, read oneself, unregister, and ensure the staff account.
 import { newId, type UsersApi } from "@bat/contracts"
-import type { Principal } from "@bat/http"
+import { revokedUsersOf, type Principal } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -95,6 +95,8 @@ const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const live = repo.findLiveById(userId)
         if (live === undefined || !repo.tombstone(userId, now)) return yield* userNotFound(userId)
+        // Its tokens are refused here at once (DESIGN §17); the other services follow on UserUnregistered.
+        revokedUsersOf(store).revoke(live.userId, now)
         store.appendOutbox([eventMessage("users", "UserUnregistered", { userId: live.userId }, { correlationId: requestId })])
       })
     )
