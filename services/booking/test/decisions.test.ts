@@ -2,7 +2,7 @@
 // against a real broker and SQLite, driven over HTTP and by events.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId, type EventData } from "@bat/contracts"
-import { pollUntil } from "@bat/testing"
+import { expectProblem, pollUntil } from "@bat/testing"
 import { book, handledAtLeast, handledNow, outboxSeq, outboxSince, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
 let h: Harness
@@ -141,12 +141,18 @@ describe("deciding a booking attempt", () => {
     await failedWith(bookingId, user, "screening_cancelled")
   })
 
-  test("an unregistered user's later attempts fail user_unregistered", async () => {
+  test("an unregistered user's token is refused at the door; an attempt already on its way ends user_unregistered", async () => {
     const sc = await schedule(h, scheduled())
     const user = newId()
+    // Sent just before the account is closed: decided before UserUnregistered (reserved, then cancelled by the
+    // cascade) or after it (failed); either way it ends for user_unregistered.
+    const inFlight = await book(h, user, sc.screeningId, ["A2"])
     await h.publish("UserUnregistered", { userId: user } as EventData<"UserUnregistered">)
     await pollUntil(() => rows(h, "SELECT 1 FROM unregistered_users WHERE user_id = ?", user).length === 1)
-    await failedWith(await book(h, user, sc.screeningId, ["A1"]), user, "user_unregistered")
+    const ended = await h.awaitStatus(inFlight, user, ["failed", "cancelled"])
+    expect(ended.reason).toBe("user_unregistered")
+    const res = await h.call("POST", "/tickets/book", { userId: user, body: { screeningId: sc.screeningId, seatNumbers: ["A1"] } })
+    await expectProblem(res, 401, "token_revoked")
   })
 
   test("a newer screening revision sets the price of later reservations; an older one is ignored", async () => {
@@ -299,6 +305,7 @@ describe("cascades", () => {
       "TicketReserved",
       "TicketBooked"
     ])
-    await failedWith(await book(h, user, sc.screeningId, ["A3"]), user, "user_unregistered")
+    // Their token no longer books at all (DESIGN §17).
+    await expectProblem(await h.call("POST", "/tickets/book", { userId: user, body: { screeningId: sc.screeningId, seatNumbers: ["A3"] } }), 401, "token_revoked")
   })
 })
