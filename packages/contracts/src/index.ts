@@ -1,6 +1,7 @@
 // Public surface of @bat/contracts.
 export * from "./primitives.ts"
 export * from "./localTime.ts"
+export * from "./money.ts"
 export * from "./envelope.ts"
 export * from "./events.ts"
 export * from "./topology.ts"
