@@ -1,6 +1,7 @@
 // Parsers for command-line values: row ranges, seat lists, prices, times and card details.
 // Each throws a usage error (exit code 2) whose message says what was expected.
 import { SEAT_NUMBER } from "@bat/contracts"
+import { formatMoney as formatMoneyText, fractionDigits } from "@bat/contracts/money"
 import { usageError } from "./errors.ts"
 
 const ROW_LABEL = /^[A-Z]{1,2}$/
@@ -161,13 +162,6 @@ export const parseCvc = (raw: string): string => {
   return raw.trim()
 }
 
-const fractionDigits = (currency: string): number => {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
-  } catch {
-    return 2
-  }
-}
 
 /** `12.50`, `12.50 EUR` or `EUR 12.50` → integer minor units and currency (`currency` when none is written). */
 export const parsePrice = (raw: string, currency = "EUR"): { amount: number; currency: string } => {
@@ -183,15 +177,8 @@ export const parsePrice = (raw: string, currency = "EUR"): { amount: number; cur
   return { amount, currency: code }
 }
 
-/**
- * Minor units back to a display amount with the code first, as every notice and e-mail writes it:
- * 1250 EUR → "EUR 12.50", 1200 JPY → "JPY 1200"; a negative amount keeps its sign after the code.
- */
-export const formatMoney = (amount: number, currency: string): string => {
-  const digits = fractionDigits(currency)
-  const value = (Math.abs(amount) / 10 ** digits).toFixed(digits)
-  return `${currency} ${amount < 0 ? "-" : ""}${value}`
-}
+/** Minor units back to a display amount with the code first, as every notice and e-mail writes it: "EUR 12.50". */
+export const formatMoney = (amount: number, currency: string): string => formatMoneyText(amount, currency)
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 

@@ -1,6 +1,6 @@
 // Response bodies of the HTTP API, as the services publish them: the types come from @bat/contracts,
 // the schemas the routes answer with, so the CLI cannot drift from the API.
-import type { BookingApi, CinemasApi, MoviesApi, NotificationsApi, PaymentsApi, ScreeningsApi, UsersApi } from "@bat/contracts"
+import type { BookingApi, CinemasApi, MoviesApi, NotificationsApi, OpsApi, PaymentsApi, ScreeningsApi, UsersApi } from "@bat/contracts"
 
 export type User = UsersApi.User
 export type LoginResponse = UsersApi.LoginResponse
@@ -28,17 +28,8 @@ export type PayResponse = PaymentsApi.PayResponse
 export type Payment = PaymentsApi.Payment
 export type Notification = NotificationsApi.Notification
 
-/** A parked message as `GET <prefix>/_ops/dlq` lists it (packages/messaging). */
-export interface ParkedMessage {
-  readonly messageId: string
-  readonly type: string
-  readonly reason: string
-  readonly error: string
-  readonly attempts: number
-  readonly originalQueue: string
-  readonly parkedAt: string
-  readonly body: unknown
-}
+/** A parked message as `GET <prefix>/_ops/dlq` lists it. */
+export type ParkedMessage = OpsApi.ParkedMessage
 
 /** The screening of a booking as booking names it (parts null while it does not know them). */
 export type BookingScreening = BookingApi.BookingScreening

@@ -123,7 +123,8 @@ describe("prices, times and ids", () => {
   })
   test("money is shown with its decimals and currency", () => {
     expect(formatMoney(1250, "EUR")).toBe("EUR 12.50")
-    expect(formatMoney(1200, "JPY")).toBe("JPY 1200")
+    expect(formatMoney(1200, "JPY")).toBe("JPY 1,200")
+    expect(formatMoney(123456, "EUR")).toBe("EUR 1,234.56")
     expect(formatMoney(-500, "EUR")).toBe("EUR -5.00")
   })
   test("times need an explicit offset", () => {

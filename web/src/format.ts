@@ -1,5 +1,6 @@
 // How the page names things for a person: local times of the cinema (DESIGN §9), money, seats.
 import { localParts } from "../../packages/contracts/src/localTime.ts"
+import { formatMoney } from "../../packages/contracts/src/money.ts"
 import type { Screening, SeatStatus } from "./views.ts"
 
 export { localParts }
@@ -21,22 +22,9 @@ export const hallName = (s: Screening): string => s.hall.name ?? "Hall"
 export const screeningName = (s: Screening): string =>
   [movieTitle(s), localDay(s.startsAt, s.cinema.timeZone), localTime(s.startsAt, s.cinema.timeZone), cinemaName(s), hallName(s)].join(", ")
 
-const moneyFormats = new Map<string, Intl.NumberFormat>()
 /** `€12.50` from 1250 EUR minor units. */
-export const money = (amount: number | null, currency: string | null): string => {
-  if (amount === null || currency === null) return ""
-  let f = moneyFormats.get(currency)
-  if (f === undefined) {
-    try {
-      f = new Intl.NumberFormat("en-GB", { style: "currency", currency })
-    } catch {
-      f = new Intl.NumberFormat("en-GB", { minimumFractionDigits: 2 })
-    }
-    moneyFormats.set(currency, f)
-  }
-  const digits = f.resolvedOptions().maximumFractionDigits ?? 2
-  return f.format(amount / 10 ** digits)
-}
+export const money = (amount: number | null, currency: string | null): string =>
+  amount === null || currency === null ? "" : formatMoney(amount, currency, "symbol")
 
 /** How a seat's state is said: `available`, `held`, `sold`. */
 export const seatWord = (status: SeatStatus): string =>

@@ -1,6 +1,7 @@
 // Public surface of @bat/contracts.
 export * from "./primitives.ts"
 export * from "./localTime.ts"
+export * from "./money.ts"
 export * from "./envelope.ts"
 export * from "./events.ts"
 export * from "./topology.ts"
@@ -18,3 +19,4 @@ export * as ScreeningsApi from "./http/screenings.ts"
 export * as BookingApi from "./http/booking.ts"
 export * as PaymentsApi from "./http/payments.ts"
 export * as NotificationsApi from "./http/notifications.ts"
+export * as OpsApi from "./http/operations.ts"

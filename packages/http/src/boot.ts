@@ -1,6 +1,6 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
-import { DEFAULT_LIMIT, dlqOf, Limit } from "@bat/contracts"
+import { DEFAULT_LIMIT, dlqOf, OpsApi } from "@bat/contracts"
 import { jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { flushTracing, startTracing } from "@bat/telemetry"
@@ -93,23 +93,7 @@ export interface RunningService {
   readonly stop: () => Promise<void>
 }
 
-const ReplayBody = Schema.Struct({ messageIds: Schema.optional(Schema.Array(Schema.String)) })
-const ParkedQuery = Schema.Struct({ limit: Schema.optional(Limit) })
-const ParkedMessage = Schema.Struct({
-  messageId: Schema.String,
-  type: Schema.String,
-  reason: Schema.String,
-  error: Schema.String,
-  attempts: Schema.Number,
-  originalQueue: Schema.String,
-  parkedAt: Schema.String,
-  body: Schema.String.annotate({ description: "The message as it was parked (its first 4 000 characters)" })
-})
-const ParkedList = Schema.Struct({
-  items: Schema.Array(ParkedMessage),
-  count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-})
-const Replayed = Schema.Struct({ replayed: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) })
+const { ParkedList, ParkedQuery, ReplayBody, Replayed } = OpsApi
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)

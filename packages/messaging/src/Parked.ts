@@ -1,18 +1,10 @@
 // Lists and replays messages parked in a service's dead-letter queue.
-import { dlqOf, inboxOf } from "@bat/contracts"
+import { dlqOf, inboxOf, type OpsApi } from "@bat/contracts"
 import type { GetMessage } from "amqplib"
 import type { Broker } from "./Broker.ts"
 
-export interface ParkedMessage {
-  readonly messageId: string
-  readonly type: string
-  readonly reason: string
-  readonly error: string
-  readonly attempts: number
-  readonly originalQueue: string
-  readonly parkedAt: string
-  readonly body: string
-}
+/** One schema of a parked message, in packages/contracts (the DLQ route lists it). */
+export type ParkedMessage = OpsApi.ParkedMessage
 
 /** Headers the broker adds when it dead-letters a message itself (delivery limit reached). */
 const brokerDeathHeaders = ["x-death", "x-first-death-reason", "x-first-death-queue", "x-first-death-exchange", "x-delivery-count"]

@@ -11,5 +11,6 @@ export {
   type Migration,
   type OpenOptions,
   type OutboxMessage,
+  type StoreOptions,
   type StoreShape
 } from "./Store.ts"

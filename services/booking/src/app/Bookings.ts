@@ -13,8 +13,8 @@ import {
 } from "@bat/contracts"
 import { countBookingDecision } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
-import { Store, StoreError, type StoreShape } from "@bat/store"
-import { Cause, Clock, Context, Effect, Exit, Layer, Result } from "effect"
+import { Store, type StoreShape } from "@bat/store"
+import { Clock, Context, Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
 import {
   AlreadyAdmitted,
@@ -46,7 +46,6 @@ import {
 } from "../store/BookingRepo.ts"
 import { dayWindow, localDateOf, totalsOf } from "../domain/Reports.ts"
 import { BookingSettings, Ids } from "./BookingSettings.ts"
-import { makeGroupCommit } from "./GroupCommitBatcher.ts"
 import { TicketCodes } from "./TicketCodes.ts"
 
 const PRODUCER = "booking"
@@ -82,27 +81,6 @@ export interface CheckinInput {
   readonly scannerId: string
   readonly request: BookingApi.CheckinRequest
   readonly idempotencyKey?: string | undefined
-}
-
-/** A request's failure inside a group commit: thrown to roll its savepoint back, then handed back as its exit. */
-class UnitFailed {
-  constructor(readonly exit: Exit.Exit<unknown, unknown>) {}
-}
-
-const storeFailure = (error: unknown): Exit.Exit<never, StoreError> =>
-  Exit.fail(new StoreError({ reason: error instanceof Error ? error.message : String(error), cause: error }))
-
-/**
- * A request's failure as `store.transaction` reports it: its own typed failure, a database error as StoreError
- * (also when the shared commit failed: every request of the group gets it), any other defect as it was.
- */
-const failureOf = (error: unknown): Exit.Exit<never, IdempotencyKeyReused | StoreError> => {
-  if (!(error instanceof UnitFailed)) return storeFailure(error)
-  const exit = error.exit as Exit.Exit<never, IdempotencyKeyReused>
-  const defect = Exit.isFailure(exit) ? Cause.findDefect(exit.cause) : undefined
-  return defect !== undefined && Result.isSuccess(defect) && defect.success instanceof Error && defect.success.name === "SqliteError"
-    ? storeFailure(defect.success)
-    : exit
 }
 
 const sha256 = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex")
@@ -231,13 +209,8 @@ const make = Effect.gen(function* () {
     return true
   }
 
-  /**
-   * Book requests share commits (group commit, GroupCommitBatcher.ts): each runs in its own savepoint of the
-   * group's transaction, in arrival order, and is answered only after the group has committed.
-   */
-  const bookGroup = makeGroupCommit(store)
-  // A group still open when the service stops is committed (and answered) before the database closes.
-  yield* Effect.addFinalizer(() => Effect.sync(() => bookGroup.flush()))
+  // A group of book requests still open when the service stops is committed (and answered) before the database closes.
+  yield* Effect.addFinalizer(() => Effect.sync(() => store.flushGroup()))
 
   /** The booking row, TicketBookingAttempted and the idempotency key of one request; run inside a transaction. */
   const requestBody = (input: BookInput, now: number) =>
@@ -265,22 +238,9 @@ const make = Effect.gen(function* () {
   /** Inserts the booking as `pending` with TicketBookingAttempted; the consumer decides later. */
   const request = Effect.fn("Bookings.request")(function* (input: BookInput) {
     const now = yield* Clock.currentTimeMillis
-    // The request's own context (its trace context above all) goes with the work into the shared transaction.
-    const run = Effect.runSyncExitWith(yield* Effect.context<never>())
-    const body = requestBody(input, now)
-    const exit = yield* Effect.callback<Exit.Exit<BookOutcome, IdempotencyKeyReused | StoreError>>((resume) => {
-      bookGroup
-        .submit(() => {
-          const result = run(body)
-          if (Exit.isFailure(result)) throw new UnitFailed(result) // rolls this request's savepoint back
-          return result
-        })
-        .then(
-          (done) => resume(Effect.succeed(done)),
-          (error: unknown) => resume(Effect.succeed(failureOf(error)))
-        )
-    })
-    return yield* exit
+    // Book requests share commits (the store's group commit): each runs in its own savepoint of the group's
+    // transaction, in arrival order, and is answered only after the group has committed.
+    return yield* store.grouped(requestBody(input, now))
   })
 
   /** Decides a pending booking against the projection: seats reserved, or the booking failed with a reason. */

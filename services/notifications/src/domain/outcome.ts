@@ -1,5 +1,6 @@
 // What happened to a booking, as the user is told it: the outcome kinds, their subjects and human messages.
 import type { NotificationsApi } from "@bat/contracts"
+import { formatMoney as formatMoneyText } from "@bat/contracts/money"
 import { formatLocal, localParts } from "./localTime.ts"
 
 export type NotificationKind = NotificationsApi.NotificationKind
@@ -116,38 +117,8 @@ export const reasonHeadline = (reason: string): string =>
 const seatList = (seats: ReadonlyArray<string>): string =>
   seats.length === 0 ? "no seats" : seats.length === 1 ? `seat ${seats[0]}` : `seats ${seats.join(", ")}`
 
-/** One formatter per currency (with its number of decimals), or null for a code Intl refuses. */
-const moneyFormats = new Map<string, { readonly format: Intl.NumberFormat; readonly digits: number } | null>()
-/** Amounts already written, by currency and amount: prices repeat. Bounded, emptied when full. */
-const moneyTexts = new Map<string, string>()
-const MONEY_TEXTS_MAX = 4_096
-
-const moneyFormatOf = (currency: string) => {
-  let f = moneyFormats.get(currency)
-  if (f === undefined) {
-    try {
-      const format = new Intl.NumberFormat("en-GB", { style: "currency", currency, currencyDisplay: "code" })
-      f = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 }
-    } catch {
-      f = null
-    }
-    if (moneyFormats.size < 256) moneyFormats.set(currency, f)
-  }
-  return f
-}
-
-/** Money in minor units as a readable amount with its currency code, e.g. `EUR 25.00`. */
-export const formatMoney = (amount: number, currency: string): string => {
-  const key = `${currency}|${amount}`
-  const known = moneyTexts.get(key)
-  if (known !== undefined) return known
-  const f = moneyFormatOf(currency)
-  // Intl puts a no-break space after the code; a plain one reads the same and survives every mail client.
-  const text = f ? f.format.format(amount / 10 ** f.digits).replace(/\u00a0/g, " ") : `${(amount / 100).toFixed(2)} ${currency}`
-  if (moneyTexts.size >= MONEY_TEXTS_MAX) moneyTexts.clear()
-  moneyTexts.set(key, text)
-  return text
-}
+/** Money in minor units as a readable amount with its currency code, e.g. `EUR 25.00` (packages/contracts). */
+export const formatMoney = (amount: number, currency: string): string => formatMoneyText(amount, currency)
 
 /** The screening in a sentence: `Dune (Kino Mitte, Saal 1, Sat 5 Dec, 19:30 CET)`, or `your screening`. */
 export const screeningPhrase = (s: ScreeningFacts | undefined): string =>
