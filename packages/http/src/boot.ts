@@ -14,6 +14,7 @@ import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
 import { intSetting } from "./settings.ts"
 import { makeServiceApp } from "./serviceApp.ts"
+import { httpSettings, localUrl, refuseExampleSecrets, type HttpSettings } from "./hardening.ts"
 
 export const TOKEN_ISSUER = "bookaticket/users"
 export const TOKEN_AUDIENCE = "bookaticket"
@@ -30,6 +31,8 @@ export interface ServiceConfig {
   readonly inboxDeliveryLimit: number
   readonly jwksUrl: string
   readonly production: boolean
+  /** HOST, MAX_BODY_BYTES, METRICS_ALLOW. */
+  readonly http: HttpSettings
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
@@ -45,6 +48,7 @@ export const loadConfig = (service: string, defaultPort: number, env = process.e
     inboxDeliveryLimit: intSetting(env, "INBOX_DELIVERY_LIMIT", 50, 1),
     jwksUrl: env.JWKS_URL ?? `http://127.0.0.1:${usersPort}/users/.well-known/jwks.json`,
     production: env.NODE_ENV === "production",
+    http: httpSettings(env),
     env
   }
 }
@@ -112,6 +116,8 @@ const Replayed = Schema.Struct({ replayed: Schema.Int.check(Schema.isGreaterThan
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
+  // Before anything is opened: production never runs on a published example secret (the broker's default included).
+  refuseExampleSecrets(config.env, { AMQP_URL: config.amqpUrl })
   // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   await startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
@@ -219,6 +225,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     prefix: opts.prefix,
     metrics: [gauges],
     remoteAuth: opts.auth === undefined,
+    maxBodyBytes: config.http.maxBodyBytes,
+    metricsAllow: config.http.metricsAllow,
     ...(opts.problems ? { problems: opts.problems } : {}),
     readiness: async () => {
       const broker = messaging.broker.health()
@@ -248,10 +256,11 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   })
     .use(ops)
     .use(opts.routes(ctx))
-    .listen({ port: config.port, hostname: "0.0.0.0" })
+    .listen({ port: config.port, hostname: config.http.host })
 
   const port = app.server?.port ?? config.port
-  log(opts.service, "info", `listening on http://localhost:${port}`)
+  const url = localUrl(config.http.host, port)
+  log(opts.service, "info", `listening on ${url}`)
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
@@ -264,7 +273,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
       store.db.close()
       await flushTracing()
     })())
-  return { url: `http://localhost:${port}`, port, messaging, store, stop }
+  return { url, port, messaging, store, stop }
 }
 
 /** Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. */
