@@ -190,7 +190,7 @@ describe("/metrics only for the peers on METRICS_ALLOW", () => {
   test("a peer outside the list gets a 404 problem, whatever it forwards", async () => {
     const { app, url } = serve("10.0.0.0/8,192.168.1.7")
     try {
-      for (const headers of [{}, { "x-forwarded-for": "10.0.0.1" }]) {
+      for (const headers of [{}, { "x-forwarded-for": "10.0.0.1" }] as Array<Record<string, string>>) {
         const res = await fetch(`${url}/metrics`, { headers })
         expect(res.status).toBe(404)
         expect(res.headers.get("content-type")).toBe("application/problem+json")
