@@ -6,15 +6,16 @@ import { chromium, type Browser } from "playwright-core"
 import { makeServiceApp, operation } from "../src/index.ts"
 
 let browser: Browser
-let app: ReturnType<typeof makeServiceApp>
+let app: { readonly server: { readonly port?: number } | null; readonly stop: (closeActive?: boolean) => Promise<unknown> }
 let url: string
 
 beforeAll(async () => {
   const routes = new Elysia({ prefix: "/notes" }).get("/mine", () => ({ ok: true }), {
     ...operation({ summary: "The caller's notes", auth: "user", ok: { status: 200 } }),
   })
-  app = makeServiceApp({ service: "notes", prefix: "/notes", readiness: async () => ({ ok: true, checks: {} }), log: () => {} }).use(routes)
-  app.listen({ port: 0, hostname: "127.0.0.1" })
+  app = makeServiceApp({ service: "notes", prefix: "/notes", readiness: async () => ({ ok: true, checks: {} }), log: () => {} })
+    .use(routes)
+    .listen({ port: 0, hostname: "127.0.0.1" })
   url = `http://127.0.0.1:${app.server!.port}`
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
