@@ -118,29 +118,27 @@ export const readBounded = async (request: Request, maxBodyBytes: number): Promi
 }
 
 /**
- * Elysia's parse hook for every route that takes a body: a body of declared length (already checked against the
- * limit) is left to Elysia's own parsers; one without is read within the limit and then parsed the way Elysia
- * would have (by its content type).
+ * Before Elysia parses anything: a body that did not declare its length (chunked) is read here within the limit
+ * (413 past it), and the request then hands out those bytes to whoever reads it (Elysia's parsers, a handler).
+ * The request stays the same object, so the server still knows its peer. Requests with a declared length (the
+ * usual case, already checked) and without a body are left alone.
  */
-export const boundedParse =
-  (maxBodyBytes: number) =>
-  async ({ request, contentType }: { readonly request: Request; readonly contentType: string }): Promise<unknown> => {
-    if (request.headers.get("content-length") !== null || request.body === null) return undefined
-    const bytes = await readBounded(request, maxBodyBytes)
-    const copy = new Request(request.url, { method: request.method, headers: request.headers, body: bytes ?? null })
-    switch (contentType) {
-      case "application/json":
-        return copy.json()
-      case "application/x-www-form-urlencoded":
-        return Object.fromEntries(new URLSearchParams(await copy.text()))
-      case "application/octet-stream":
-        return copy.arrayBuffer()
-      case "multipart/form-data":
-        return copy.formData()
-      default:
-        return copy.text()
-    }
-  }
+export const bufferUndeclaredBody = async (request: Request, maxBodyBytes: number): Promise<void> => {
+  if (request.body === null || request.headers.get("content-length") !== null) return
+  const bytes = await readBounded(request, maxBodyBytes)
+  const method = request.method === "GET" || request.method === "HEAD" ? "POST" : request.method
+  const copy = new Request(request.url, { method, headers: request.headers, body: bytes ?? null })
+  Object.defineProperties(request, {
+    body: { get: () => copy.body, configurable: true },
+    bodyUsed: { get: () => copy.bodyUsed, configurable: true },
+    json: { value: () => copy.json(), configurable: true },
+    text: { value: () => copy.text(), configurable: true },
+    arrayBuffer: { value: () => copy.arrayBuffer(), configurable: true },
+    bytes: { value: () => copy.bytes(), configurable: true },
+    blob: { value: () => copy.blob(), configurable: true },
+    formData: { value: () => copy.formData(), configurable: true }
+  })
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Example secrets

@@ -12,7 +12,7 @@ import { buildOpenApiDocument, type DocumentedRoute, type DocumentTag } from "./
 import { openapiAsset, openapiPage } from "./openapiUi.ts"
 import { UnexpectedFailure } from "./runner.ts"
 import { LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
-import { boundedParse, checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, withSecurityHeaders } from "./hardening.ts"
+import { bufferUndeclaredBody, checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, withSecurityHeaders } from "./hardening.ts"
 
 export interface Readiness {
   readonly ok: boolean
@@ -127,8 +127,6 @@ const knownProblem = (
   }
   switch (code) {
     case "PARSE":
-      // The bounded read of a body without a declared length refused it (413), inside Elysia's parse step.
-      if (error instanceof Error && error.cause instanceof HttpProblem) return error.cause
       return new HttpProblem({ status: 400, code: "malformed_json", detail: "The request body could not be parsed." })
     case "NOT_FOUND":
       return noRoute(request, allowed)
@@ -254,8 +252,8 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
         // Before routing, parsing and authentication: a body declared too large is never read.
         checkDeclaredLength(request, maxBodyBytes)
       })
-      // A body without a declared length (chunked) is read within the limit, then parsed as Elysia would.
-      .onParse({ as: "global" }, boundedParse(maxBodyBytes))
+      // A body without a declared length (chunked) is read within the limit before anything parses it.
+      .onRequest(async ({ request }) => bufferUndeclaredBody(request, maxBodyBytes))
       // After the answer went out, errors and unknown routes included: its duration by route template.
       .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
         const began = started.get(request)

@@ -1,7 +1,7 @@
 // The /tickets HTTP API: idempotency keys, who may see what, listing, validation, and no 5xx for any input.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
-import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem } from "@bat/testing"
+import { bodyFor, expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem, isOversized, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
 import { book, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
@@ -195,7 +195,8 @@ describe("no input yields a 5xx", () => {
     const body = fc.oneof(
       json.map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
-      fc.constantFrom("", "{", "[]", "null", '{"screeningId":', "\u0000", '{"__proto__":{"x":1}}')
+      fc.constantFrom("", "{", "[]", "null", '{"screeningId":', "\u0000", '{"__proto__":{"x":1}}'),
+      fc.constantFrom(...OVERSIZED_MARKERS)
     )
     const text = fc.oneof(fc.string({ maxLength: 60 }), fc.uuid(), fc.constantFrom("..", "%", "%00", "%E0%A4%A", "a b", "?x=1", "/"))
     const enc = (s: string) => {
@@ -220,7 +221,7 @@ describe("no input yields a 5xx", () => {
             const key = [...r.key].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) < 0x7f).join("")
             headers["idempotency-key"] = key
           }
-          res = await fetch(`${h.url}/tickets/book`, { method: "POST", headers, body: r.body })
+          res = await fetch(`${h.url}/tickets/book`, { method: "POST", headers, body: bodyFor(r.body) })
         } else if (r.kind === "get") {
           res = await fetch(`${h.url}/tickets/bookings/${r.raw ? r.id.replace(/[#?\s]/g, "") : enc(r.id)}`, { headers })
         } else {
@@ -230,6 +231,8 @@ describe("no input yields a 5xx", () => {
         const text = await res.text()
         if (res.status >= 500) throw new Error(`${res.status} for ${JSON.stringify(r)}: ${text}`)
         if (res.status >= 400) expect(JSON.parse(text).code).toMatch(/^[a-z_]+$/)
+        // Too large: refused before parsing or authentication.
+        if (r.kind === "book" && isOversized(r.body)) expect(res.status).toBe(413)
       }),
       { numRuns: 1000 }
     )

@@ -16,6 +16,7 @@ import {
   type TestVhost,
   type TokenMint
 } from "@bat/testing"
+import { bodyFor, isOversized, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
 import { simpleParser } from "mailparser"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
@@ -160,8 +161,19 @@ describe("authentication", () => {
       const res = await get(path)
       await expectProblem(res, 401, "unauthorized")
     }
-    const bad = await get("/notifications/stream?access_token=not-a-jwt")
-    expect(bad.status).toBe(401)
+  })
+
+  test("a token in the URL is refused with 400 token_in_query, even a good one beside a good header", async () => {
+    const token = await tokenFor(newId())
+    for (const [query, withHeader] of [
+      [`?access_token=${token}`, false],
+      [`?access_token=${token}`, true],
+      [`?lastEventId=1&access_token=not-a-jwt`, true],
+      ["?access_token=", false],
+    ] as const) {
+      const res = await get(`/notifications/stream${query}`, withHeader ? token : undefined)
+      await expectProblem(res, 400, "token_in_query")
+    }
   })
 })
 
@@ -415,8 +427,8 @@ describe("the notification stream", () => {
     } finally {
       await stream.close()
     }
-    // EventSource clients: token and position in the query string.
-    const byQuery = await openStream(`?lastEventId=4&access_token=${token}`, {})
+    // Clients that cannot set Last-Event-ID: the position in the query string (the token stays in the header).
+    const byQuery = await openStream(`?lastEventId=4`, { authorization: `Bearer ${token}` })
     try {
       await pollUntil(() => byQuery.events.length === 1, { message: "the one event after 4" })
       expect(byQuery.events.map((e) => e.id)).toEqual(["5"])
@@ -556,21 +568,28 @@ describe("robustness", () => {
           authorization: fc.oneof(fc.constant(`Bearer ${token}`), printable.map((s) => `Bearer ${s}`), printable),
           "last-event-id": printable
         }, { requiredKeys: [] }),
-        async (path, pairs, headers) => {
+        fc.option(fc.constantFrom(...OVERSIZED_MARKERS), { freq: 5 }),
+        async (path, pairs, headers, oversized) => {
           const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
           const abort = new AbortController()
-          const res = await fetch(`${svc.url}${path}${query ? `?${query}` : ""}`, { headers, signal: abort.signal })
+          const res = await fetch(`${svc.url}${path}${query ? `?${query}` : ""}`, {
+            headers,
+            signal: abort.signal,
+            ...(oversized === null ? {} : { method: "POST", body: bodyFor(oversized) })
+          })
           const type = res.headers.get("content-type") ?? ""
           abort.abort()
           await res.body?.cancel().catch(() => {})
           statuses.add(res.status)
           expect(res.status).toBeLessThan(500)
           if (res.status >= 400) expect(type).toContain("application/problem+json")
+          // Too large: refused before routing, parsing or authentication.
+          if (isOversized(oversized)) expect(res.status).toBe(413)
         }
       ),
       { numRuns: 150 }
     )
     // The inputs reached past validation and auth, not only the first check.
-    expect([...statuses]).toEqual(expect.arrayContaining([200, 401, 404, 422]))
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 401, 404, 413, 422]))
   })
 })
