@@ -236,16 +236,55 @@ describe("restarts", () => {
     const dir = tempDir("users-prod")
     try {
       const started = bootService(
-        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: vhost.amqpUrl, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
+        // Production refuses the broker's published guest account too: a broker address that is not it (never reached).
+        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: PRODUCTION_AMQP_URL, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
       )
       await expect(started).rejects.toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD must be set/)
     } finally {
       dir.remove()
     }
   })
+
+  test("in production the example ADMIN_PASSWORD (CHANGE-ME…) and the development default are refused, naming the setting", async () => {
+    for (const password of ["CHANGE-ME-long-and-random", "bookaticket-dev-admin"]) {
+      const dir = tempDir("users-prod")
+      const started = bootService(
+        usersService({
+          PORT: "0",
+          DATA_DIR: dir.dir,
+          AMQP_URL: PRODUCTION_AMQP_URL,
+          NODE_ENV: "production",
+          ADMIN_EMAIL: "boss@cinema.test",
+          ADMIN_PASSWORD: password
+        })
+      )
+      try {
+        await expect(started).rejects.toThrow(/^NODE_ENV=production refuses example secrets: ADMIN_PASSWORD holds/)
+      } finally {
+        await started.then((s) => s.stop()).catch(() => {})
+        dir.remove()
+      }
+    }
+  })
 })
 
+/** A broker address with real-looking credentials that nothing listens on: production start-up fails before using it. */
+const PRODUCTION_AMQP_URL = "amqp://users:not-an-example@127.0.0.1:1"
+
 describe("robustness", () => {
+  test("a 10 MiB body is 413 payload_too_large before validation or authentication, on every route", async () => {
+    const body = JSON.stringify({ email: "ann@example.com", password: "x".repeat(10 * 1024 * 1024) })
+    for (const [method, path] of [
+      ["POST", "/users/login"],
+      ["POST", "/users/register"],
+      ["DELETE", `/users/${crypto.randomUUID()}/unregister`]
+    ] as const) {
+      const res = await call(path, { method, headers: { "content-type": "application/json" }, body })
+      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({ path, status: 413, type: "application/problem+json" })
+      expect(((await res.json()) as { code: string }).code).toBe("payload_too_large")
+    }
+  })
+
   test("no method, path, body, query or token sent to the users endpoints yields a 5xx", async () => {
     const ann = await register()
     const { token } = await login(ann.email, ann.password)
