@@ -379,6 +379,18 @@ describe("notifications of booking outcomes", () => {
     // Someone else's notifications are not listed.
     expect(await listOf(newId())).toEqual([])
   })
+
+  test("the list, which names the caller's bookings, is never stored by a cache and carries the security headers", async () => {
+    const res = await get("/notifications", await tokenFor(newId()))
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+    expect({
+      cache: res.headers.get("cache-control"),
+      nosniff: res.headers.get("x-content-type-options"),
+      referrer: res.headers.get("referrer-policy"),
+      frame: res.headers.get("x-frame-options")
+    }).toEqual({ cache: "no-store", nosniff: "nosniff", referrer: "no-referrer", frame: "DENY" })
+  })
 })
 
 describe("the notification stream", () => {
@@ -388,6 +400,12 @@ describe("the notification stream", () => {
     try {
       expect(stream.res.status).toBe(200)
       expect(stream.res.headers.get("content-type")).toContain("text/event-stream")
+      // The stream keeps its own no-cache; the security headers come with it.
+      expect({
+        cache: stream.res.headers.get("cache-control"),
+        nosniff: stream.res.headers.get("x-content-type-options"),
+        frame: stream.res.headers.get("x-frame-options")
+      }).toEqual({ cache: "no-cache", nosniff: "nosniff", frame: "DENY" })
       await pollUntil(() => stream.comments.includes("connected"), { message: "the opening comment" })
       const a = ids()
       await publish("TicketReserved", {

@@ -119,6 +119,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         const left = streamClientConnected("notifications")
         request.signal.addEventListener("abort", waker.close)
         set.headers["x-accel-buffering"] = "no"
+        // An event stream's own: the service's `no-store` default is for answers that could be kept.
+        set.headers["cache-control"] = "no-cache"
         try {
           yield comment("connected", 3_000)
           while (!waker.closed) {
