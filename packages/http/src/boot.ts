@@ -276,12 +276,19 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   return { url, port, messaging, store, stop }
 }
 
-/** Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. */
-export const runServiceMain = async <R>(opts: BootOptions<R>): Promise<void> => {
+/**
+ * Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. Pass the
+ * options as a function (`runServiceMain(() => fooService())`) when making them reads settings, so that a bad
+ * setting is reported like every other start-up failure: one line, no stack trace.
+ */
+export const runServiceMain = async <R>(options: BootOptions<R> | (() => BootOptions<R>)): Promise<void> => {
+  let service = "service"
   try {
+    const opts = typeof options === "function" ? options() : options
+    service = opts.service
     const svc = await bootService(opts)
     const shutdown = (signal: string) => {
-      log(opts.service, "info", `${signal} received, stopping`)
+      log(service, "info", `${signal} received, stopping`)
       svc.stop().then(
         () => process.exit(0),
         () => process.exit(1)
@@ -290,7 +297,7 @@ export const runServiceMain = async <R>(opts: BootOptions<R>): Promise<void> => 
     process.once("SIGTERM", () => shutdown("SIGTERM"))
     process.once("SIGINT", () => shutdown("SIGINT"))
   } catch (e) {
-    log(opts.service, "error", `failed to start: ${e instanceof Error ? e.message : String(e)}`)
+    log(service, "error", `failed to start: ${e instanceof Error ? e.message : String(e)}`)
     process.exit(1)
   }
 }
