@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
 import { bodyFor, expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem, isOversized, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
-import { book, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
+import { book, bookAndPay, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
 let h: Harness
 let screeningId: string
@@ -174,6 +174,27 @@ describe("reading bookings", () => {
     await expectProblem(await h.call("GET", "/tickets/nothing/here", { userId: newId() }), 404, "not_found")
     const doc = (await (await fetch(`${h.url}/tickets/openapi/json`)).json()) as { paths: Record<string, unknown> }
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/tickets/book", "/tickets/bookings/{bookingId}"]))
+  })
+})
+
+describe("answers carrying ticket codes", () => {
+  test("the booking, the list and the QR image are never stored by a cache, and carry the security headers", async () => {
+    const user = newId()
+    const own = (await schedule(h, scheduled())).screeningId
+    const { bookingId, view } = await bookAndPay(h, user, own, ["A1"])
+    const ticketId = view.tickets[0].ticketId as string
+    for (const path of [`/tickets/bookings/${bookingId}`, "/tickets", `/tickets/bookings/${bookingId}/tickets/${ticketId}/qr.svg`]) {
+      const res = await h.call("GET", path, { userId: user })
+      const body = await res.text()
+      expect({ path, status: res.status, code: body.includes(view.tickets[0].code) || path.endsWith(".svg") }).toEqual({ path, status: 200, code: true })
+      expect({
+        path,
+        cache: res.headers.get("cache-control"),
+        nosniff: res.headers.get("x-content-type-options"),
+        referrer: res.headers.get("referrer-policy"),
+        frame: res.headers.get("x-frame-options")
+      }).toEqual({ path, cache: "no-store", nosniff: "nosniff", referrer: "no-referrer", frame: "DENY" })
+    }
   })
 })
 

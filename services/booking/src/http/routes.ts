@@ -129,7 +129,8 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
         const code = await ctx.run(Bookings.use((b) => b.ticketCode(params.bookingId, params.ticketId, principal)))
         const svg = await QRCode.toString(code, { type: "svg", errorCorrectionLevel: "M", margin: 2 })
         set.headers["content-type"] = "image/svg+xml"
-        set.headers["cache-control"] = "private, max-age=300"
+        // It carries the ticket's code: never kept by a cache, the browser's included (DESIGN §17).
+        set.headers["cache-control"] = "no-store"
         return svg
       },
       {
