@@ -7,7 +7,7 @@ import { Elysia } from "elysia"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { HttpProblem, loadConfig, makeServiceApp, operation, parseAddressList, schema, type AddressList } from "../src/index.ts"
+import { bootService, HttpProblem, loadConfig, makeServiceApp, operation, parseAddressList, schema, type AddressList } from "../src/index.ts"
 
 const MiB = 1024 * 1024
 const Note = Schema.Struct({ text: Schema.String })
@@ -219,6 +219,37 @@ describe("/metrics only for the peers on METRICS_ALLOW", () => {
     const config = loadConfig("notes", 0, { METRICS_ALLOW: "10.1.2.3" })
     expect([config.http.metricsAllow.has("127.0.0.1"), config.http.metricsAllow.has("10.1.2.3")]).toEqual([false, true])
     expect(() => loadConfig("notes", 0, { METRICS_ALLOW: "everyone" })).toThrow(/^METRICS_ALLOW must list IP addresses/)
+  })
+})
+
+describe("a booted service", () => {
+  test("listens on 127.0.0.1 by default, and its /metrics follows METRICS_ALLOW", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "bat-boot-"))
+    const boot = (env: Record<string, string>) =>
+      bootService({
+        service: "tiny",
+        defaultPort: 0,
+        prefix: "/tiny",
+        migrations: [],
+        routes: () => new Elysia(),
+        // No broker there: the HTTP side serves while messaging keeps trying.
+        env: { PORT: "0", DATA_DIR: join(dataDir, env.METRICS_ALLOW === undefined ? "open" : "closed"), AMQP_URL: "amqp://u:real-secret@127.0.0.1:1", ...env },
+      })
+    const closed = await boot({ METRICS_ALLOW: "10.0.0.0/8" })
+    const open = await boot({})
+    try {
+      expect(closed.url).toBe(`http://127.0.0.1:${closed.port}`)
+      // 127.0.0.2 is this machine too: a server on all interfaces answers there, one on 127.0.0.1 does not.
+      const elsewhere = await fetch(`http://127.0.0.2:${closed.port}/health`).then((r) => r.status, () => "refused")
+      expect(elsewhere).toBe("refused")
+      expect((await fetch(`${closed.url}/metrics`)).status).toBe(404)
+      expect((await fetch(`${closed.url}/health`)).status).toBe(200)
+      expect((await fetch(`${open.url}/metrics`)).status).toBe(200)
+    } finally {
+      await closed.stop()
+      await open.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
 
