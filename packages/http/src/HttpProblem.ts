@@ -23,6 +23,7 @@ const statusTitles: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   409: "Conflict",
+  413: "Content Too Large",
   422: "Unprocessable Content",
   500: "Internal Server Error",
   503: "Service Unavailable",

@@ -15,6 +15,7 @@ import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
 import { intSetting } from "./settings.ts"
 import { makeServiceApp } from "./serviceApp.ts"
+import { httpSettings, localUrl, refuseExampleSecrets, type HttpSettings } from "./hardening.ts"
 
 export const TOKEN_ISSUER = "bookaticket/users"
 export const TOKEN_AUDIENCE = "bookaticket"
@@ -31,6 +32,8 @@ export interface ServiceConfig {
   readonly inboxDeliveryLimit: number
   readonly jwksUrl: string
   readonly production: boolean
+  /** HOST, MAX_BODY_BYTES, METRICS_ALLOW. */
+  readonly http: HttpSettings
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
@@ -46,6 +49,7 @@ export const loadConfig = (service: string, defaultPort: number, env = process.e
     inboxDeliveryLimit: intSetting(env, "INBOX_DELIVERY_LIMIT", 50, 1),
     jwksUrl: env.JWKS_URL ?? `http://127.0.0.1:${usersPort}/users/.well-known/jwks.json`,
     production: env.NODE_ENV === "production",
+    http: httpSettings(env),
     env
   }
 }
@@ -97,6 +101,8 @@ const { ParkedList, ParkedQuery, ReplayBody, Replayed } = OpsApi
 
 export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningService> => {
   const config = loadConfig(opts.service, opts.defaultPort, opts.env ?? process.env)
+  // Before anything is opened: production never runs on a published example secret (the broker's default included).
+  refuseExampleSecrets(config.env, { AMQP_URL: config.amqpUrl })
   // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   await startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
@@ -208,6 +214,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     prefix: opts.prefix,
     metrics: [gauges],
     remoteAuth: opts.auth === undefined,
+    maxBodyBytes: config.http.maxBodyBytes,
+    metricsAllow: config.http.metricsAllow,
     ...(opts.problems ? { problems: opts.problems } : {}),
     readiness: async () => {
       const broker = messaging.broker.health()
@@ -237,10 +245,11 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   })
     .use(ops)
     .use(opts.routes(ctx))
-    .listen({ port: config.port, hostname: "0.0.0.0" })
+    .listen({ port: config.port, hostname: config.http.host })
 
   const port = app.server?.port ?? config.port
-  log(opts.service, "info", `listening on http://localhost:${port}`)
+  const url = localUrl(config.http.host, port)
+  log(opts.service, "info", `listening on ${url}`)
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
@@ -253,15 +262,22 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
       store.db.close()
       await flushTracing()
     })())
-  return { url: `http://localhost:${port}`, port, messaging, store, stop }
+  return { url, port, messaging, store, stop }
 }
 
-/** Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. */
-export const runServiceMain = async <R>(opts: BootOptions<R>): Promise<void> => {
+/**
+ * Runs `bootService` as the process's main: exits non-zero if start-up fails, stops cleanly on signals. Pass the
+ * options as a function (`runServiceMain(() => fooService())`) when making them reads settings, so that a bad
+ * setting is reported like every other start-up failure: one line, no stack trace.
+ */
+export const runServiceMain = async <R>(options: BootOptions<R> | (() => BootOptions<R>)): Promise<void> => {
+  let service = "service"
   try {
+    const opts = typeof options === "function" ? options() : options
+    service = opts.service
     const svc = await bootService(opts)
     const shutdown = (signal: string) => {
-      log(opts.service, "info", `${signal} received, stopping`)
+      log(service, "info", `${signal} received, stopping`)
       svc.stop().then(
         () => process.exit(0),
         () => process.exit(1)
@@ -270,7 +286,7 @@ export const runServiceMain = async <R>(opts: BootOptions<R>): Promise<void> => 
     process.once("SIGTERM", () => shutdown("SIGTERM"))
     process.once("SIGINT", () => shutdown("SIGINT"))
   } catch (e) {
-    log(opts.service, "error", `failed to start: ${e instanceof Error ? e.message : String(e)}`)
+    log(service, "error", `failed to start: ${e instanceof Error ? e.message : String(e)}`)
     process.exit(1)
   }
 }

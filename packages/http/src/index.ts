@@ -34,3 +34,14 @@ export type { ServiceGaugeSources } from "./metrics.ts"
 export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
 export { refuseRevoked, revokedUsersOf, tokenRevoked, withRevocationHandler, type RevokedUsers } from "./revocation.ts"
 export { addressListSetting, clientAddressOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
+export {
+  DEFAULT_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  exampleSecretIn,
+  hostSetting,
+  httpSettings,
+  payloadTooLarge,
+  refuseExampleSecrets,
+  SECURITY_HEADERS,
+  type HttpSettings,
+} from "./hardening.ts"

@@ -37,6 +37,8 @@ export interface DocumentOptions {
    * 503 `auth_unavailable` while that service is away (true by default).
    */
   readonly remoteAuth?: boolean
+  /** The service's `MAX_BODY_BYTES`: every operation then documents its 413 `payload_too_large`. */
+  readonly maxBodyBytes?: number
 }
 
 const PROBLEM_JSON = "application/problem+json"
@@ -75,6 +77,7 @@ const statusDescriptions: Record<number, string> = {
   403: "Not allowed for the caller's role",
   404: "No such resource (or not the caller's)",
   409: "Conflicts with the resource's state",
+  413: "The request body is too large",
   422: "The request is invalid",
   503: "Temporarily unavailable",
 }
@@ -250,8 +253,8 @@ const memberProperties = (members: Json | undefined, components: Record<string, 
   return isObject(embedded.properties) ? embedded.properties : {}
 }
 
-const problemResponse = (status: number, codes: ReadonlyArray<string>, members: Json = {}): Json => ({
-  description: `${statusDescriptions[status] ?? titleForStatus(status)}. ${codesText(codes)}`,
+const problemResponse = (status: number, codes: ReadonlyArray<string>, members: Json = {}, maxBodyBytes?: number): Json => ({
+  description: `${statusDescriptions[status] ?? titleForStatus(status)}${status === 413 && maxBodyBytes !== undefined ? ` (more than ${maxBodyBytes} bytes, \`MAX_BODY_BYTES\`)` : ""}. ${codesText(codes)}`,
   ...(status === 401
     ? { headers: { "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string", const: "Bearer" } } } }
     : {}),
@@ -326,6 +329,8 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
     if (opts.remoteAuth !== false) add(problems, 503, ["auth_unavailable"])
   }
   if (auth === "staff") add(problems, 403, ["forbidden"])
+  // Every request is bounded, whatever its method: a larger body is refused before anything reads it.
+  if (opts.maxBodyBytes !== undefined) add(problems, 413, ["payload_too_large"])
   for (const [status, codes] of Object.entries(doc?.problems ?? {}) as Array<[string, ReadonlyArray<string>]>) {
     add(problems, Number(status) as ProblemStatus, codes)
   }
@@ -366,7 +371,7 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
   for (const status of [...problems.keys()].sort((a, b) => a - b)) {
     if (responses[String(status)] !== undefined) continue
     const members = doc?.problemMembers?.[status as ProblemStatus]
-    responses[String(status)] = problemResponse(status, problems.get(status)!, memberProperties(members, components))
+    responses[String(status)] = problemResponse(status, problems.get(status)!, memberProperties(members, components), opts.maxBodyBytes)
   }
 
   const { [OPERATION_DOC_KEY]: _, hide: __, responses: ___, security: ____, ...rest } = detail

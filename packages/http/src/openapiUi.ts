@@ -19,20 +19,37 @@ const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: st
   "favicon-16x16.png": { file: favicon16 as string, type: "image/png" },
 }
 
-// Reads the spec URL from the page, so the page needs no inline script. No validator badge: it would
-// send the document to validator.swagger.io.
+/**
+ * The options the page starts Swagger UI with. No validator badge: it would send the document to
+ * validator.swagger.io. A token pasted into "Authorize" lives only as long as the page: with
+ * `persistAuthorization` false Swagger UI never writes it to localStorage (its only use of storage), so it
+ * does not stay on the origin for the next person at the machine or for a script on the page.
+ */
+export const OPENAPI_UI_OPTIONS = {
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  validatorUrl: null,
+  tryItOutEnabled: false,
+  persistAuthorization: false,
+} as const
+
+// Reads the spec URL from the page, so the page needs no inline script.
 const INIT_JS = `window.addEventListener("load", function () {
   var root = document.getElementById("swagger-ui");
-  window.ui = SwaggerUIBundle({
-    url: root.getAttribute("data-spec-url"),
-    dom_id: "#swagger-ui",
-    deepLinking: true,
-    validatorUrl: null,
-    tryItOutEnabled: false,
-    persistAuthorization: true
-  });
+  var options = ${JSON.stringify(OPENAPI_UI_OPTIONS)};
+  options.url = root.getAttribute("data-spec-url");
+  window.ui = SwaggerUIBundle(options);
 });
 `
+
+/**
+ * The page's own Content-Security-Policy (the API's `default-src 'none'` would stop it): everything from the
+ * service itself, styles inline too (Swagger UI sets style attributes), images also as data: URLs (its icons);
+ * never framed, no form posting anywhere, no base URL changes.
+ */
+export const OPENAPI_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 const escapeHtml = (s: string) =>
   s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;")
@@ -57,7 +74,7 @@ export const openapiPage = (openapiPath: string, title: string): Response => {
 </body>
 </html>
 `
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } })
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": OPENAPI_PAGE_CSP } })
 }
 
 /** An asset of the page, or undefined when there is no such asset. */

@@ -11,6 +11,8 @@ import { operation } from "./openapiDoc.ts"
 import { buildOpenApiDocument, type DocumentedRoute, type DocumentTag } from "./openapiDocument.ts"
 import { openapiAsset, openapiPage } from "./openapiUi.ts"
 import { UnexpectedFailure } from "./runner.ts"
+import { LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
+import { bufferUndeclaredBody, checkDeclaredLength, DEFAULT_MAX_BODY_BYTES, withSecurityHeaders } from "./hardening.ts"
 
 export interface Readiness {
   readonly ok: boolean
@@ -47,6 +49,10 @@ export interface ServiceAppOptions {
   readonly log?: (entry: LogEntry) => void
   /** The service's own gauges (outbox, DLQ), served at `/metrics` after the process's metrics. */
   readonly metrics?: ReadonlyArray<Registry>
+  /** Larger request bodies are 413 `payload_too_large` before they are read or anyone is authenticated (64 KiB by default). */
+  readonly maxBodyBytes?: number
+  /** The TCP peers `/metrics` answers (loopback by default); anyone else gets 404. */
+  readonly metricsAllow?: AddressList
 }
 
 /** The same JSON line every process writes (level, time, service, msg, fields). */
@@ -60,6 +66,7 @@ const statusCodes: Record<number, string> = {
   404: "not_found",
   405: "method_not_allowed",
   409: "conflict",
+  413: "payload_too_large",
   422: "invalid_input",
 }
 
@@ -155,6 +162,8 @@ const OPERATIONS_TAG: DocumentTag = {
 
 export const makeServiceApp = (opts: ServiceAppOptions) => {
   const problems = opts.problems ?? {}
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const metricsAllow = opts.metricsAllow ?? parseAddressList(LOOPBACK)
   const log = opts.log ?? logToStderr
   const readinessCheck = async (): Promise<Readiness> => {
     try {
@@ -183,6 +192,7 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
         ...(opts.description === undefined ? {} : { description: opts.description }),
         tags: [OPERATIONS_TAG, ...(opts.tags ?? [])],
         ...(opts.remoteAuth === undefined ? {} : { remoteAuth: opts.remoteAuth }),
+        maxBodyBytes,
       })
       cached = { routes: app.routes.length, doc }
     }
@@ -237,7 +247,13 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
       .onRequest(({ set, request }) => {
         started.set(request, performance.now())
         set.headers["link"] = serviceDesc
+        // Defaults: a route's own value (its Cache-Control, the OpenAPI page's policy) wins.
+        withSecurityHeaders(set.headers as Record<string, string>)
+        // Before routing, parsing and authentication: a body declared too large is never read.
+        checkDeclaredLength(request, maxBodyBytes)
       })
+      // A body without a declared length (chunked) is read within the limit before anything parses it.
+      .onRequest(async ({ request }) => bufferUndeclaredBody(request, maxBodyBytes))
       // After the answer went out, errors and unknown routes included: its duration by route template.
       .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
         const began = started.get(request)
@@ -274,7 +290,12 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
       })
       .get(
         "/metrics",
-        async ({ set }) => {
+        async ({ set, request, server }) => {
+          // The TCP peer, never a forwarded address: only the scrapers on METRICS_ALLOW see the metrics. A request
+          // handed to the app in-process (no server: tests) has no peer and is the process's own.
+          if (server != null && !metricsAllow.has(server.requestIP(request)?.address)) {
+            throw new HttpProblem({ status: 404, code: "not_found", detail: "No such resource." })
+          }
           set.headers["content-type"] = METRICS_CONTENT_TYPE
           return metricsText(opts.metrics)
         },
@@ -284,10 +305,12 @@ export const makeServiceApp = (opts: ServiceAppOptions) => {
             description:
               "Request durations, messages consumed, outbox backlog and age, dead-letter depth and the service's " +
               "domain counters (docs/OPERATIONS.md lists them). Asked of the service itself: through the front door, " +
-              "`/metrics` is the front door's own.",
+              "`/metrics` is the front door's own. Only peers on `METRICS_ALLOW` (loopback by default) get an answer; " +
+              "anyone else gets 404.",
             tags: ["operations"],
             auth: "none",
             ok: { status: 200 },
+            problems: { 404: ["not_found"] },
             responses: {
               200: { description: "The metrics, in the Prometheus text exposition format 0.0.4", schema: Schema.String, contentType: "text/plain" },
             },

@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { bookingService } from "./service.ts"
 
-await runServiceMain(bookingService())
+await runServiceMain(() => bookingService())

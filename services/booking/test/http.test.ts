@@ -1,9 +1,9 @@
 // The /tickets HTTP API: idempotency keys, who may see what, listing, validation, and no 5xx for any input.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
-import { expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem } from "@bat/testing"
+import { bodyFor, expectBadCursorsRefused, expectMalformedIdsLikeUnknown, expectInvalidCursor, expectMethodNotAllowed, expectProblem, isOversized, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
-import { book, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
+import { book, bookAndPay, rows, schedule, scheduled, startHarness, type Harness } from "./harness.ts"
 
 let h: Harness
 let screeningId: string
@@ -177,6 +177,27 @@ describe("reading bookings", () => {
   })
 })
 
+describe("answers carrying ticket codes", () => {
+  test("the booking, the list and the QR image are never stored by a cache, and carry the security headers", async () => {
+    const user = newId()
+    const own = (await schedule(h, scheduled())).screeningId
+    const { bookingId, view } = await bookAndPay(h, user, own, ["A1"])
+    const ticketId = view.tickets[0].ticketId as string
+    for (const path of [`/tickets/bookings/${bookingId}`, "/tickets", `/tickets/bookings/${bookingId}/tickets/${ticketId}/qr.svg`]) {
+      const res = await h.call("GET", path, { userId: user })
+      const body = await res.text()
+      expect({ path, status: res.status, code: body.includes(view.tickets[0].code) || path.endsWith(".svg") }).toEqual({ path, status: 200, code: true })
+      expect({
+        path,
+        cache: res.headers.get("cache-control"),
+        nosniff: res.headers.get("x-content-type-options"),
+        referrer: res.headers.get("referrer-policy"),
+        frame: res.headers.get("x-frame-options")
+      }).toEqual({ path, cache: "no-store", nosniff: "nosniff", referrer: "no-referrer", frame: "DENY" })
+    }
+  })
+})
+
 describe("no input yields a 5xx", () => {
   test("random and malformed bodies, ids, headers and query strings are answered with 2xx or 4xx", async () => {
     const user = newId()
@@ -195,7 +216,8 @@ describe("no input yields a 5xx", () => {
     const body = fc.oneof(
       json.map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
-      fc.constantFrom("", "{", "[]", "null", '{"screeningId":', "\u0000", '{"__proto__":{"x":1}}')
+      fc.constantFrom("", "{", "[]", "null", '{"screeningId":', "\u0000", '{"__proto__":{"x":1}}'),
+      fc.constantFrom(...OVERSIZED_MARKERS)
     )
     const text = fc.oneof(fc.string({ maxLength: 60 }), fc.uuid(), fc.constantFrom("..", "%", "%00", "%E0%A4%A", "a b", "?x=1", "/"))
     const enc = (s: string) => {
@@ -220,7 +242,7 @@ describe("no input yields a 5xx", () => {
             const key = [...r.key].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) < 0x7f).join("")
             headers["idempotency-key"] = key
           }
-          res = await fetch(`${h.url}/tickets/book`, { method: "POST", headers, body: r.body })
+          res = await fetch(`${h.url}/tickets/book`, { method: "POST", headers, body: bodyFor(r.body) })
         } else if (r.kind === "get") {
           res = await fetch(`${h.url}/tickets/bookings/${r.raw ? r.id.replace(/[#?\s]/g, "") : enc(r.id)}`, { headers })
         } else {
@@ -230,6 +252,8 @@ describe("no input yields a 5xx", () => {
         const text = await res.text()
         if (res.status >= 500) throw new Error(`${res.status} for ${JSON.stringify(r)}: ${text}`)
         if (res.status >= 400) expect(JSON.parse(text).code).toMatch(/^[a-z_]+$/)
+        // Too large: refused before parsing or authentication.
+        if (r.kind === "book" && isOversized(r.body)) expect(res.status).toBe(413)
       }),
       { numRuns: 1000 }
     )

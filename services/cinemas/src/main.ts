@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { cinemasService } from "./service.ts"
 
-await runServiceMain(cinemasService())
+await runServiceMain(() => cinemasService())

@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { moviesService } from "./service.ts"
 
-await runServiceMain(moviesService())
+await runServiceMain(() => moviesService())

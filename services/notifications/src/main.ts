@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { notificationsService } from "./service.ts"
 
-await runServiceMain(notificationsService())
+await runServiceMain(() => notificationsService())

@@ -16,6 +16,7 @@ import {
   type TestVhost,
   type TokenMint
 } from "@bat/testing"
+import { bodyFor, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
 import { simpleParser } from "mailparser"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
@@ -177,8 +178,19 @@ describe("authentication", () => {
       const res = await get(path)
       await expectProblem(res, 401, "unauthorized")
     }
-    const bad = await get("/notifications/stream?access_token=not-a-jwt")
-    expect(bad.status).toBe(401)
+  })
+
+  test("a token in the URL is refused with 400 token_in_query, even a good one beside a good header", async () => {
+    const token = await tokenFor(newId())
+    for (const [query, withHeader] of [
+      [`?access_token=${token}`, false],
+      [`?access_token=${token}`, true],
+      [`?lastEventId=1&access_token=not-a-jwt`, true],
+      ["?access_token=", false],
+    ] as const) {
+      const res = await get(`/notifications/stream${query}`, withHeader ? token : undefined)
+      await expectProblem(res, 400, "token_in_query")
+    }
   })
 })
 
@@ -384,6 +396,18 @@ describe("notifications of booking outcomes", () => {
     // Someone else's notifications are not listed.
     expect(await listOf(newId())).toEqual([])
   })
+
+  test("the list, which names the caller's bookings, is never stored by a cache and carries the security headers", async () => {
+    const res = await get("/notifications", await tokenFor(newId()))
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+    expect({
+      cache: res.headers.get("cache-control"),
+      nosniff: res.headers.get("x-content-type-options"),
+      referrer: res.headers.get("referrer-policy"),
+      frame: res.headers.get("x-frame-options")
+    }).toEqual({ cache: "no-store", nosniff: "nosniff", referrer: "no-referrer", frame: "DENY" })
+  })
 })
 
 describe("the notification stream", () => {
@@ -393,6 +417,12 @@ describe("the notification stream", () => {
     try {
       expect(stream.res.status).toBe(200)
       expect(stream.res.headers.get("content-type")).toContain("text/event-stream")
+      // The stream keeps its own no-cache; the security headers come with it.
+      expect({
+        cache: stream.res.headers.get("cache-control"),
+        nosniff: stream.res.headers.get("x-content-type-options"),
+        frame: stream.res.headers.get("x-frame-options")
+      }).toEqual({ cache: "no-cache", nosniff: "nosniff", frame: "DENY" })
       await pollUntil(() => stream.comments.includes("connected"), { message: "the opening comment" })
       const a = ids()
       await publish("TicketReserved", {
@@ -432,8 +462,8 @@ describe("the notification stream", () => {
     } finally {
       await stream.close()
     }
-    // EventSource clients: token and position in the query string.
-    const byQuery = await openStream(`?lastEventId=4&access_token=${token}`, {})
+    // Clients that cannot set Last-Event-ID: the position in the query string (the token stays in the header).
+    const byQuery = await openStream(`?lastEventId=4`, { authorization: `Bearer ${token}` })
     try {
       await pollUntil(() => byQuery.events.length === 1, { message: "the one event after 4" })
       expect(byQuery.events.map((e) => e.id)).toEqual(["5"])
@@ -573,10 +603,20 @@ describe("robustness", () => {
           authorization: fc.oneof(fc.constant(`Bearer ${token}`), printable.map((s) => `Bearer ${s}`), printable),
           "last-event-id": printable
         }, { requiredKeys: [] }),
-        async (path, pairs, headers) => {
+        fc.option(fc.constantFrom(...OVERSIZED_MARKERS), { freq: 5 }),
+        async (path, pairs, headers, oversized) => {
           const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")
           const abort = new AbortController()
-          const res = await fetch(`${svc.url}${path}${query ? `?${query}` : ""}`, { headers, signal: abort.signal })
+          const url = `${svc.url}${path}${query ? `?${query}` : ""}`
+          if (oversized !== null) {
+            // Besides the request itself: the same one with a body too large, refused before routing or auth.
+            const big = await fetch(url, { method: "POST", headers, body: bodyFor(oversized) })
+            await big.arrayBuffer()
+            statuses.add(big.status)
+            expect(big.status).toBe(413)
+            expect(big.headers.get("content-type")).toContain("application/problem+json")
+          }
+          const res = await fetch(url, { headers, signal: abort.signal })
           const type = res.headers.get("content-type") ?? ""
           abort.abort()
           await res.body?.cancel().catch(() => {})
@@ -588,6 +628,6 @@ describe("robustness", () => {
       { numRuns: 150 }
     )
     // The inputs reached past validation and auth, not only the first check.
-    expect([...statuses]).toEqual(expect.arrayContaining([200, 401, 404, 422]))
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 401, 404, 413, 422]))
   })
 })

@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { paymentsService } from "./service.ts"
 
-await runServiceMain(paymentsService())
+await runServiceMain(() => paymentsService())

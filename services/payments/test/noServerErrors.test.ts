@@ -1,5 +1,6 @@
 import { newId } from "@bat/contracts"
 import { afterAll, beforeAll, expect, test } from "bun:test"
+import { bodyFor, isOversized, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
 import { SUCCESS_CARD, startHarness, type Harness } from "./harness.ts"
 
@@ -54,7 +55,8 @@ const body = fc.oneof(
   { arbitrary: fc.record({ bookingId: fc.oneof(bookingIdArb, anyNumber, fc.constant(null)), card: fc.oneof(card, fc.anything()) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)), weight: 2 },
   fc.anything().map((v) => JSON.stringify(v) ?? "null"),
   fc.string(),
-  fc.constantFrom("{", "[]", "null", '{"card":', "\u0000", "")
+  fc.constantFrom("{", "[]", "null", '{"card":', "\u0000", ""),
+  fc.constantFrom(...OVERSIZED_MARKERS)
 )
 const auth = fc.constantFrom("owner", "stranger", "staff", "none", "garbage")
 
@@ -102,15 +104,18 @@ test("POST /payments answers any body, header and token with a 2xx or 4xx proble
         const headers: Record<string, string> = { ...(await headersFor(who, owner.token)) }
         if (contentType) headers["content-type"] = contentType
         if (key !== null) headers["idempotency-key"] = key
-        const res = await fetch(`${h.url}/payments`, { method: "POST", headers, body: text })
+        const res = await fetch(`${h.url}/payments`, { method: "POST", headers, body: bodyFor(text) })
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1)
         await expectProblem(res)
+        // Too large: refused before parsing or authentication.
+        if (isOversized(raw)) expect(res.status).toBe(413)
       }
     ),
     { numRuns: 250 }
   )
   // The run reached the use case, not only validation.
   expect([...seen.keys()].filter((s) => s === 200 || s === 409).length).toBeGreaterThan(0)
+  expect(seen.get(413)).toBeGreaterThan(0)
 })
 
 test("any payment id or path under /payments is answered without a 5xx", async () => {

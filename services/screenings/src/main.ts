@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { screeningsService } from "./service.ts"
 
-await runServiceMain(screeningsService())
+await runServiceMain(() => screeningsService())

@@ -2,7 +2,7 @@
 import { newId } from "@bat/contracts"
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import fc from "fast-check"
-import { pollUntil } from "@bat/testing"
+import { bodyFor, isOversized, OVERSIZED_MARKERS, pollUntil } from "@bat/testing"
 import { inMinutes, seedCatalog, startHarness, type Harness } from "./harness.ts"
 
 let h: Harness
@@ -49,7 +49,8 @@ const body = () =>
     { arbitrary: screeningBody().map((b) => JSON.stringify(b)), weight: 4 },
     { arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)), weight: 1 },
     { arbitrary: nasty, weight: 1 },
-    { arbitrary: fc.constant(undefined), weight: 1 }
+    { arbitrary: fc.constant(undefined), weight: 1 },
+    { arbitrary: fc.constantFrom(...OVERSIZED_MARKERS), weight: 1 }
   )
 const queryString = fc
   .array(
@@ -88,13 +89,15 @@ test("random and malformed bodies, ids, query strings and tokens never yield a 5
           res = await fetch(`${h.url}${p}${q}`, {
             method,
             headers,
-            ...(b === undefined || method === "GET" ? {} : { body: b })
+            ...(b === undefined || method === "GET" ? {} : { body: bodyFor(b) })
           })
         } catch {
           return // the client itself refused to send it (an invalid URL): nothing reached the server
         }
         const text = await res.text()
         if (res.status >= 500) throw new Error(`${method} ${p}${q} → ${res.status}: ${text.slice(0, 500)}`)
+        // Too large: refused before routing, parsing or authentication, whatever the route.
+        if (isOversized(b) && method !== "GET") expect(res.status).toBe(413)
         if (res.status >= 400) {
           expect(res.headers.get("content-type")).toContain("application/problem+json")
           expect(JSON.parse(text).code).toMatch(/^[a-z][a-z0-9_]*$/)

@@ -2,4 +2,4 @@
 import { runServiceMain } from "@bat/http"
 import { usersService } from "./service.ts"
 
-await runServiceMain(usersService())
+await runServiceMain(() => usersService())

@@ -1,6 +1,6 @@
 import type { RunningService } from "@bat/http"
 import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
-import { createTestVhost, type TestVhost } from "@bat/testing"
+import { bodyFor, createTestVhost, isOversized, OVERSIZED_MARKERS, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
@@ -239,16 +239,55 @@ describe("restarts", () => {
     const dir = tempDir("users-prod")
     try {
       const started = bootService(
-        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: vhost.amqpUrl, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
+        // Production refuses the broker's published guest account too: a broker address that is not it (never reached).
+        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: PRODUCTION_AMQP_URL, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
       )
       await expect(started).rejects.toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD must be set/)
     } finally {
       dir.remove()
     }
   })
+
+  test("in production the example ADMIN_PASSWORD (CHANGE-ME…) and the development default are refused, naming the setting", async () => {
+    for (const password of ["CHANGE-ME-long-and-random", "bookaticket-dev-admin"]) {
+      const dir = tempDir("users-prod")
+      const started = bootService(
+        usersService({
+          PORT: "0",
+          DATA_DIR: dir.dir,
+          AMQP_URL: PRODUCTION_AMQP_URL,
+          NODE_ENV: "production",
+          ADMIN_EMAIL: "boss@cinema.test",
+          ADMIN_PASSWORD: password
+        })
+      )
+      try {
+        await expect(started).rejects.toThrow(/^NODE_ENV=production refuses example secrets: ADMIN_PASSWORD holds/)
+      } finally {
+        await started.then((s) => s.stop()).catch(() => {})
+        dir.remove()
+      }
+    }
+  })
 })
 
+/** A broker address with real-looking credentials that nothing listens on: production start-up fails before using it. */
+const PRODUCTION_AMQP_URL = "amqp://users:not-an-example@127.0.0.1:1"
+
 describe("robustness", () => {
+  test("a 10 MiB body is 413 payload_too_large before validation or authentication, on every route", async () => {
+    const body = JSON.stringify({ email: "ann@example.com", password: "x".repeat(10 * 1024 * 1024) })
+    for (const [method, path] of [
+      ["POST", "/users/login"],
+      ["POST", "/users/register"],
+      ["DELETE", `/users/${crypto.randomUUID()}/unregister`]
+    ] as const) {
+      const res = await call(path, { method, headers: { "content-type": "application/json" }, body })
+      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({ path, status: 413, type: "application/problem+json" })
+      expect(((await res.json()) as { code: string }).code).toBe("payload_too_large")
+    }
+  })
+
   test("no method, path, body, query or token sent to the users endpoints yields a 5xx", async () => {
     const ann = await register()
     const { token } = await login(ann.email, ann.password)
@@ -273,7 +312,8 @@ describe("robustness", () => {
       fc.constant(undefined),
       credentialsBody.map((b) => JSON.stringify(b)),
       fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.string({ maxLength: 200 })
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom(...OVERSIZED_MARKERS)
     )
     const auth = fc.oneof(fc.constant(undefined), fc.constant(`Bearer ${token}`), fc.string({ maxLength: 100 }).map((s) => `Bearer ${s}`), fc.string({ maxLength: 50 }))
     const query = fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 })
@@ -287,19 +327,21 @@ describe("robustness", () => {
         const res = await call(`${t.path}${qs ? `?${qs}` : ""}`, {
           method: t.method,
           headers,
-          ...(b !== undefined && t.method !== "GET" ? { body: b } : {})
+          ...(b !== undefined && t.method !== "GET" ? { body: bodyFor(b) } : {})
         }).catch((e: unknown) => ({ status: 0, error: e }) as const)
         if (!("headers" in res)) return true // the client refused to send it (e.g. an invalid header)
         const text = await res.text()
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
         if (res.status >= 500) throw new Error(`${t.method} ${t.path} -> ${res.status}: ${text}`)
         if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json")
+        // A body too large (declared or chunked) is refused before routing, parsing or authentication, whatever the route.
+        if (isOversized(b) && t.method !== "GET") expect(res.status).toBe(413)
         // The unregister route is reachable with the test user's token; keep the account usable.
         return true
       }),
       { numRuns: 300 }
     )
     // The inputs reach past validation too, not only into 422s.
-    expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 401, 404, 422]))
+    expect([...statuses.keys()]).toEqual(expect.arrayContaining([413, 200, 401, 404, 422]))
   }, 120_000)
 })

@@ -56,14 +56,9 @@ export const LastEventIdHeader = Schema.String.check(Schema.isPattern(/^\s*(?:[0
 
 /**
  * `GET /notifications/stream`: `lastEventId` for clients that cannot set the `Last-Event-ID`
- * header, and `access_token` for EventSource clients that cannot set `Authorization`.
+ * header. The token travels only in `Authorization` (a `?access_token=` is refused: URLs are logged).
  */
 export const StreamQuery = Schema.Struct({
-  lastEventId: Schema.optionalKey(Sequence),
-  access_token: Schema.optionalKey(
-    Schema.String.check(Schema.isMaxCodePoints(8192)).annotate({
-      description: "The access token, for EventSource clients that cannot send `Authorization`; the header wins when both are sent."
-    })
-  )
+  lastEventId: Schema.optionalKey(Sequence)
 })
 export type StreamQuery = typeof StreamQuery.Type

@@ -145,8 +145,8 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
         const code = await ctx.run(Bookings.use((b) => b.ticketCode(params.bookingId, params.ticketId, principal)))
         const svg = await qr.svg(code)
         set.headers["content-type"] = "image/svg+xml"
-        // It carries the ticket's code: never kept by a shared cache, nor on disk.
-        set.headers["cache-control"] = "private, no-store"
+        // It carries the ticket's code: never kept by a cache, the browser's included (DESIGN §17).
+        set.headers["cache-control"] = "no-store"
         return svg
       },
       {

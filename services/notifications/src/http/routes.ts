@@ -1,6 +1,6 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { makeCursor, operation, revokedUsersOf, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
+import { HttpProblem, makeCursor, operation, revokedUsersOf, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
 import type { AppServices } from "../app/AppServices.ts"
@@ -101,10 +101,16 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
     .get(
       "/stream",
       async function* ({ headers, query, request, set }) {
-        // EventSource cannot set headers: it may pass the token as ?access_token= instead.
-        const authorization =
-          headers.authorization ?? (query.access_token === undefined ? undefined : `Bearer ${query.access_token}`)
-        const me = await ctx.auth.authenticate({ authorization })
+        // Tokens travel only in `Authorization`: a URL ends up in proxy and access logs, so a token in the query
+        // is refused (never used, never logged), even beside a good header.
+        if (new URL(request.url).searchParams.has("access_token")) {
+          throw new HttpProblem({
+            status: 400,
+            code: "token_in_query",
+            detail: "Send the token in the Authorization header, never in the URL."
+          })
+        }
+        const me = await ctx.auth.authenticate(headers)
         let last = lastEventIdOf(headers["last-event-id"], query.lastEventId)
 
         const waker = new Waker()
@@ -115,6 +121,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         const left = streamClientConnected("notifications")
         request.signal.addEventListener("abort", waker.close)
         set.headers["x-accel-buffering"] = "no"
+        // An event stream's own: the service's `no-store` default is for answers that could be kept.
+        set.headers["cache-control"] = "no-cache"
         try {
           yield comment("connected", 3_000)
           while (!waker.closed) {
@@ -141,7 +149,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           description:
             "Each event is `event: notification`, `id: <sequence>`, `data: <notification JSON>`. " +
             "Send `Last-Event-ID` (or `?lastEventId=`) to resume after that sequence: the missed ones are replayed first. " +
-            "Authenticate with `Authorization: Bearer`, or `?access_token=` for EventSource clients. A comment line is sent every 15 s.",
+            "Authenticate with `Authorization: Bearer` (read the stream with `fetch`, not `EventSource`); a token in the URL " +
+            "(`?access_token=`) is refused with 400 `token_in_query`. A comment line is sent every 15 s.",
           tags,
           auth: "user",
           ok: {
@@ -150,7 +159,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
             contentType: "text/event-stream",
             description: "A stream of `notification` events, each one's `data` a notification as JSON."
           },
-          problems: { 422: ["invalid_last_event_id"], ...authUnavailable },
+          problems: { 400: ["token_in_query"], 422: ["invalid_last_event_id"], ...authUnavailable },
           requestHeaders: [
             {
               name: "Last-Event-ID",

@@ -1,0 +1,58 @@
+// A service started with a bad setting, or in production with an example secret, stops at once with one
+// log line naming the setting: no stack trace, a non-zero exit, nothing opened or listened on.
+import { afterAll, expect, test } from "bun:test"
+import { repoRoot } from "@bat/testing"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const SERVICES = ["users", "cinemas", "movies", "screenings", "booking", "payments", "notifications"] as const
+const dataDir = mkdtempSync(join(tmpdir(), "bat-settings-"))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+/** Nothing listens there: a service that got past its settings would keep retrying, never reach a broker. */
+const NO_BROKER = "amqp://svc:not-an-example@127.0.0.1:1"
+
+/** Runs a service's main; kills it after the deadline (then it started, the setting was taken). */
+const run = async (service: string, env: Record<string, string>) => {
+  const proc = Bun.spawn([process.execPath, join(repoRoot(), "services", service, "src", "main.ts")], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", DATA_DIR: join(dataDir, service), AMQP_URL: NO_BROKER, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  })
+  const timer = setTimeout(() => proc.kill(), 20_000)
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  clearTimeout(timer)
+  return { code, killed: proc.signalCode !== null, lines: `${out}${err}`.split("\n").filter((l) => l.trim() !== "") }
+}
+
+const expectOneLine = (r: Awaited<ReturnType<typeof run>>, name: string) => {
+  expect({ killed: r.killed, nonZero: r.code !== 0, lines: r.lines }).toEqual({ killed: false, nonZero: true, lines: [expect.any(String)] })
+  expect(JSON.parse(r.lines[0]!)).toMatchObject({ level: "error" })
+  expect(r.lines[0]).toContain(name)
+  expect(r.lines[0]).not.toMatch(/\bat .*:\d+:\d+/)
+}
+
+/** Two at a time: the machine is shared, and a slow start must not look like one that got past its settings. */
+const eachService = async (f: (service: string) => Promise<void>) => {
+  const queue = [...SERVICES]
+  await Promise.all([0, 1].map(async () => {
+    for (let s = queue.shift(); s !== undefined; s = queue.shift()) await f(s)
+  }))
+}
+
+test("HOST=bad stops every service with one line naming the setting (MAX_BODY_BYTES=x for one of them)", async () => {
+  await eachService(async (s) => expectOneLine(await run(s, { HOST: "bad" }), "HOST"))
+  expectOneLine(await run("booking", { MAX_BODY_BYTES: "x" }), "MAX_BODY_BYTES")
+}, 120_000)
+
+test("a setting a service reads while it is being put together is reported the same way", async () => {
+  expectOneLine(await run("screenings", { SEAT_STREAM_HEARTBEAT_MS: "x" }), "SEAT_STREAM_HEARTBEAT_MS")
+}, 30_000)
+
+test("in production every service refuses the example broker password, naming AMQP_URL", async () => {
+  const example = "amqp://bookaticket:CHANGE-ME@127.0.0.1:1/bookaticket?heartbeat=10"
+  await eachService(async (s) =>
+    expectOneLine(await run(s, { NODE_ENV: "production", AMQP_URL: example, ADMIN_EMAIL: "a@b.c", ADMIN_PASSWORD: "a real one, long" }), "AMQP_URL"),
+  )
+}, 120_000)
