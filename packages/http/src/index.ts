@@ -33,3 +33,22 @@ export {
 export type { ServiceGaugeSources } from "./metrics.ts"
 export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
 export { addressListSetting, clientAddressOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
+export {
+  abuseLimitsEnabled,
+  concurrencyLimiter,
+  countLimited,
+  declareLimit,
+  failureLimiter,
+  rateSetting,
+  requestClientAddress,
+  RETRY_AFTER_DOC,
+  tokenBucket,
+  tooManyRequests,
+  trustedProxiesSetting,
+  type ConcurrencyLimiter,
+  type FailureLimiter,
+  type FailurePolicy,
+  type Rate,
+  type TokenBucket,
+  type Verdict,
+} from "./rateLimit.ts"
