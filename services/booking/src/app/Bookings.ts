@@ -11,7 +11,7 @@ import {
   type EventPayload,
   type EventType
 } from "@bat/contracts"
-import { countBookingDecision } from "@bat/http"
+import { countBookingDecision, countLimited } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
 import { Store, StoreError, type StoreShape } from "@bat/store"
 import { Cause, Clock, Context, Effect, Exit, Layer, Result } from "effect"
@@ -20,6 +20,7 @@ import {
   AlreadyAdmitted,
   BookingNotFound,
   InvalidTicketCode,
+  HeldSeatsQuota,
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
   TicketNotFound,
@@ -54,6 +55,8 @@ export interface BookInput {
   readonly userId: string
   readonly request: BookingApi.BookRequest
   readonly idempotencyKey?: string | undefined
+  /** A keyed hash of the client's address, for the held-seat quota per address. */
+  readonly clientKey?: string | undefined
 }
 
 /** The HTTP answer to a booking request; a repeated idempotency key gets the first one again. */
@@ -235,9 +238,26 @@ const make = Effect.gen(function* () {
   // A group still open when the service stops is committed (and answered) before the database closes.
   yield* Effect.addFinalizer(() => Effect.sync(() => bookGroup.flush()))
 
+  /** The quota a request would break, if any: unpaid seats held by its account, then by its client address. */
+  const heldSeatsQuota = (input: BookInput, seats: number, now: number): HeldSeatsQuota | undefined => {
+    const check = (scope: "account" | "address", max: number | undefined, held: () => { seats: number; firstExpiry: number | null }) => {
+      if (max === undefined) return undefined
+      const h = held()
+      if (h.seats + seats <= max) return undefined
+      // While every hold is still pending its decision comes within moments; else the first hold's expiry.
+      const retryAfterMs = h.firstExpiry === null ? 5_000 : Math.max(1_000, h.firstExpiry - now)
+      countLimited(`held_seats_${scope}`)
+      return new HeldSeatsQuota({ scope, max, retryAfterMs })
+    }
+    return (
+      check("account", settings.maxHeldSeatsPerAccount, () => repo.heldSeatsOfUser(input.userId)) ??
+      (input.clientKey === undefined ? undefined : check("address", settings.maxHeldSeatsPerAddress, () => repo.heldSeatsOfClient(input.clientKey!)))
+    )
+  }
+
   /** The booking row, TicketBookingAttempted and the idempotency key of one request; run inside a transaction. */
   const requestBody = (input: BookInput, now: number) =>
-    Effect.suspend((): Effect.Effect<BookOutcome, IdempotencyKeyReused> => {
+    Effect.suspend((): Effect.Effect<BookOutcome, IdempotencyKeyReused | HeldSeatsQuota> => {
       const key = input.idempotencyKey
       const hash = key === undefined ? "" : requestHash(input.request)
       if (key !== undefined) {
@@ -247,9 +267,13 @@ const make = Effect.gen(function* () {
           return Effect.succeed({ status: prior.status_code, body: JSON.parse(prior.response) } as BookOutcome)
         }
       }
-      const bookingId = ids.next()
       const { screeningId, seatNumbers } = input.request
-      repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
+      // Counted in the request's own savepoint, after the requests committed before it: parallel requests cannot
+      // slip past the quota together. A repeated idempotency key (above) still gets its first answer.
+      const overQuota = heldSeatsQuota(input, seatNumbers.length, now)
+      if (overQuota !== undefined) return Effect.fail(overQuota)
+      const bookingId = ids.next()
+      repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now, clientKey: input.clientKey })
       emit("TicketBookingAttempted", { bookingId, userId: input.userId, screeningId, seatNumbers }, bookingId, null)
       const outcome: BookOutcome = { status: 202, body: { bookingId, status: "pending" } }
       if (key !== undefined) {
@@ -264,7 +288,7 @@ const make = Effect.gen(function* () {
     // The request's own context (its trace context above all) goes with the work into the shared transaction.
     const run = Effect.runSyncExitWith(yield* Effect.context<never>())
     const body = requestBody(input, now)
-    const exit = yield* Effect.callback<Exit.Exit<BookOutcome, IdempotencyKeyReused | StoreError>>((resume) => {
+    const exit = yield* Effect.callback<Exit.Exit<BookOutcome, IdempotencyKeyReused | HeldSeatsQuota | StoreError>>((resume) => {
       bookGroup
         .submit(() => {
           const result = run(body)

@@ -4,13 +4,20 @@ import {
   idempotencyKeyHeader,
   idempotencyKeyOf,
   makeCursor,
+  abuseLimitsEnabled,
   operation,
+  rateSetting,
+  requestClientAddress,
   requireRole,
+  tokenBucket,
+  tooManyRequests,
+  trustedProxiesSetting,
   schema,
   type ServiceContext
 } from "@bat/http"
 import { Effect, Schema } from "effect"
 import { Elysia } from "elysia"
+import { createHmac, randomBytes } from "node:crypto"
 import QRCode from "qrcode"
 import { Bookings } from "../app/Bookings.ts"
 
@@ -32,16 +39,35 @@ const admittedMember = {
   })
 }
 
-export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
-  new Elysia({ prefix: "/tickets" })
+/**
+ * The book route's limits (DESIGN §17): requests per account (BOOK_RATE_PER_ACCOUNT), and the client address the
+ * held-seat quota per address is keyed by, as a keyed hash (its key lives only in this process: a restart forgets
+ * which address held what, and holds last minutes).
+ */
+const bookLimits = (env: Readonly<Record<string, string | undefined>>) => {
+  const on = abuseLimitsEnabled(env)
+  const addressKey = randomBytes(32)
+  return {
+    rate: tokenBucket("book_account", rateSetting(env, "BOOK_RATE_PER_ACCOUNT", "20/1m"), on),
+    trusted: trustedProxiesSetting(env),
+    clientKey: (address: string) => createHmac("sha256", addressKey).update(address).digest("base64url").slice(0, 22)
+  }
+}
+
+export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
+  const limits = bookLimits(ctx.config.env)
+  return new Elysia({ prefix: "/tickets" })
     .post(
       "/book",
-      async ({ headers, body, set }) => {
+      async ({ headers, body, set, request, server }) => {
         // Customers book for themselves; staff may book too (e.g. at the box office), as themselves.
         const principal = await ctx.auth.authenticate(headers)
+        const verdict = limits.rate.take(principal.userId)
+        if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, "Too many booking requests from your account; try again shortly.")
         const key = idempotencyKeyOf(headers)
+        const clientKey = limits.clientKey(requestClientAddress(request, server, limits.trusted))
         const outcome = await ctx.run(
-          Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key }))
+          Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key, clientKey }))
         )
         set.status = outcome.status
         return outcome.body
@@ -55,11 +81,13 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
             "Answers 202 with the pending booking; poll `GET /tickets/bookings/{bookingId}` or follow the notifications " +
             "for the outcome (reserved, or failed with a reason). All seats or none; at most 10 live seats per user and " +
             "screening. An `Idempotency-Key` (per user, kept 24 h) returns the first answer for a repeat, or 422 " +
-            "`idempotency_key_reused` for a different body.",
+            "`idempotency_key_reused` for a different body. Too many requests from one account are 429 `rate_limited`; " +
+            "a request that would take the unpaid seats held by the account (across screenings) or from the client's " +
+            "address past their quota is 429 `too_many_held_seats`; both with `Retry-After`.",
           tags,
           auth: "user",
           ok: { status: 202, schema: BookingApi.BookAccepted, description: "The booking exists, `pending`." },
-          problems: { 422: ["idempotency_key_reused"], ...authUnavailable },
+          problems: { 422: ["idempotency_key_reused"], 429: ["rate_limited", "too_many_held_seats"], ...authUnavailable },
           requestHeaders: [idempotencyKeyHeader]
         })
       }
@@ -255,3 +283,4 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) =>
         })
       }
     )
+}

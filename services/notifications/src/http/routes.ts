@@ -1,6 +1,17 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { makeCursor, operation, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
+import {
+  abuseLimitsEnabled,
+  concurrencyLimiter,
+  intSetting,
+  makeCursor,
+  operation,
+  schema,
+  streamClientConnected,
+  tooManyRequests,
+  wireJsonSchema,
+  type ServiceContext
+} from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
 import type { AppServices } from "../app/AppServices.ts"
@@ -77,8 +88,15 @@ const lastEventIdOf = (header: string | undefined, query: string | undefined): n
   return Number(raw)
 }
 
-export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) =>
-  new Elysia({ prefix: "/notifications" })
+/** Open streams per account (MAX_STREAMS_PER_ACCOUNT, DESIGN §17; 0 or ABUSE_LIMITS=off: no cap). */
+export const streamCap = (env: Readonly<Record<string, string | undefined>>) => {
+  const max = intSetting(env, "MAX_STREAMS_PER_ACCOUNT", 10, 0)
+  return concurrencyLimiter("notification_streams_account", max === 0 ? undefined : max, abuseLimitsEnabled(env))
+}
+
+export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) => {
+  const streams = streamCap(ctx.config.env)
+  return new Elysia({ prefix: "/notifications" })
     .get(
       "",
       async ({ headers, query }) => {
@@ -106,6 +124,10 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           headers.authorization ?? (query.access_token === undefined ? undefined : `Bearer ${query.access_token}`)
         const me = await ctx.auth.authenticate({ authorization })
         let last = lastEventIdOf(headers["last-event-id"], query.lastEventId)
+        const release = streams.acquire(me.userId)
+        if (release === undefined) {
+          throw tooManyRequests(5_000, "Your account has as many notification streams open as it may; close one first.", "too_many_streams")
+        }
 
         const waker = new Waker()
         // Subscribe before the first read, so nothing committed in between is missed.
@@ -128,6 +150,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         } finally {
           unsubscribe()
           left()
+          release()
           request.signal.removeEventListener("abort", waker.close)
         }
       },
@@ -138,7 +161,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           description:
             "Each event is `event: notification`, `id: <sequence>`, `data: <notification JSON>`. " +
             "Send `Last-Event-ID` (or `?lastEventId=`) to resume after that sequence: the missed ones are replayed first. " +
-            "Authenticate with `Authorization: Bearer`, or `?access_token=` for EventSource clients. A comment line is sent every 15 s.",
+            "Authenticate with `Authorization: Bearer`, or `?access_token=` for EventSource clients. A comment line is sent every 15 s. " +
+            "An account may have a few streams open at once (e.g. 10 tabs); past that 429 `too_many_streams` with `Retry-After`.",
           tags,
           auth: "user",
           ok: {
@@ -147,7 +171,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
             contentType: "text/event-stream",
             description: "A stream of `notification` events, each one's `data` a notification as JSON."
           },
-          problems: { 422: ["invalid_last_event_id"], ...authUnavailable },
+          problems: { 422: ["invalid_last_event_id"], 429: ["too_many_streams"], ...authUnavailable },
           requestHeaders: [
             {
               name: "Last-Event-ID",
@@ -160,3 +184,4 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         })
       }
     )
+}
