@@ -7,7 +7,8 @@ let h: Harness
 let owners: Array<{ bookingId: string; token: string }> = []
 
 beforeAll(async () => {
-  h = await startHarness()
+  // A low payment rate per account, so that the owners' many attempts meet it too (429 rate_limited).
+  h = await startHarness({ env: { PAY_RATE_PER_ACCOUNT: "2/1m" } })
   owners = await Promise.all(
     Array.from({ length: 5 }, async () => {
       const r = await h.reserve()
@@ -109,8 +110,9 @@ test("POST /payments answers any body, header and token with a 2xx or 4xx proble
     ),
     { numRuns: 250 }
   )
-  // The run reached the use case, not only validation.
+  // The run reached the use case, not only validation, and the rate limit.
   expect([...seen.keys()].filter((s) => s === 200 || s === 409).length).toBeGreaterThan(0)
+  expect(seen.get(429) ?? 0).toBeGreaterThan(0)
 })
 
 test("any payment id or path under /payments is answered without a 5xx", async () => {
