@@ -195,7 +195,6 @@ describe("no input yields a 5xx", () => {
     // Valid requests too, often enough for the account to meet its booking rate.
     const valid = fc.constantFrom("A1", "A2", "A3", "B1", "B2").map((seat) => JSON.stringify({ screeningId, seatNumbers: [seat] }))
     const body = fc.oneof(
-      { arbitrary: valid, weight: 2 },
       json.map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
       fc.constantFrom("", "{", "[]", "null", '{"screeningId":', "\u0000", '{"__proto__":{"x":1}}')
@@ -210,6 +209,7 @@ describe("no input yields a 5xx", () => {
     }
     const request = fc.oneof(
       fc.record({ kind: fc.constant("book" as const), body, key: fc.option(fc.string({ maxLength: 300 })), contentType: fc.constantFrom("application/json", "text/plain", "") }),
+      fc.record({ kind: fc.constant("book" as const), body: valid, key: fc.constant(null), contentType: fc.constant("application/json") }),
       fc.record({ kind: fc.constant("get" as const), id: text, raw: fc.boolean() }),
       fc.record({ kind: fc.constant("list" as const), limit: fc.option(text), cursor: fc.option(text) })
     )

@@ -3,6 +3,7 @@ import { BookingApi, IsoTimestamp, UsersApi, Uuid } from "@bat/contracts"
 import {
   idempotencyKeyHeader,
   idempotencyKeyOf,
+  intSetting,
   makeCursor,
   abuseLimitsEnabled,
   operation,
@@ -47,10 +48,13 @@ const admittedMember = {
 const bookLimits = (env: Readonly<Record<string, string | undefined>>) => {
   const on = abuseLimitsEnabled(env)
   const addressKey = randomBytes(32)
+  // Without the quota per address there is nothing to keep the address for.
+  const perAddress = on && intSetting(env, "MAX_HELD_SEATS_PER_ADDRESS", 30, 0) > 0
   return {
     rate: tokenBucket("book_account", rateSetting(env, "BOOK_RATE_PER_ACCOUNT", "20/1m"), on),
     trusted: trustedProxiesSetting(env),
-    clientKey: (address: string) => createHmac("sha256", addressKey).update(address).digest("base64url").slice(0, 22)
+    clientKey: (address: string) =>
+      perAddress ? createHmac("sha256", addressKey).update(address).digest("base64url").slice(0, 22) : undefined
   }
 }
 
