@@ -66,12 +66,16 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
       async ({ headers, body, set, request, server }) => {
         // Customers book for themselves; staff may book too (e.g. at the box office), as themselves.
         const principal = await ctx.auth.authenticate(headers)
-        const verdict = limits.rate.take(principal.userId)
+        // Staff book at the box office, for the people in front of them: no rate, no held-seat quota.
+        const staff = principal.role === "staff"
+        const verdict = staff ? { ok: true as const } : limits.rate.take(principal.userId)
         if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, "Too many booking requests from your account; try again shortly.")
         const key = idempotencyKeyOf(headers)
-        const clientKey = limits.clientKey(requestClientAddress(request, server, limits.trusted))
+        const clientKey = staff ? undefined : limits.clientKey(requestClientAddress(request, server, limits.trusted))
         const outcome = await ctx.run(
-          Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key, clientKey }))
+          Bookings.use((b) =>
+            b.request({ userId: principal.userId, request: body, idempotencyKey: key, clientKey, quotaExempt: staff })
+          )
         )
         set.status = outcome.status
         return outcome.body
@@ -87,7 +91,8 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
             "screening. An `Idempotency-Key` (per user, kept 24 h) returns the first answer for a repeat, or 422 " +
             "`idempotency_key_reused` for a different body. Too many requests from one account are 429 `rate_limited`; " +
             "a request that would take the unpaid seats held by the account (across screenings) or from the client's " +
-            "address past their quota is 429 `too_many_held_seats`; both with `Retry-After`.",
+            "address past their quota is 429 `too_many_held_seats`; both with `Retry-After`. Staff (the box office) " +
+            "are not limited.",
           tags,
           auth: "user",
           ok: { status: 202, schema: BookingApi.BookAccepted, description: "The booking exists, `pending`." },
