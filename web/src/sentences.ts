@@ -67,6 +67,8 @@ const GENERAL: Record<string, string> = {
   already_admitted: "A ticket of this booking was already used at the door, so it cannot be cancelled.",
   idempotency_key_reused: "Something went wrong sending that twice. Please try again.",
   rate_limited: "Too many attempts. Please wait a moment and try again.",
+  too_many_held_seats: "You are holding as many unpaid seats as you may. Please pay for a booking you hold, or wait for a hold to end.",
+  too_many_streams: "Book a Ticket is open in too many tabs. Please close a few and reload.",
 }
 
 /** A sentence for a problem the person caused or can do something about. */

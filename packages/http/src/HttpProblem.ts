@@ -25,6 +25,7 @@ const statusTitles: Record<number, string> = {
   409: "Conflict",
   413: "Content Too Large",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 }
@@ -93,6 +94,8 @@ export interface ProblemMapping {
   readonly detail?: (error: any) => string
   /** Extension members the problem body carries, taken from the error (e.g. the first `admittedAt`). */
   readonly extensions?: (error: any) => Readonly<Record<string, unknown>>
+  /** Response headers the problem carries, taken from the error (e.g. a 429's `Retry-After`). */
+  readonly headers?: (error: any) => Readonly<Record<string, string>>
 }
 
 export type ProblemTable = Readonly<Record<string, ProblemMapping>>
@@ -116,6 +119,7 @@ export const problemFromTable = (error: unknown, table: ProblemTable): HttpProbl
     title,
     detail: mapping.detail?.(error) ?? (message !== "" ? message : title),
     ...(mapping.extensions === undefined ? {} : { extensions: mapping.extensions(error) }),
+    ...(mapping.headers === undefined ? {} : { headers: mapping.headers(error) }),
   })
 }
 

@@ -45,3 +45,22 @@ export {
   SECURITY_HEADERS,
   type HttpSettings,
 } from "./hardening.ts"
+export {
+  abuseLimitsEnabled,
+  concurrencyLimiter,
+  countLimited,
+  declareLimit,
+  failureLimiter,
+  rateSetting,
+  requestClientAddress,
+  RETRY_AFTER_DOC,
+  tokenBucket,
+  tooManyRequests,
+  trustedProxiesSetting,
+  type ConcurrencyLimiter,
+  type FailureLimiter,
+  type FailurePolicy,
+  type Rate,
+  type TokenBucket,
+  type Verdict,
+} from "./rateLimit.ts"

@@ -3,7 +3,7 @@ import type { Schema } from "effect"
 import { schema } from "./schema.ts"
 
 /** Statuses a route may list problem codes under. */
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 503
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503
 
 /** What a success body may be: JSON, an event stream, or an SVG image. */
 export type SuccessContentType = "application/json" | "text/event-stream" | "image/svg+xml"

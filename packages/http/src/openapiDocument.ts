@@ -79,6 +79,7 @@ const statusDescriptions: Record<number, string> = {
   409: "Conflicts with the resource's state",
   413: "The request body is too large",
   422: "The request is invalid",
+  429: "Too many requests, or a quota is used up: try again after `Retry-After` seconds",
   503: "Temporarily unavailable",
 }
 
@@ -257,6 +258,9 @@ const problemResponse = (status: number, codes: ReadonlyArray<string>, members: 
   description: `${statusDescriptions[status] ?? titleForStatus(status)}${status === 413 && maxBodyBytes !== undefined ? ` (more than ${maxBodyBytes} bytes, \`MAX_BODY_BYTES\`)` : ""}. ${codesText(codes)}`,
   ...(status === 401
     ? { headers: { "WWW-Authenticate": { description: "`Bearer`", schema: { type: "string", const: "Bearer" } } } }
+    : {}),
+  ...(status === 429
+    ? { headers: { "Retry-After": { description: "Seconds to wait before trying again", required: true, schema: { type: "integer", minimum: 1 } } } }
     : {}),
   content: {
     [PROBLEM_JSON]: {

@@ -11,7 +11,7 @@ import { startSweeper } from "./app/Sweeper.ts"
 import { handlers } from "./events/handlers.ts"
 import { makeSimulatedCardGateway } from "./gateway/SimulatedCardGateway.ts"
 import { problems } from "./http/problems.ts"
-import { paymentRoutes } from "./http/routes.ts"
+import { paymentRoutes, payRate } from "./http/routes.ts"
 import type { PaymentsServices } from "./app/PaymentsServices.ts"
 import { openGatewayLedger } from "./store/gatewayLedger.ts"
 import { migrations } from "./store/migrations.ts"
@@ -73,7 +73,10 @@ export const paymentsService = (opts: PaymentsServiceOptions = {}): BootOptions<
   prefix: "/payments",
   migrations,
   holdTimer: true,
-  layer: (_store, config) => appLayer(config, opts.gateway ?? simulatedGateway, opts.clock),
+  layer: (_store, config) => {
+    payRate(config.env) // a malformed PAY_RATE_PER_ACCOUNT (or ABUSE_LIMITS=off in production) stops the start here
+    return appLayer(config, opts.gateway ?? simulatedGateway, opts.clock)
+  },
   handlers: () => handlers,
   routes: paymentRoutes,
   problems,

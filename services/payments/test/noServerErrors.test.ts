@@ -8,7 +8,8 @@ let h: Harness
 let owners: Array<{ bookingId: string; token: string }> = []
 
 beforeAll(async () => {
-  h = await startHarness()
+  // A low payment rate per account, so that the owners' many attempts meet it too (429 rate_limited).
+  h = await startHarness({ env: { PAY_RATE_PER_ACCOUNT: "2/1m" } })
   owners = await Promise.all(
     Array.from({ length: 5 }, async () => {
       const r = await h.reserve()
@@ -113,9 +114,21 @@ test("POST /payments answers any body, header and token with a 2xx or 4xx proble
     ),
     { numRuns: 250 }
   )
-  // The run reached the use case, not only validation.
+  // The run reached the use case, not only validation, and the rate limit.
   expect([...seen.keys()].filter((s) => s === 200 || s === 409).length).toBeGreaterThan(0)
   expect(seen.get(413)).toBeGreaterThan(0)
+  // Whatever the run left of the owners' rates, a burst from one of them meets it: 429 problems, never a 5xx.
+  const burst = await Promise.all(
+    Array.from({ length: 3 }, () =>
+      fetch(`${h.url}/payments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${owners[0]!.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ bookingId: owners[0]!.bookingId, card: SUCCESS_CARD })
+      })
+    )
+  )
+  for (const res of burst) await expectProblem(res)
+  expect(burst.filter((r) => r.status === 429).length).toBeGreaterThan(0)
 })
 
 test("any payment id or path under /payments is answered without a 5xx", async () => {

@@ -6,6 +6,7 @@ import { localKeySet, TokenIssuer } from "./app/TokenIssuer.ts"
 import { UsersSettings } from "./app/UsersSettings.ts"
 import { adminAccountFrom, tokenTtlMinutesFrom, type AdminAccount } from "./domain/accounts.ts"
 import { UsersConfigInvalid } from "./domain/errors.ts"
+import { usersLimits } from "./http/limits.ts"
 import { problems } from "./http/problems.ts"
 import { routes } from "./http/routes.ts"
 import { migrations } from "./store/migrations.ts"
@@ -19,6 +20,9 @@ const settingsFrom = (config: ServiceConfig) =>
       if (typeof ttlMinutes === "string") return yield* Effect.die(new UsersConfigInvalid({ message: ttlMinutes }))
       const admin = adminAccountFrom(config.env, config.production)
       if (typeof admin === "string") return yield* Effect.die(new UsersConfigInvalid({ message: admin }))
+      // The limits are built with the routes; a malformed limit (or ABUSE_LIMITS=off in production) stops the start here.
+      const limits = Effect.try({ try: () => usersLimits(config.env), catch: (e) => new UsersConfigInvalid({ message: e instanceof Error ? e.message : String(e) }) })
+      yield* limits.pipe(Effect.orDie)
       return UsersSettings.of({ ttlMinutes, admin })
     })
   )

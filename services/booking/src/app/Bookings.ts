@@ -11,7 +11,7 @@ import {
   type EventPayload,
   type EventType
 } from "@bat/contracts"
-import { countBookingDecision } from "@bat/http"
+import { countBookingDecision, countLimited } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -22,6 +22,7 @@ import {
   CheckinTooEarly,
   CheckinTooLate,
   InvalidTicketCode,
+  HeldSeatsQuota,
   IdempotencyKeyReused,
   ScreeningNotYetKnown,
   TicketNotFound,
@@ -56,6 +57,10 @@ export interface BookInput {
   readonly userId: string
   readonly request: BookingApi.BookRequest
   readonly idempotencyKey?: string | undefined
+  /** A keyed hash of the client's address, for the held-seat quota per address. */
+  readonly clientKey?: string | undefined
+  /** Not held to the held-seat quotas (staff at the box office). */
+  readonly quotaExempt?: boolean | undefined
 }
 
 /** The HTTP answer to a booking request; a repeated idempotency key gets the first one again. */
@@ -212,9 +217,27 @@ const make = Effect.gen(function* () {
   // A group of book requests still open when the service stops is committed (and answered) before the database closes.
   yield* Effect.addFinalizer(() => Effect.sync(() => store.flushGroup()))
 
+  /** The quota a request would break, if any: unpaid seats held by its account, then by its client address. */
+  const heldSeatsQuota = (input: BookInput, seats: number, now: number): HeldSeatsQuota | undefined => {
+    if (input.quotaExempt === true) return undefined
+    const check = (scope: "account" | "address", max: number | undefined, held: () => { seats: number; firstExpiry: number | null }) => {
+      if (max === undefined) return undefined
+      const h = held()
+      if (h.seats + seats <= max) return undefined
+      // While every hold is still pending its decision comes within moments; else the first hold's expiry.
+      const retryAfterMs = h.firstExpiry === null ? 5_000 : Math.max(1_000, h.firstExpiry - now)
+      countLimited(`held_seats_${scope}`)
+      return new HeldSeatsQuota({ scope, max, retryAfterMs })
+    }
+    return (
+      check("account", settings.maxHeldSeatsPerAccount, () => repo.heldSeatsOfUser(input.userId)) ??
+      (input.clientKey === undefined ? undefined : check("address", settings.maxHeldSeatsPerAddress, () => repo.heldSeatsOfClient(input.clientKey!)))
+    )
+  }
+
   /** The booking row, TicketBookingAttempted and the idempotency key of one request; run inside a transaction. */
   const requestBody = (input: BookInput, now: number) =>
-    Effect.suspend((): Effect.Effect<BookOutcome, IdempotencyKeyReused> => {
+    Effect.suspend((): Effect.Effect<BookOutcome, IdempotencyKeyReused | HeldSeatsQuota> => {
       const key = input.idempotencyKey
       const hash = key === undefined ? "" : requestHash(input.request)
       if (key !== undefined) {
@@ -224,9 +247,13 @@ const make = Effect.gen(function* () {
           return Effect.succeed({ status: prior.status_code, body: JSON.parse(prior.response) } as BookOutcome)
         }
       }
-      const bookingId = ids.next()
       const { screeningId, seatNumbers } = input.request
-      repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now })
+      // Counted in the request's own savepoint, after the requests committed before it: parallel requests cannot
+      // slip past the quota together. A repeated idempotency key (above) still gets its first answer.
+      const overQuota = heldSeatsQuota(input, seatNumbers.length, now)
+      if (overQuota !== undefined) return Effect.fail(overQuota)
+      const bookingId = ids.next()
+      repo.insertBooking({ bookingId, userId: input.userId, screeningId, seatNumbers, now, clientKey: input.clientKey })
       emit("TicketBookingAttempted", { bookingId, userId: input.userId, screeningId, seatNumbers }, bookingId, null)
       const outcome: BookOutcome = { status: 202, body: { bookingId, status: "pending" } }
       if (key !== undefined) {

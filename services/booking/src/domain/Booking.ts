@@ -12,6 +12,16 @@ export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReuse
   key: Schema.String
 }) {}
 
+/**
+ * A booking request would take the seats held (pending or reserved, unpaid) by its account across screenings, or
+ * by its client address, past the quota (DESIGN §17). Answered 429 with Retry-After: when the first hold ends.
+ */
+export class HeldSeatsQuota extends Schema.TaggedError<HeldSeatsQuota>()("HeldSeatsQuota", {
+  scope: Schema.Literals(["account", "address"]),
+  max: Schema.Number,
+  retryAfterMs: Schema.Number
+}) {}
+
 /** The screening of an attempt has not reached the projection yet: a transient failure, retried with delay. */
 export class ScreeningNotYetKnown extends Schema.TaggedError<ScreeningNotYetKnown>()("ScreeningNotYetKnown", {
   screeningId: Schema.String,

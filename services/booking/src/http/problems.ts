@@ -56,6 +56,15 @@ export const problems: ProblemTable = {
     code: "invalid_ticket_code",
     detail: () => "This is not a ticket code of ours: its signature or its contents are not valid."
   },
+  HeldSeatsQuota: {
+    status: 429,
+    code: "too_many_held_seats",
+    detail: (e: { scope: "account" | "address"; max: number }) =>
+      e.scope === "account"
+        ? `Your account holds as many unpaid seats as it may (${e.max}, across screenings); pay for or wait out a hold first.`
+        : `Unpaid seats held from your address have reached the limit (${e.max}); pay for or wait out a hold first.`,
+    headers: (e: { retryAfterMs: number }) => ({ "retry-after": String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))) })
+  },
   IdempotencyKeyReused: {
     status: 422,
     code: "idempotency_key_reused",

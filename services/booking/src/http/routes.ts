@@ -5,13 +5,20 @@ import {
   idempotencyKeyOf,
   intSetting,
   makeCursor,
+  abuseLimitsEnabled,
   operation,
+  rateSetting,
+  requestClientAddress,
   requireRole,
+  tokenBucket,
+  tooManyRequests,
+  trustedProxiesSetting,
   schema,
   type ServiceContext
 } from "@bat/http"
 import { Effect, Schema } from "effect"
 import { Elysia } from "elysia"
+import { createHmac, randomBytes } from "node:crypto"
 import { Bookings } from "../app/Bookings.ts"
 import { makeQrCache, QR_CACHE_SIZE } from "./qrCache.ts"
 
@@ -47,17 +54,43 @@ const checkinMembers = {
   })
 }
 
+/**
+ * The book route's limits (DESIGN §17): requests per account (BOOK_RATE_PER_ACCOUNT), and the client address the
+ * held-seat quota per address is keyed by, as a keyed hash (its key lives only in this process: a restart forgets
+ * which address held what, and holds last minutes).
+ */
+const bookLimits = (env: Readonly<Record<string, string | undefined>>) => {
+  const on = abuseLimitsEnabled(env)
+  const addressKey = randomBytes(32)
+  // Without the quota per address there is nothing to keep the address for.
+  const perAddress = on && intSetting(env, "MAX_HELD_SEATS_PER_ADDRESS", 30, 0) > 0
+  return {
+    rate: tokenBucket("book_account", rateSetting(env, "BOOK_RATE_PER_ACCOUNT", "20/1m"), on),
+    trusted: trustedProxiesSetting(env),
+    clientKey: (address: string) =>
+      perAddress ? createHmac("sha256", addressKey).update(address).digest("base64url").slice(0, 22) : undefined
+  }
+}
+
 export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
+  const limits = bookLimits(ctx.config.env)
   const qr = makeQrCache(intSetting(ctx.config.env, "QR_CACHE_SIZE", QR_CACHE_SIZE, 0))
   return new Elysia({ prefix: "/tickets" })
     .post(
       "/book",
-      async ({ headers, body, set }) => {
+      async ({ headers, body, set, request, server }) => {
         // Customers book for themselves; staff may book too (e.g. at the box office), as themselves.
         const principal = await ctx.auth.authenticate(headers)
+        // Staff book at the box office, for the people in front of them: no rate, no held-seat quota.
+        const staff = principal.role === "staff"
+        const verdict = staff ? { ok: true as const } : limits.rate.take(principal.userId)
+        if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, "Too many booking requests from your account; try again shortly.")
         const key = idempotencyKeyOf(headers)
+        const clientKey = staff ? undefined : limits.clientKey(requestClientAddress(request, server, limits.trusted))
         const outcome = await ctx.run(
-          Bookings.use((b) => b.request({ userId: principal.userId, request: body, idempotencyKey: key }))
+          Bookings.use((b) =>
+            b.request({ userId: principal.userId, request: body, idempotencyKey: key, clientKey, quotaExempt: staff })
+          )
         )
         set.status = outcome.status
         return outcome.body
@@ -71,11 +104,14 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
             "Answers 202 with the pending booking; poll `GET /tickets/bookings/{bookingId}` or follow the notifications " +
             "for the outcome (reserved, or failed with a reason). All seats or none; at most 10 live seats per user and " +
             "screening. An `Idempotency-Key` (per user, kept 24 h) returns the first answer for a repeat, or 422 " +
-            "`idempotency_key_reused` for a different body.",
+            "`idempotency_key_reused` for a different body. Too many requests from one account are 429 `rate_limited`; " +
+            "a request that would take the unpaid seats held by the account (across screenings) or from the client's " +
+            "address past their quota is 429 `too_many_held_seats`; both with `Retry-After`. Staff (the box office) " +
+            "are not limited.",
           tags,
           auth: "user",
           ok: { status: 202, schema: BookingApi.BookAccepted, description: "The booking exists, `pending`." },
-          problems: { 422: ["idempotency_key_reused"], ...authUnavailable },
+          problems: { 422: ["idempotency_key_reused"], 429: ["rate_limited", "too_many_held_seats"], ...authUnavailable },
           requestHeaders: [idempotencyKeyHeader]
         })
       }

@@ -60,12 +60,20 @@ export interface TicketStateRow {
   readonly admitted_at: number | null
 }
 
+/** Seats held (pending or reserved) and the earliest expiry among the reserved ones (null while all are pending). */
+export interface HeldSeats {
+  readonly seats: number
+  readonly firstExpiry: number | null
+}
+
 export interface NewBooking {
   readonly bookingId: string
   readonly userId: string
   readonly screeningId: string
   readonly seatNumbers: ReadonlyArray<string>
   readonly now: number
+  /** A keyed hash of the requesting client's address, kept while the hold lives (held-seat quota per address). */
+  readonly clientKey?: string | undefined
 }
 
 export interface ScheduledScreening {
@@ -110,8 +118,16 @@ const SCREENING_COLUMNS = `screening_id, revision, status, starts_at, ends_at, p
 export const makeBookingRepo = (db: Db) => {
   const s = {
     insertBooking: db.prepare(
-      `INSERT INTO bookings (booking_id, user_id, screening_id, status, seat_numbers, seat_count, created_at, updated_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`
+      `INSERT INTO bookings (booking_id, user_id, screening_id, status, seat_numbers, seat_count, created_at, updated_at, client_key)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`
+    ),
+    heldSeatsOfUser: db.prepare(
+      `SELECT coalesce(sum(seat_count), 0) AS seats, min(expires_at) AS firstExpiry FROM bookings
+       WHERE user_id = ? AND status IN ('pending', 'reserved')`
+    ),
+    heldSeatsOfClient: db.prepare(
+      `SELECT coalesce(sum(seat_count), 0) AS seats, min(expires_at) AS firstExpiry FROM bookings
+       WHERE client_key = ? AND status IN ('pending', 'reserved')`
     ),
     findBooking: db.prepare(`SELECT * FROM bookings WHERE booking_id = ?`),
     listFirst: db.prepare(`SELECT * FROM bookings WHERE user_id = ? ORDER BY booking_id DESC LIMIT ?`),
@@ -274,8 +290,12 @@ export const makeBookingRepo = (db: Db) => {
 
   return {
     insertBooking: (b: NewBooking): void => {
-      s.insertBooking.run(b.bookingId, b.userId, b.screeningId, JSON.stringify(b.seatNumbers), b.seatNumbers.length, b.now, b.now)
+      s.insertBooking.run(b.bookingId, b.userId, b.screeningId, JSON.stringify(b.seatNumbers), b.seatNumbers.length, b.now, b.now, b.clientKey ?? null)
     },
+    /** Seats of the user's pending and reserved bookings across screenings, and when the first of those holds expires. */
+    heldSeatsOfUser: (userId: string) => s.heldSeatsOfUser.get(userId) as HeldSeats,
+    /** The same for a client address's key. */
+    heldSeatsOfClient: (clientKey: string) => s.heldSeatsOfClient.get(clientKey) as HeldSeats,
     findBooking: (bookingId: string) => s.findBooking.get(bookingId) as BookingRow | undefined,
     /** The user's bookings, newest first (booking ids are time-ordered UUIDv7). */
     listOfUser: (userId: string, before: string | undefined, limit: number) =>

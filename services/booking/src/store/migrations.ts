@@ -121,5 +121,21 @@ export const migrations: ReadonlyArray<Migration> = [
       refunded_at INTEGER
     ) WITHOUT ROWID;
     CREATE INDEX booking_payments_by_booking ON booking_payments(booking_id);`
+  },
+  {
+    version: 7,
+    name: "held seats per account and client address",
+    // Quotas on live holds (DESIGN §17): the seats of a user's pending and reserved bookings across screenings, and
+    // of a client address (a keyed hash of it, kept only while the hold lives: the trigger forgets it once the
+    // booking is booked, failed or cancelled).
+    sql: `ALTER TABLE bookings ADD COLUMN client_key TEXT;
+    CREATE INDEX bookings_open_by_user ON bookings(user_id, seat_count) WHERE status IN ('pending', 'reserved');
+    CREATE INDEX bookings_open_by_client ON bookings(client_key, seat_count)
+      WHERE status IN ('pending', 'reserved') AND client_key IS NOT NULL;
+    CREATE TRIGGER bookings_forget_client AFTER UPDATE OF status ON bookings
+      WHEN NEW.client_key IS NOT NULL AND NEW.status NOT IN ('pending', 'reserved')
+    BEGIN
+      UPDATE bookings SET client_key = NULL WHERE booking_id = NEW.booking_id;
+    END;`
   }
 ]

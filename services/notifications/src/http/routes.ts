@@ -1,6 +1,19 @@
 // Routes of /notifications: the caller's list, and the live stream (Server-Sent Events) with resume.
 import { NotificationsApi } from "@bat/contracts"
-import { HttpProblem, makeCursor, operation, revokedUsersOf, schema, streamClientConnected, wireJsonSchema, type ServiceContext } from "@bat/http"
+import {
+  abuseLimitsEnabled,
+  concurrencyLimiter,
+  HttpProblem,
+  intSetting,
+  makeCursor,
+  operation,
+  revokedUsersOf,
+  schema,
+  streamClientConnected,
+  tooManyRequests,
+  wireJsonSchema,
+  type ServiceContext
+} from "@bat/http"
 import { Elysia, sse } from "elysia"
 import { Schema } from "effect"
 import type { AppServices } from "../app/AppServices.ts"
@@ -77,8 +90,15 @@ const lastEventIdOf = (header: string | undefined, query: string | undefined): n
   return Number(raw)
 }
 
-export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) =>
-  new Elysia({ prefix: "/notifications" })
+/** Open streams per account (MAX_STREAMS_PER_ACCOUNT, DESIGN §17; 0 or ABUSE_LIMITS=off: no cap). */
+export const streamCap = (env: Readonly<Record<string, string | undefined>>) => {
+  const max = intSetting(env, "MAX_STREAMS_PER_ACCOUNT", 10, 0)
+  return concurrencyLimiter("notification_streams_account", max === 0 ? undefined : max, abuseLimitsEnabled(env))
+}
+
+export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) => {
+  const streams = streamCap(ctx.config.env)
+  return new Elysia({ prefix: "/notifications" })
     .get(
       "",
       async ({ headers, query }) => {
@@ -112,6 +132,10 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         }
         const me = await ctx.auth.authenticate(headers)
         let last = lastEventIdOf(headers["last-event-id"], query.lastEventId)
+        const release = streams.acquire(me.userId)
+        if (release === undefined) {
+          throw tooManyRequests(5_000, "Your account has as many notification streams open as it may; close one first.", "too_many_streams")
+        }
 
         const waker = new Waker()
         // Subscribe before the first read, so nothing committed in between is missed.
@@ -139,6 +163,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           unsubscribe()
           unrevoked()
           left()
+          release()
           request.signal.removeEventListener("abort", waker.close)
         }
       },
@@ -150,7 +175,8 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
             "Each event is `event: notification`, `id: <sequence>`, `data: <notification JSON>`. " +
             "Send `Last-Event-ID` (or `?lastEventId=`) to resume after that sequence: the missed ones are replayed first. " +
             "Authenticate with `Authorization: Bearer` (read the stream with `fetch`, not `EventSource`); a token in the URL " +
-            "(`?access_token=`) is refused with 400 `token_in_query`. A comment line is sent every 15 s.",
+            "(`?access_token=`) is refused with 400 `token_in_query`. A comment line is sent every 15 s. " +
+            "An account may have a few streams open at once (e.g. 10 tabs); past that 429 `too_many_streams` with `Retry-After`.",
           tags,
           auth: "user",
           ok: {
@@ -159,7 +185,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
             contentType: "text/event-stream",
             description: "A stream of `notification` events, each one's `data` a notification as JSON."
           },
-          problems: { 400: ["token_in_query"], 422: ["invalid_last_event_id"], ...authUnavailable },
+          problems: { 400: ["token_in_query"], 422: ["invalid_last_event_id"], 429: ["too_many_streams"], ...authUnavailable },
           requestHeaders: [
             {
               name: "Last-Event-ID",
@@ -172,3 +198,4 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         })
       }
     )
+}

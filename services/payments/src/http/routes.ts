@@ -1,6 +1,17 @@
 // HTTP routes of the payments service: decode, call a use case, encode.
 import { PaymentsApi } from "@bat/contracts"
-import { HttpProblem, idempotencyKeyHeader, idempotencyKeyOf, operation, schema, type ServiceContext } from "@bat/http"
+import {
+  abuseLimitsEnabled,
+  HttpProblem,
+  idempotencyKeyHeader,
+  idempotencyKeyOf,
+  operation,
+  rateSetting,
+  schema,
+  tokenBucket,
+  tooManyRequests,
+  type ServiceContext
+} from "@bat/http"
 import { Elysia } from "elysia"
 import { Payments } from "../app/Payments.ts"
 import { cardExpired } from "../domain/card.ts"
@@ -10,12 +21,19 @@ const tags = ["payments"]
 /** Every route verifies the token against the users service's keys, which may be out of reach. */
 const authUnavailable = { 503: ["auth_unavailable"] } as const
 
-export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
-  new Elysia({ prefix: "/payments" })
+/** Payment attempts per account (PAY_RATE_PER_ACCOUNT, DESIGN §17): card testing and retry storms stop here. */
+export const payRate = (env: Readonly<Record<string, string | undefined>>) =>
+  tokenBucket("pay_account", rateSetting(env, "PAY_RATE_PER_ACCOUNT", "30/1m"), abuseLimitsEnabled(env))
+
+export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) => {
+  const rate = payRate(ctx.config.env)
+  return new Elysia({ prefix: "/payments" })
     .post(
       "",
       async ({ headers, body }) => {
         const principal = await ctx.auth.authenticate(headers)
+        const verdict = rate.take(principal.userId)
+        if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, "Too many payment attempts from your account; try again shortly.")
         const idempotencyKey = idempotencyKeyOf(headers)
         if (cardExpired(body.card, Date.now())) {
           throw new HttpProblem({
@@ -38,7 +56,8 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
             "(404 `booking_not_found` for anyone else). 409 `reservation_not_found_yet` means the reservation has not " +
             "reached payments yet: try again in a moment. An `Idempotency-Key` (per user, kept 24 h) returns the first " +
             "answer for a repeat, or 422 `idempotency_key_reused` for a different body. 503 " +
-            "`payment_gateway_unavailable`: the card gateway could not be reached; the payment is settled automatically.",
+            "`payment_gateway_unavailable`: the card gateway could not be reached; the payment is settled automatically. " +
+            "Too many attempts from one account are 429 `rate_limited` with `Retry-After`.",
           tags,
           auth: "owner",
           ok: { status: 200, schema: PaymentsApi.PayResponse, description: "The outcome of the charge." },
@@ -46,6 +65,7 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
             404: ["booking_not_found"],
             409: ["reservation_expired", "already_paid", "payment_in_progress", "reservation_closed", "reservation_not_found_yet"],
             422: ["idempotency_key_reused"],
+            429: ["rate_limited"],
             503: ["payment_gateway_unavailable", "auth_unavailable"]
           },
           requestHeaders: [idempotencyKeyHeader]
@@ -70,3 +90,4 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) =>
         })
       }
     )
+}

@@ -1,19 +1,27 @@
 // HTTP routes of the users service: decode, call a use case, encode.
 import { newId, UsersApi } from "@bat/contracts"
-import { operation, schema, type ServiceContext } from "@bat/http"
+import { HttpProblem, operation, requestClientAddress, schema, tooManyRequests, type ServiceContext, type Verdict } from "@bat/http"
 import { Effect } from "effect"
 import { Elysia } from "elysia"
 import { Accounts } from "../app/Accounts.ts"
 import { TokenIssuer } from "../app/TokenIssuer.ts"
+import { normaliseEmail } from "../domain/accounts.ts"
+import { usersLimits } from "./limits.ts"
 
 const tags = ["users"]
 
 // The users service verifies tokens with its own keys, so no route here can answer 503 auth_unavailable.
-export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
-  new Elysia({ prefix: "/users" })
+export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
+  const limits = usersLimits(ctx.config.env)
+  const refuse = (verdict: Verdict, detail: string) => {
+    if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, detail)
+  }
+  return new Elysia({ prefix: "/users" })
     .post(
       "/register",
-      async ({ body, set }) => {
+      async ({ body, set, request, server }) => {
+        const address = requestClientAddress(request, server, limits.trusted)
+        refuse(limits.register.take(address), "Too many registrations from your address; try again later.")
         const user = await ctx.run(Accounts.use((a) => a.register(body, newId())))
         set.status = 201
         return user
@@ -27,22 +35,53 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
           tags,
           auth: "none",
           ok: { status: 201, schema: UsersApi.User, description: "The new account (role `customer`)." },
-          problems: { 409: ["email_taken"] }
+          problems: { 409: ["email_taken"], 429: ["rate_limited"] }
         })
       }
     )
-    .post("/login", ({ body }) => ctx.run(Accounts.use((a) => a.login(body, newId()))), {
-      body: schema(UsersApi.LoginRequest),
-      response: { 200: schema(UsersApi.LoginResponse) },
-      ...operation({
-        summary: "Log in: a bearer token and the user",
-        description: "A wrong e-mail and a wrong password get the same answer, 401 `invalid_credentials`.",
-        tags,
-        auth: "none",
-        ok: { status: 200, schema: UsersApi.LoginResponse, description: "An access token and the account it belongs to." },
-        problems: { 401: ["invalid_credentials"] }
-      })
-    })
+    .post(
+      "/login",
+      async ({ body, request, server }) => {
+        // Refused before the password is hashed: a limited attempt costs no CPU (DESIGN §17).
+        const address = requestClientAddress(request, server, limits.trusted)
+        const account = normaliseEmail(body.email)
+        refuse(limits.loginAddress.attempt(address), "Too many failed log-ins from your address; try again later.")
+        const byAccount = limits.loginAccount.attempt(account)
+        if (!byAccount.ok) {
+          limits.loginAddress.succeeded(address, "uncount")
+          refuse(byAccount, "Too many failed log-ins for this account; try again later.")
+        }
+        try {
+          const answer = await ctx.run(Accounts.use((a) => a.login(body, newId())))
+          limits.loginAccount.succeeded(account, "reset")
+          limits.loginAddress.succeeded(address, "uncount")
+          return answer
+        } catch (error) {
+          // Only a wrong e-mail or password counts as a failure.
+          if (!(error instanceof HttpProblem && error.code === "invalid_credentials")) {
+            limits.loginAccount.succeeded(account, "uncount")
+            limits.loginAddress.succeeded(address, "uncount")
+          }
+          throw error
+        }
+      },
+      {
+        body: schema(UsersApi.LoginRequest),
+        response: { 200: schema(UsersApi.LoginResponse) },
+        ...operation({
+          summary: "Log in: a bearer token and the user",
+          description:
+            "A wrong e-mail and a wrong password get the same answer, 401 `invalid_credentials`. After a few failures " +
+            "in a row for one e-mail (or many from one address) each further attempt must wait, longer each time, " +
+            "then the e-mail is locked for a cool-down: 429 `rate_limited` with `Retry-After`, without checking the " +
+            "password. After the cool-down the right password gets in again.",
+          tags,
+          auth: "none",
+          ok: { status: 200, schema: UsersApi.LoginResponse, description: "An access token and the account it belongs to." },
+          problems: { 401: ["invalid_credentials"], 429: ["rate_limited"] }
+        })
+      }
+    )
     .get(
       "/me",
       async ({ headers }) => {
@@ -100,3 +139,4 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) =>
         })
       }
     )
+}

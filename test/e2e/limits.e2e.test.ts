@@ -1,0 +1,174 @@
+// Abuse limits through the front door (DESIGN §17, issue findings 2 and 3): a handful of free accounts from one
+// address cannot hoard a hall while a customer elsewhere still books; a rapid run of wrong passwords is refused
+// before hashing and the owner gets in after the cool-down; notification streams are capped per account.
+// "Elsewhere" is a second loopback address (127.0.0.2) as the connection's source: the front door forwards it.
+import { createTestVhost, pollUntil, startFleet, type Fleet, type TestVhost } from "@bat/testing"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { mkdtempSync, rmSync } from "node:fs"
+import http from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Api, registerCustomer, setupCatalog, type Reply } from "./client.ts"
+
+const ADMIN = { email: "boss@limits.test", password: "correct horse battery" }
+const PASSWORD = "correct horse battery"
+
+let vh: TestVhost
+let dataDir: string
+let fleet: Fleet
+let api: Api
+let staff: Api
+
+beforeAll(async () => {
+  vh = await createTestVhost({ prefix: "bat-e2e-limits" })
+  dataDir = mkdtempSync(join(tmpdir(), "bat-e2e-limits-"))
+  fleet = await startFleet({
+    ports: "free",
+    env: {
+      ...process.env,
+      AMQP_URL: vh.amqpUrl,
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      // The defaults, but a short cool-down (and no second chance before it) so the test need not wait 15 minutes.
+      LOGIN_DELAY_MS: "60000",
+      LOGIN_LOCK_SECONDS: "3",
+      MAX_STREAMS_PER_ACCOUNT: "3"
+    }
+  })
+  api = new Api(fleet.urls.gateway!)
+  const login = await api.post("/users/login", ADMIN)
+  expect(login.status).toBe(200)
+  staff = api.as(login.body.token)
+}, 120_000)
+
+afterAll(async () => {
+  await fleet?.stop()
+  await vh?.cleanup()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+}, 30_000)
+
+/** A JSON request to the front door from the source address `from` (a loopback address). */
+const callFrom = (from: string, method: string, path: string, body?: unknown, token?: string): Promise<Reply & { headers: http.IncomingHttpHeaders }> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(path, fleet.urls.gateway!)
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        localAddress: from,
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) }
+      },
+      (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (c: string) => (text += c))
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, contentType: String(res.headers["content-type"] ?? ""), headers: res.headers })
+        )
+      }
+    )
+    req.on("error", reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+
+describe("through the front door", () => {
+  test("6 accounts from one address hold at most 30 of a 60-seat hall; a customer from another address still books", async () => {
+    const rows = ["A", "B", "C", "D", "E", "F"]
+    const { screeningId } = await setupCatalog(staff, rows, 10)
+    const attackers = await Promise.all(rows.map((r) => registerCustomer(api, `hoarder-${r}`)))
+    const first = await Promise.all(
+      attackers.map((a, i) => a.post("/tickets/book", { screeningId, seatNumbers: Array.from({ length: 10 }, (_, n) => `${rows[i]}${n + 1}`) }))
+    )
+    expect(first.filter((r) => r.status === 202)).toHaveLength(3)
+    for (const r of first.filter((r) => r.status !== 202)) {
+      expect(r.status).toBe(429)
+      expect(r.body.code).toBe("too_many_held_seats")
+    }
+    // Seat by seat, whatever is left: all refused.
+    for (const [i, a] of attackers.entries()) {
+      expect((await a.post("/tickets/book", { screeningId, seatNumbers: [`${rows[i]}10`] })).status).toBe(429)
+    }
+    const held = async () => {
+      const map = await api.get(`/screenings/${screeningId}/seats`)
+      return (map.body.rows as Array<{ seats: Array<{ seatNumber: string; status: string }> }>).flatMap((r) => r.seats)
+    }
+    await pollUntil(async () => (await held()).filter((s) => s.status !== "available").length === 30, {
+      timeoutMs: 20_000,
+      message: "the accepted 30 seats to show as held"
+    })
+    const free = (await held()).filter((s) => s.status === "available").map((s) => s.seatNumber)
+    expect(free).toHaveLength(30)
+
+    // A real customer, from another address, registers, logs in and gets two of the free seats.
+    const email = `elsewhere-${crypto.randomUUID().slice(0, 8)}@e2e.test`
+    expect((await callFrom("127.0.0.2", "POST", "/users/register", { fullName: "Elsewhere", email, password: PASSWORD })).status).toBe(201)
+    const login = await callFrom("127.0.0.2", "POST", "/users/login", { email, password: PASSWORD })
+    expect(login.status).toBe(200)
+    const booked = await callFrom("127.0.0.2", "POST", "/tickets/book", { screeningId, seatNumbers: free.slice(0, 2) }, login.body.token)
+    expect(booked.status).toBe(202)
+    const customer = api.as(login.body.token)
+    const view = await pollUntil(
+      async () => {
+        const v = await customer.get(`/tickets/bookings/${booked.body.bookingId}`)
+        return v.body.status === "pending" ? undefined : v.body
+      },
+      { timeoutMs: 15_000, message: "the customer's booking to be decided" }
+    )
+    expect(view.status).toBe("reserved")
+  }, 90_000)
+
+  test("the 200th wrong password is 429 without being hashed, and the owner gets in after the cool-down", async () => {
+    const email = `owner-${crypto.randomUUID().slice(0, 8)}@e2e.test`
+    expect((await api.post("/users/register", { fullName: "Owner", email, password: PASSWORD })).status).toBe(201)
+    const started = performance.now()
+    const statuses: Array<number> = []
+    let last: Reply | undefined
+    for (let i = 0; i < 200; i++) {
+      last = await api.post("/users/login", { email, password: `guess-${i}` })
+      statuses.push(last.status)
+    }
+    const elapsed = performance.now() - started
+    expect(last!.status).toBe(429)
+    expect(last!.body.code).toBe("rate_limited")
+    const hashed = statuses.filter((s) => s === 401).length
+    expect(hashed).toBeLessThanOrEqual(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200 - hashed)
+    // Without the limit 200 hashes take 200 × ~36 ms of CPU (over 7 s); refused attempts cost next to nothing.
+    expect(elapsed).toBeLessThan(5_000)
+    const ok = await pollUntil(
+      async () => {
+        const r = await api.post("/users/login", { email, password: PASSWORD })
+        return r.status === 200 ? r : undefined
+      },
+      { timeoutMs: 15_000, intervalMs: 250, message: "the owner to get in after the cool-down" }
+    )
+    expect(ok.body.user.email).toBe(email)
+  }, 60_000)
+
+  test("a fourth notification stream on one account is 429 too_many_streams", async () => {
+    const me = await registerCustomer(api, "streamer")
+    const aborts: Array<AbortController> = []
+    const open = async () => {
+      const abort = new AbortController()
+      aborts.push(abort)
+      const res = await fetch(`${api.base}/notifications/stream`, {
+        headers: { accept: "text/event-stream", authorization: `Bearer ${me.token}` },
+        signal: abort.signal
+      })
+      if (res.status === 200) await res.body!.getReader().read() // the opening comment: open on the server
+      return res
+    }
+    try {
+      for (let i = 0; i < 3; i++) expect((await open()).status).toBe(200)
+      const fourth = await open()
+      expect(fourth.status).toBe(429)
+      expect(Number(fourth.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
+      expect(((await fourth.json()) as { code: string }).code).toBe("too_many_streams")
+    } finally {
+      for (const a of aborts) a.abort()
+    }
+  }, 30_000)
+})
