@@ -23,4 +23,12 @@ export {
   type Permissions
 } from "./Access.ts"
 export { IncompleteLayout, operatorTopology, ownTopologyFor } from "./Topology.ts"
-export { declareOperatorLayout, ensureBrokerUsers, grantBrokerPermissions, provisionBroker, type ProvisionOptions } from "./provisionBroker.ts"
+export {
+  declareOperatorLayout,
+  ensureBrokerUsers,
+  grantBrokerPermissions,
+  provisionBroker,
+  rabbitPasswordHash,
+  serviceUsersDefinitions,
+  type ProvisionOptions
+} from "./provisionBroker.ts"

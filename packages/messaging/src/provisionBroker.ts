@@ -96,7 +96,44 @@ export const provisionBroker = async (opts: ProvisionOptions): Promise<void> => 
   if (opts.layout) await declareOperatorLayout(opts.layout.amqpUrl, opts.layout.deliveryLimit)
 }
 
-if (import.meta.main) {
+/** RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt ++ sha256(salt ++ password)), 4-byte salt. */
+export const rabbitPasswordHash = (password: string): string => {
+  const salt = crypto.getRandomValues(new Uint8Array(4))
+  const digest = new Bun.CryptoHasher("sha256").update(Buffer.concat([salt, Buffer.from(password, "utf8")])).digest()
+  return Buffer.concat([salt, digest]).toString("base64")
+}
+
+/**
+ * Definitions (users with password hashes, their permissions on `vhost`) for a node the tools start
+ * themselves (a private test node, `rabbitmq/cluster.sh`): loaded at boot or with
+ * `rabbitmqctl import_definitions`. `guest` is kept, for the loopback-only administrator.
+ */
+export const serviceUsersDefinitions = (opts: { readonly vhost?: string; readonly passwordOf?: (service: string) => string | undefined } = {}) => {
+  const vhost = opts.vhost ?? "/"
+  const users = brokerServices.map((s) => ({
+    name: brokerUserOf(s),
+    password_hash: rabbitPasswordHash(opts.passwordOf?.(s) ?? devBrokerPassword(s)),
+    hashing_algorithm: "rabbit_password_hashing_sha256",
+    tags: ""
+  }))
+  return {
+    users: [
+      { name: "guest", password_hash: rabbitPasswordHash("guest"), hashing_algorithm: "rabbit_password_hashing_sha256", tags: "administrator" },
+      ...users
+    ],
+    vhosts: [{ name: vhost }],
+    permissions: [
+      { user: "guest", vhost, configure: ".*", write: ".*", read: ".*" },
+      ...brokerServices.map((s) => ({ user: brokerUserOf(s), vhost, ...brokerPermissionsOf(s) }))
+    ]
+  }
+}
+
+if (import.meta.main && process.argv[2] === "definitions") {
+  // `bun provisionBroker.ts definitions [vhost]`: the users' definitions, passwords from AMQP_PASSWORD_<SERVICE>.
+  const env = process.env
+  console.log(JSON.stringify(serviceUsersDefinitions({ vhost: process.argv[3] ?? "/", passwordOf: (s) => env[passwordSettingOf(s)] || undefined })))
+} else if (import.meta.main) {
   const env = process.env
   const host = env.RABBITMQ_HOST ?? "127.0.0.1"
   const managementUrl = env.RABBITMQ_MANAGEMENT_URL ?? `http://guest:guest@${host}:${env.RABBITMQ_MANAGEMENT_PORT ?? "15672"}`
