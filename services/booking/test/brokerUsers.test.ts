@@ -16,14 +16,8 @@ afterAll(async () => {
   await h?.stop()
 })
 
-const paid = (bookingId: string, userId: string, amount: number): EventData<"PaymentSuccessful"> => ({
-  paymentId: newId(),
-  bookingId,
-  userId,
-  amount,
-  currency: "EUR",
-  transactionDate: new Date().toISOString()
-})
+const paid = (bookingId: string, userId: string, amount: number) =>
+  ({ paymentId: newId(), bookingId, userId, amount, currency: "EUR", transactionDate: new Date().toISOString() }) as EventData<"PaymentSuccessful">
 
 /** A connection as `service`'s broker user; the channel's close reason is kept. */
 const connectAs = async (service: string) => {

@@ -1,6 +1,6 @@
 import type { RunningService } from "@bat/http"
 import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
-import { createTestVhost, type TestVhost } from "@bat/testing"
+import { createTestVhost, type TestVhost, serviceAmqpUrl } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
@@ -27,7 +27,7 @@ let tap: EventTap
 const env = () => ({
   PORT: "0",
   DATA_DIR: data.dir,
-  AMQP_URL: vhost.amqpUrl,
+  AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "users"),
   ADMIN_EMAIL: ADMIN.email.toUpperCase(),
   ADMIN_PASSWORD: ADMIN.password
 })
@@ -55,7 +55,7 @@ const login = async (email: string, password: string) => {
 }
 
 beforeAll(async () => {
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("users")
   // Bound before the service starts, so the staff account's UserRegistered is seen too.
   tap = await tapExchange(vhost.amqpUrl, "users.events")
@@ -236,7 +236,7 @@ describe("restarts", () => {
     const dir = tempDir("users-prod")
     try {
       const started = bootService(
-        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: vhost.amqpUrl, NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
+        usersService({ PORT: "0", DATA_DIR: dir.dir, AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "users"), AMQP_USER: "bookaticket-users", AMQP_PASSWORD: "a-real-password", NODE_ENV: "production", ADMIN_EMAIL: "boss@cinema.test" })
       )
       await expect(started).rejects.toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD must be set/)
     } finally {
