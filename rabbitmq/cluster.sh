@@ -109,7 +109,8 @@ up() {
       echo "[]." > "$base/enabled_plugins"
     fi
     {
-      echo "loopback_users = none"
+      # guest (the administrator of these nodes) only from this host; services use their own users.
+      echo "loopback_users.guest = true"
       [ "$prometheus" = 1 ] && echo "prometheus.tcp.port = $(prom_port "$i")"
       echo "# quorum queues and their leaders survive a lost node; a minority pauses instead of diverging"
       echo "cluster_partition_handling = pause_minority"
@@ -139,7 +140,16 @@ up() {
   for i in "${nodes[@]}"; do
     if [[ "$running" != *"$(node_name "$i")"* ]]; then say "node $(node_name "$i") is not in the cluster: $running"; down_nodes; exit 1; fi
   done
-  say "3 nodes up in $dir: $(node_name 1) $(node_name 2) $(node_name 3)"
+  # One broker user per service (DESIGN §17), with its permissions on "/": passwords from
+  # AMQP_PASSWORD_<SERVICE>, else the development ones (CHANGE-ME-dev-<service>). Users are cluster-wide.
+  local here
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  if ! bun "$here/../packages/messaging/src/provisionBroker.ts" definitions / > "$dir/users.json" ||
+    ! ctl 1 import_definitions "$dir/users.json" > /dev/null; then
+    say "could not create the services' broker users"; down_nodes; exit 1
+  fi
+  rm -f "$dir/users.json"
+  say "3 nodes up in $dir: $(node_name 1) $(node_name 2) $(node_name 3); services connect as bookaticket-<service>"
   local urls=()
   for i in "${nodes[@]}"; do urls+=("amqp://guest:guest@127.0.0.1:$(amqp_port "$i")"); done
   (IFS=,; echo "AMQP_URL=${urls[*]}")

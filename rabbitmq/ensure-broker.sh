@@ -7,6 +7,10 @@
 #                             from here listens there too)
 #   RABBITMQ_MANAGEMENT_PORT  management HTTP port (default 15672)
 #   BROKER_START_TIMEOUT_S    how long to wait for each step (default 60)
+#   AMQP_URL                  its vhost is the one provisioned in step 4 (default "/")
+#   AMQP_PASSWORD_<SERVICE>   a service's broker password (default: its development one, refused
+#                             with NODE_ENV=production); given, the user's password is set to it
+#   BROKER_PROVISION=0        skip step 4
 set -euo pipefail
 
 host="${RABBITMQ_HOST:-127.0.0.1}"
@@ -106,4 +110,18 @@ if ! port_open "$host" "$prometheus_port"; then
   else
     say "the broker's metrics do not answer on $host:$prometheus_port; enable them on its node: rabbitmq-plugins enable rabbitmq_prometheus"
   fi
+fi
+
+# 4. Least privilege (DESIGN §17): one broker user per service (bookaticket-<service>), its permissions
+#    on the vhost in use, and the layout every consumer needs before a producer publishes (every
+#    exchange, inbox, DLQ and binding) — a service may declare only its own. Idempotent; it creates
+#    what is missing and never deletes a user, a permission or a queue.
+if [ "${BROKER_PROVISION:-1}" != 0 ]; then
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  if ! command -v bun >/dev/null 2>&1; then
+    say "bun is not installed: cannot create the services' broker users (see docs/DEPLOYMENT.md to do it by hand)"
+    exit 1
+  fi
+  RABBITMQ_HOST="$host" RABBITMQ_NODE_PORT="$amqp_port" RABBITMQ_MANAGEMENT_PORT="$mgmt_port" \
+    bun "$here/../packages/messaging/src/provisionBroker.ts" >&2 || exit 1
 fi

@@ -1,6 +1,6 @@
 // The seed's ten steps end to end, through the front door of a fleet started with `bun run start`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { createTestVhost, managementRequest, pollUntil, type TestVhost } from "@bat/testing"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -50,9 +50,21 @@ afterAll(async () => {
 }, 30_000)
 
 describe("the booking saga through the front door", () => {
+  test("every service is connected to the broker as its own user (DESIGN §17)", async () => {
+    const users = await pollUntil(async () => {
+      const res = await managementRequest(`/api/vhosts/${encodeURIComponent(vh.vhost)}/connections?columns=user`)
+      const list = ((await res.json()) as Array<{ user: string }>).map((c) => c.user)
+      return new Set(list).size >= 7 ? [...new Set(list)].sort() : undefined
+    })
+    expect(users).toEqual(
+      ["booking", "cinemas", "movies", "notifications", "payments", "screenings", "users"].map((s) => `bookaticket-${s}`)
+    )
+  })
+
   test("on a fresh broker the staff account's UserRegistered, emitted before notifications first started, still reaches it", async () => {
-    // users starts (and registers the staff account) before notifications has ever declared its inbox:
-    // only a topology declared by every service keeps that event. Staff may book, and is then e-mailed.
+    // users starts (and registers the staff account) before notifications has ever started: only the
+    // layout declared ahead (ensure-broker.sh / the fleet, as the operator) keeps that event, since a
+    // service may declare only its own queues (DESIGN §17). Staff may book, and is then e-mailed.
     const book = await staff.post("/tickets/book", { screeningId, seatNumbers: ["A8"] })
     expect(book.status).toBe(202)
     const mailDir = join(dataDir, "mail")

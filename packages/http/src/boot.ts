@@ -1,7 +1,7 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
 import { DEFAULT_LIMIT, dlqOf, OpsApi } from "@bat/contracts"
-import { jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
+import { brokerCredentialsFor, jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { flushTracing, startTracing } from "@bat/telemetry"
 import { Elysia } from "elysia"
@@ -43,7 +43,8 @@ export const loadConfig = (service: string, defaultPort: number, env = process.e
     service,
     port: intSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
     dataDir: env.DATA_DIR ?? "./data",
-    amqpUrl: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
+    // AMQP_URL names the node(s) and vhost; AMQP_USER/AMQP_PASSWORD the service's own broker user (DESIGN §17).
+    amqpUrl: brokerCredentialsFor(service, env).url,
     holdTtlMs: intSetting(env, "HOLD_TTL_MS", 900_000, 1),
     readyOutboxMaxAgeMs: intSetting(env, "READY_OUTBOX_MAX_AGE_MS", 30_000),
     inboxDeliveryLimit: intSetting(env, "INBOX_DELIVERY_LIMIT", 50, 1),

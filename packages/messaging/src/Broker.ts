@@ -118,9 +118,12 @@ export class Broker {
   private node = 0
   connected = false
   returned = 0
+  /** The user the link authenticates as; every publish carries it as its AMQP `user-id` (the broker validates it). */
+  readonly user: string
 
   constructor(private readonly opts: BrokerOptions) {
     this.urls = brokerUrls(opts.url)
+    this.user = connectOptionsOf(this.urls[0]!).username ?? "guest"
   }
 
   /** The node the link is on (or is being attempted), as `host:port`. */
@@ -417,7 +420,7 @@ export class Broker {
     try {
       for (const m of messages) {
         const body = typeof m.body === "string" ? Buffer.from(m.body) : m.body
-        if (!ch.publish(m.exchange, m.routingKey, body, { mandatory: true, ...m.options })) {
+        if (!ch.publish(m.exchange, m.routingKey, body, { mandatory: true, ...m.options, userId: this.user })) {
           await Promise.race([new Promise<void>((resolve) => ch.once("drain", () => resolve())), closed, timeout])
         }
       }

@@ -2,6 +2,7 @@
 // delayed retry for failures and parking in the DLQ (DESIGN §3).
 import {
   Envelope,
+  catalog,
   decodeEventData,
   defaultRetryDelays,
   dlqOf,
@@ -16,6 +17,7 @@ import { startSpan, withTraceparent } from "@bat/telemetry"
 import type { Channel, ConsumeMessage, Options } from "amqplib"
 import { Cause, Effect, Exit, Schema } from "effect"
 import type { Broker, OutgoingMessage } from "./Broker.ts"
+import { checkUserId, PRODUCER_USER_HEADER } from "./Access.ts"
 import { jsonLog } from "./log.ts"
 import type { ConsumerMetrics } from "./metrics.ts"
 import { withTraceparentEffect } from "./tracing.ts"
@@ -58,6 +60,12 @@ export interface ConsumerOptions<R> {
   readonly crashLimit?: number
   /** Told how each settled delivery ended (metrics). */
   readonly metrics?: ConsumerMetrics
+  /**
+   * The broker user this consumer runs as, and whether it is the service's own (least privilege):
+   * decides which validated user-ids are accepted (`checkUserId`). Default: the broker's user, own
+   * when it is `bookaticket-<service>`.
+   */
+  readonly identity?: { readonly user: string; readonly ownUser: boolean }
 }
 
 interface Delivery {
@@ -98,6 +106,19 @@ const carriedHeaders = (msg: ConsumeMessage): Record<string, unknown> => {
   return out
 }
 
+/**
+ * The validated user-id a delivery first arrived with: its own user-id, or, on a message this consumer
+ * republished itself (retry, parking, replay), the one it recorded then.
+ */
+const firstUserOf = (msg: ConsumeMessage, self: string): string | undefined => {
+  const userId = msg.properties.userId as unknown
+  if (userId === self) {
+    const recorded = msg.properties.headers?.[PRODUCER_USER_HEADER]
+    return typeof recorded === "string" ? recorded.slice(0, 256) : self
+  }
+  return typeof userId === "string" ? userId.slice(0, 256) : undefined
+}
+
 export class Consumer<R> {
   private readonly buffer: Array<Delivery> = []
   /** Delivery tags received and not yet settled, per channel (a closed channel's set goes with it). */
@@ -110,9 +131,11 @@ export class Consumer<R> {
   handled = 0
   parked = 0
   retried = 0
+  private readonly identity: { readonly user: string; readonly ownUser: boolean }
 
   constructor(private readonly opts: ConsumerOptions<R>) {
     this.delays = opts.retryDelays ?? defaultRetryDelays
+    this.identity = opts.identity ?? { user: opts.broker.user, ownUser: opts.broker.user === `bookaticket-${opts.service}` }
     const db = opts.store.db
     this.insertInbox = db.prepare("INSERT OR IGNORE INTO inbox (id, queue, received_at) VALUES (?, ?, ?)")
     this.beginAttempt = db.prepare(
@@ -336,6 +359,18 @@ export class Consumer<R> {
     if (!isEventType(type) || !handler) {
       return { park: { kind: "park", reason: "no_handler", error: `no handler for message type ${type}` } }
     }
+    if (env.success.source !== catalog[type].producer) {
+      return {
+        park: {
+          kind: "park",
+          reason: "wrong_producer",
+          error: `${type} is published by ${catalog[type].producer}, but the envelope's source is ${env.success.source}`
+        }
+      }
+    }
+    // The broker validated the user-id against the publishing connection: it names who published (DESIGN §17).
+    const user = checkUserId(type, d.msg.properties.userId, d.msg.properties.headers, this.identity)
+    if (!user.ok) return { park: { kind: "park", reason: "wrong_user_id", error: user.error } }
     const data = decodeEventData(type, env.success.data)
     if (data._tag === "Failure") {
       return { park: { kind: "park", reason: "undecodable", error: `${type}: ${data.failure.message}` } }
@@ -396,6 +431,8 @@ export class Consumer<R> {
 
   private properties(d: Delivery, headers: Record<string, unknown>): Options.Publish {
     const p = d.msg.properties
+    // Republished under this consumer's own user-id: the one it first arrived with goes along.
+    const first = firstUserOf(d.msg, this.identity.user)
     return {
       persistent: true,
       contentType: p.contentType ?? "application/json",
@@ -403,7 +440,7 @@ export class Consumer<R> {
       type: p.type,
       appId: p.appId,
       timestamp: p.timestamp,
-      headers: { ...carriedHeaders(d.msg), ...headers }
+      headers: { ...carriedHeaders(d.msg), ...(first !== undefined ? { [PRODUCER_USER_HEADER]: first } : {}), ...headers }
     }
   }
 

@@ -5,7 +5,8 @@ import { Broker } from "./Broker.ts"
 import { Consumer, type ConsumerOptions } from "./Consumer.ts"
 import { OutboxRelay } from "./Outbox.ts"
 import { listParked, parkedCount, replayParked } from "./Parked.ts"
-import { topologyFor } from "./Topology.ts"
+import { brokerUserOf, userOfUrl } from "./Access.ts"
+import { ownTopologyFor, topologyFor } from "./Topology.ts"
 
 export interface MessagingOptions<R> extends Omit<ConsumerOptions<R>, "store" | "broker" | "service" | "handlers" | "runSyncExit"> {
   readonly service: string
@@ -33,11 +34,15 @@ export interface Messaging {
 }
 
 export const startMessaging = async <R>(opts: MessagingOptions<R>): Promise<Messaging> => {
-  const topology = topologyFor(opts.service, {
+  const topologyOptions = {
     ...(opts.retryDelays ? { retryDelays: opts.retryDelays } : {}),
     ...(opts.holdTtlMs !== undefined ? { holdTtlMs: opts.holdTtlMs } : {}),
     ...(opts.deliveryLimit !== undefined ? { deliveryLimit: opts.deliveryLimit } : {})
-  })
+  }
+  // As its own broker user (DESIGN §17) a service may declare only what it owns and checks the rest;
+  // with a shared user (development, tests) it declares the whole layout as before.
+  const ownUser = userOfUrl(opts.url) === brokerUserOf(opts.service)
+  const topology = ownUser ? ownTopologyFor(opts.service, topologyOptions) : topologyFor(opts.service, topologyOptions)
   const broker = new Broker({ url: opts.url, topology, ...(opts.log ? { log: opts.log } : {}) })
   const consumer = opts.handlers
     ? new Consumer<R>({

@@ -1,6 +1,7 @@
 // Lists and replays messages parked in a service's dead-letter queue.
 import { dlqOf, inboxOf, type OpsApi } from "@bat/contracts"
 import type { GetMessage } from "amqplib"
+import { PRODUCER_USER_HEADER } from "./Access.ts"
 import type { Broker } from "./Broker.ts"
 
 /** One schema of a parked message, in packages/contracts (the DLQ route lists it). */
@@ -59,6 +60,13 @@ export const replayParked = (broker: Broker, service: string, ids?: ReadonlyArra
       const headers = { ...(m.properties.headers ?? {}) } as Record<string, unknown>
       for (const k of ["x-attempts", "x-park-reason", "x-error", "x-parked-at", "x-last-error", ...brokerDeathHeaders]) delete headers[k]
       headers["x-replayed-at"] = new Date().toISOString()
+      // Replayed under the service's own user-id: the consumer then checks the user-id the message first
+      // arrived with, never the replay's (a message someone else wrote into the DLQ stays refused).
+      const userId = m.properties.userId as unknown
+      if (userId !== broker.user) {
+        if (typeof userId === "string") headers[PRODUCER_USER_HEADER] = userId
+        else delete headers[PRODUCER_USER_HEADER]
+      }
       await broker.publish([
         {
           exchange: "",

@@ -27,6 +27,13 @@ export interface TopologySpec {
   readonly exchanges: ReadonlyArray<string>
   readonly queues: ReadonlyArray<QueueSpec>
   readonly bindings: ReadonlyArray<BindingSpec>
+  /**
+   * With least privilege (DESIGN §17), what others own and must already exist, checked passively:
+   * exchanges before the own queues are declared and bound, queues (the inboxes this service's
+   * events go to) before it publishes.
+   */
+  readonly requiresExchanges?: ReadonlyArray<string>
+  readonly requiresQueues?: ReadonlyArray<string>
 }
 
 export interface TopologyOptions {
@@ -99,6 +106,54 @@ export const topologyFor = (service: ServiceName | string, opts: TopologyOptions
 }
 
 /**
+ * What a service declares when it connects as its own, least-privileged broker user: only its own
+ * exchange, queues and its inbox's bindings; the exchanges it binds from and the inboxes its events
+ * go to are owned by other services (or declared ahead by the operator) and are checked passively,
+ * so a service never publishes into an incomplete layout (DESIGN §3.1, docs/DECISIONS.md).
+ */
+export const ownTopologyFor = (service: ServiceName | string, opts: TopologyOptions = {}): TopologySpec => {
+  const whole = topologyFor(service, opts)
+  const own = (name: string) => name.startsWith(`${service}.`)
+  const inbox = inboxOf(service)
+  const isProducer = (producers as ReadonlyArray<string>).includes(service)
+  const bindings = whole.bindings.filter((b) => b.destination === inbox)
+  return {
+    exchanges: isProducer ? [exchangeOf(service)] : [],
+    queues: whole.queues.filter((q) => own(q.name)),
+    bindings,
+    requiresExchanges: [...new Set(bindings.map((b) => b.source))].filter((e) => e !== exchangeOf(service)).sort(),
+    requiresQueues: isProducer
+      ? [...new Set(whole.bindings.filter((b) => b.source === exchangeOf(service)).map((b) => b.destination))].filter((q) => !own(q)).sort()
+      : []
+  }
+}
+
+/**
+ * The layout the operator declares ahead of the services (`rabbitmq/ensure-broker.sh`, the test
+ * harnesses): every exchange, every consumer's inbox, DLQ and bindings. Retry and hold queues are
+ * each used by one service only and declared by it.
+ */
+export const operatorTopology = (opts: { readonly deliveryLimit?: number } = {}): TopologySpec => {
+  const deliveryLimit = opts.deliveryLimit ?? defaultDeliveryLimit
+  return {
+    exchanges: producers.map(exchangeOf).sort(),
+    queues: consumers.flatMap((c) => [
+      { name: inboxOf(c), arguments: consumedQueue(c, deliveryLimit) },
+      { name: dlqOf(c), arguments: quorum }
+    ]),
+    bindings: consumers.flatMap((c) =>
+      bindingsOf(c).map((b) => ({ source: b.exchange, destination: inboxOf(c), routingKey: b.routingKey }))
+    )
+  }
+}
+
+const isNotFound = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && ((e as { code?: unknown }).code === 404 || /NOT_FOUND/.test(String(e)))
+
+/** Raised when what others own is missing: the link is retried, and the service does not publish meanwhile. */
+export class IncompleteLayout extends Error {}
+
+/**
  * Subscriptions are written once, in packages/contracts; a service's handler map must cover exactly
  * them (plus the types that reach it through `extraTypes`, e.g. payments' hold timer). Returns what
  * differs, or undefined.
@@ -151,6 +206,22 @@ export const declareTopology = async (
 ): Promise<Channel> => {
   let ch = first
   for (const e of spec.exchanges) await ch.assertExchange(e, "topic", { durable: true })
+  const requireAll = async (kind: "exchange" | "queue", names: ReadonlyArray<string> | undefined) => {
+    for (const name of names ?? []) {
+      try {
+        if (kind === "exchange") await ch.checkExchange(name)
+        else await ch.checkQueue(name)
+      } catch (e) {
+        if (!isNotFound(e)) throw e
+        throw new IncompleteLayout(
+          `the broker layout is incomplete: ${kind} ${name} does not exist and this service may not declare it; ` +
+            "the operator declares the layout (bash rabbitmq/ensure-broker.sh, or import rabbitmq/definitions.json), " +
+            "or its owning service declares it when it starts"
+        )
+      }
+    }
+  }
+  await requireAll("exchange", spec.requiresExchanges)
   for (const q of spec.queues) {
     try {
       await ch.assertQueue(q.name, { durable: true, arguments: q.arguments })
@@ -165,6 +236,7 @@ export const declareTopology = async (
     }
   }
   for (const b of spec.bindings) await ch.bindQueue(b.destination, b.source, b.routingKey)
+  await requireAll("queue", spec.requiresQueues)
   return ch
 }
 

@@ -8,3 +8,27 @@ export { declareTopology, subscriptionMismatch, systemTopology, toDefinitions, t
 export { jsonLog, type LogLevel } from "./log.ts"
 export type { ConsumeOutcome, ConsumerMetrics } from "./metrics.ts"
 export { inSpan, Traceparent, traceparentNow, withTraceparentEffect } from "./tracing.ts"
+export {
+  brokerCredentialsFor,
+  brokerPermissionsOf,
+  brokerServices,
+  brokerUserOf,
+  checkUserId,
+  devBrokerPassword,
+  passwordSettingOf,
+  PRODUCER_USER_HEADER,
+  userOfUrl,
+  withCredentials,
+  type BrokerCredentials,
+  type Permissions
+} from "./Access.ts"
+export { IncompleteLayout, operatorTopology, ownTopologyFor } from "./Topology.ts"
+export {
+  declareOperatorLayout,
+  ensureBrokerUsers,
+  grantBrokerPermissions,
+  provisionBroker,
+  rabbitPasswordHash,
+  serviceUsersDefinitions,
+  type ProvisionOptions
+} from "./provisionBroker.ts"

@@ -1,5 +1,13 @@
 // Broker helpers for tests: a throw-away vhost per test run, and a TCP proxy that can cut the broker link.
 import net from "node:net";
+import {
+  brokerUserOf,
+  declareOperatorLayout,
+  devBrokerPassword,
+  ensureBrokerUsers,
+  grantBrokerPermissions,
+  withCredentials,
+} from "@bat/messaging";
 
 const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
 const DEFAULT_MANAGEMENT_URL = "http://guest:guest@127.0.0.1:15672";
@@ -20,7 +28,33 @@ export interface TestVhostOptions {
   readonly managementUrl?: string;
   /** Name prefix; the vhost is `<prefix>-<random>`. */
   readonly prefix?: string;
+  /**
+   * Declares the operator's layout (every exchange, inbox, DLQ and binding) as the management user,
+   * as `rabbitmq/ensure-broker.sh` does: needed before a service that runs as its own broker user
+   * publishes (it may not declare the other services' inboxes). `deliveryLimit` must match the services'.
+   */
+  readonly layout?: boolean | { readonly deliveryLimit?: number };
 }
+
+/**
+ * `amqpUrl` (every node) authenticated as `service`'s own broker user with its development password
+ * (DESIGN §17): how tests start a service, or publish as its producer.
+ */
+export const serviceAmqpUrl = (amqpUrl: string, service: string): string =>
+  withCredentials(amqpUrl, brokerUserOf(service), devBrokerPassword(service));
+
+let usersEnsured: Promise<void> | undefined;
+/**
+ * Creates the per-service broker users with their development passwords where they are missing
+ * (once per process; users are global, so they are never deleted: other test runs may be using them).
+ */
+export const ensureServiceBrokerUsers = (managementUrl: string = process.env.RABBITMQ_MANAGEMENT_URL ?? DEFAULT_MANAGEMENT_URL): Promise<void> => {
+  usersEnsured ??= ensureBrokerUsers({ managementUrl }).catch((e) => {
+    usersEnsured = undefined;
+    throw e;
+  });
+  return usersEnsured;
+};
 
 /** Calls the RabbitMQ management HTTP API; `path` starts at `/api/...`. Credentials come from the URL. */
 export const managementRequest = async (
@@ -75,8 +109,15 @@ export const createTestVhost = async (options: TestVhostOptions = {}): Promise<T
     `granting ${user} permissions on vhost ${vhost}`,
   );
 
+  // Every service's own broker user gets its least-privilege permissions on this vhost.
+  await ensureServiceBrokerUsers(managementUrl);
+  await grantBrokerPermissions({ managementUrl, vhost });
+
   const amqp = new URL(options.amqpUrl ?? process.env.AMQP_URL ?? DEFAULT_AMQP_URL);
   amqp.pathname = `/${encoded}`;
+  if (options.layout) {
+    await declareOperatorLayout(amqp.href, typeof options.layout === "object" ? options.layout.deliveryLimit : undefined);
+  }
 
   let deleted = false;
   return {

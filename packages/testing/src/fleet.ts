@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { brokerServices, brokerUserOf, declareOperatorLayout, devBrokerPassword, passwordSettingOf } from "@bat/messaging";
 
 /** A service as declared in `services/<name>/package.json` under `"bookaticket"`. */
 export interface ServiceManifest {
@@ -144,6 +145,36 @@ export class FleetStartError extends Error {
 }
 
 const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
+
+/**
+ * A child's broker credentials (DESIGN §17): its own user `bookaticket-<service>`, with the password
+ * from `AMQP_PASSWORD_<SERVICE>` or its development one; `AMQP_URL` names the node(s) and vhost.
+ * `BROKER_USERS=shared` keeps every child on `AMQP_URL`'s own credentials (refused in production).
+ */
+export const brokerEnvOf = (service: string, env: Readonly<Record<string, string | undefined>>): Record<string, string> => {
+  if (env.BROKER_USERS === "shared" || !brokerServices.includes(service)) return {};
+  return { AMQP_USER: brokerUserOf(service), AMQP_PASSWORD: env[passwordSettingOf(service)] || devBrokerPassword(service) };
+};
+
+/**
+ * The operator's layout on the fleet's vhost, declared with `AMQP_URL`'s own (administrator)
+ * credentials before the services start, as `rabbitmq/ensure-broker.sh` does: a service running as its
+ * own user may not declare the others' inboxes. Tries each node; a failure is only reported (the
+ * services then wait for the layout, or declare their own parts and converge).
+ */
+const declareFleetLayout = async (env: Readonly<Record<string, string>>, report: (line: string) => void): Promise<void> => {
+  if (env.BROKER_USERS === "shared") return;
+  const limit = env.INBOX_DELIVERY_LIMIT ? Number(env.INBOX_DELIVERY_LIMIT) : undefined;
+  let last: unknown;
+  for (const url of (env.AMQP_URL ?? DEFAULT_AMQP_URL).split(",").map((u) => u.trim()).filter(Boolean)) {
+    try {
+      return await declareOperatorLayout(url, limit);
+    } catch (e) {
+      last = e;
+    }
+  }
+  report(`could not declare the broker layout ahead of the services: ${String(last)}`);
+};
 const DEFAULT_HOLD_TTL_MS = "900000";
 const LOG_LINES_KEPT = 200;
 
@@ -384,7 +415,7 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
   const spawn = (service: ServiceManifest): Running => {
     const proc = Bun.spawn([process.execPath, ...cpuProfileArgs(env, service.name), "src/main.ts"], {
       cwd: service.dir,
-      env: { ...env, PORT: String(ports[service.name]) },
+      env: { ...env, PORT: String(ports[service.name]), ...brokerEnvOf(service.name, env) },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
@@ -530,6 +561,7 @@ export const startFleet = async (options: FleetOptions = {}): Promise<Fleet> => 
 
   const groups = new Map<number, ServiceManifest[]>();
   for (const s of selected) groups.set(s.order, [...(groups.get(s.order) ?? []), s]);
+  await declareFleetLayout(env, (line) => record("fleet", line, "stderr"));
   try {
     for (const group of [...groups.keys()].sort((a, b) => a - b).map((order) => groups.get(order) ?? [])) {
       if (options.signal?.aborted) throw new Error("start-up aborted");

@@ -1,7 +1,7 @@
 // Test helpers: throw-away broker vhosts, polling with a deadline, a cuttable TCP proxy, and the service fleet.
-export { createTestVhost, managementRequest, pollUntil, startTcpProxy } from "./broker.ts";
+export { createTestVhost, ensureServiceBrokerUsers, managementRequest, pollUntil, serviceAmqpUrl, startTcpProxy } from "./broker.ts";
 export type { PollOptions, TcpProxy, TestVhost, TestVhostOptions } from "./broker.ts";
-export { DEFAULT_RESTART_POLICY, discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
+export { brokerEnvOf, DEFAULT_RESTART_POLICY, discoverServices, fleetEnv, FleetStartError, freePort, repoRoot, startFleet } from "./fleet.ts";
 export type { Env, Fleet, FleetOptions, RestartPolicy, ServiceManifest, SupervisionEvent } from "./fleet.ts";
 export {
   BAD_CURSORS,

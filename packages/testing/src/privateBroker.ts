@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serviceUsersDefinitions } from "@bat/messaging";
 import { freePort } from "./fleet.ts";
 
 export interface PrivateBroker {
@@ -53,7 +54,10 @@ export const startPrivateBroker = async (options: { name?: string; startTimeoutM
   const base = join(tmpdir(), `bat-broker-${id}`);
   mkdirSync(base, { recursive: true });
   writeFileSync(join(base, "enabled_plugins"), "[].\n");
-  writeFileSync(join(base, "rabbitmq.conf"), "loopback_users = none\n");
+  // The per-service broker users (DESIGN §17) with their development passwords and permissions on "/",
+  // loaded at boot; guest stays for the tests' own administrative connections.
+  writeFileSync(join(base, "definitions.json"), JSON.stringify(serviceUsersDefinitions({ vhost: "/" })));
+  writeFileSync(join(base, "rabbitmq.conf"), `loopback_users = none\nload_definitions = ${join(base, "definitions.json")}\n`);
   const pidFile = join(base, "pid");
   const logFile = join(base, "log", `${nodeName}.log`);
   const env = {

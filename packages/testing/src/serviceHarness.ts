@@ -2,7 +2,8 @@
 // services, problem+json assertions, and a stand-in for the users service's token issuing.
 import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventData, type EventType } from "@bat/contracts"
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
-import { pollUntil } from "./broker.ts"
+import { userOfUrl } from "@bat/messaging"
+import { pollUntil, serviceAmqpUrl } from "./broker.ts"
 import { expect } from "bun:test"
 import amqp from "amqplib"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
@@ -77,18 +78,40 @@ export interface EventPublisher {
   readonly close: () => Promise<void>
 }
 
-/** A confirm channel on `amqpUrl` that publishes events in the other services' place. */
-export const startEventPublisher = async (amqpUrl: string): Promise<EventPublisher> => {
-  const conn = await amqp.connect(amqpUrl)
-  conn.on("error", () => {})
-  const ch = await conn.createConfirmChannel()
+/**
+ * Publishes events in the other services' place, each as its producer's own broker user (DESIGN §17)
+ * with its AMQP user-id, as the producer itself would; `amqpUrl` names the vhost (its credentials are
+ * not used). With `{ as: "given" }` everything goes out under `amqpUrl`'s own user instead (a service
+ * under test that runs with a shared user).
+ */
+export const startEventPublisher = async (amqpUrl: string, options: { readonly as?: "producers" | "given" } = {}): Promise<EventPublisher> => {
+  const links = new Map<string, Promise<{ conn: amqp.ChannelModel; ch: amqp.ConfirmChannel; user: string }>>()
+  const linkFor = (producer: string) => {
+    let link = links.get(producer)
+    if (link === undefined) {
+      const url = options.as === "given" ? amqpUrl : serviceAmqpUrl(amqpUrl, producer)
+      link = (async () => {
+        const conn = await amqp.connect(url)
+        conn.on("error", () => {})
+        const ch = await conn.createConfirmChannel()
+        ch.on("error", () => {})
+        return { conn, ch, user: userOfUrl(url) }
+      })()
+      link.catch(() => links.delete(producer))
+      links.set(producer, link)
+    }
+    return link
+  }
   const publishEnvelope: EventPublisher["publishEnvelope"] = async (envelope, to) => {
-    const exchange = to?.exchange ?? exchangeOf(catalog[envelope.type as EventType].producer)
+    const producer = catalog[envelope.type as EventType].producer
+    const { ch, user } = await linkFor(options.as === "given" ? "" : producer)
+    const exchange = to?.exchange ?? exchangeOf(producer)
     ch.publish(exchange, to?.routingKey ?? envelope.type, Buffer.from(JSON.stringify(envelope)), {
       persistent: true,
       messageId: envelope.id,
       type: envelope.type,
-      contentType: "application/json"
+      contentType: "application/json",
+      userId: user
     })
     await ch.waitForConfirms()
   }
@@ -104,7 +127,10 @@ export const startEventPublisher = async (amqpUrl: string): Promise<EventPublish
     },
     publishEnvelope,
     close: async () => {
-      await conn.close().catch(() => {})
+      for (const link of links.values()) {
+        const l = await link.catch(() => undefined)
+        await l?.conn.close().catch(() => {})
+      }
     }
   }
 }

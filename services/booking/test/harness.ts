@@ -4,6 +4,7 @@ import { exchangeOf, newId, type Envelope, type EventData, type EventType } from
 import { bootService, type RunningService } from "@bat/http"
 import {
   createTestVhost,
+  serviceAmqpUrl,
   pollUntil,
   startEventPublisher,
   startTokenMint,
@@ -40,7 +41,7 @@ export interface Harness {
 const STAFF_READER = newId()
 
 export const startHarness = async (env: Record<string, string> = {}): Promise<Harness> => {
-  const vhost = await createTestVhost({ prefix: "bat-booking" })
+  const vhost = await createTestVhost({ prefix: "bat-booking", layout: true })
   const data = tempDir("bat-booking")
   const mint = await startTokenMint()
 
@@ -61,7 +62,8 @@ export const startHarness = async (env: Record<string, string> = {}): Promise<Ha
       bookingService({
         PORT: "0",
         DATA_DIR: data.dir,
-        AMQP_URL: vhost.amqpUrl,
+        // As its own broker user, with least privilege (DESIGN §17).
+        AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "booking"),
         JWKS_URL: mint.jwksUrl,
         HOLD_TTL_MS: "900000",
         // Every request of these tests comes from 127.0.0.1, one address for hundreds of made-up customers: the

@@ -1,6 +1,6 @@
 import type { RunningService } from "@bat/http"
 import { bootService } from "@bat/http"
-import { bodyFor, createTestVhost, isOversized, OVERSIZED_MARKERS, type TestVhost } from "@bat/testing"
+import { bodyFor, createTestVhost, isOversized, OVERSIZED_MARKERS, serviceAmqpUrl, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { cinemasService } from "../src/service.ts"
@@ -47,11 +47,11 @@ const createCinema = async (name = `Roxy ${++n}`, address = "1 Main Street") => 
 }
 
 beforeAll(async () => {
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("cinemas")
   mint = await startTokenMint()
   tap = await tapExchange(vhost.amqpUrl, "cinemas.events")
-  svc = await bootService(cinemasService({ PORT: "0", DATA_DIR: data.dir, AMQP_URL: vhost.amqpUrl, JWKS_URL: mint.jwksUrl }))
+  svc = await bootService(cinemasService({ PORT: "0", DATA_DIR: data.dir, AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "cinemas"), JWKS_URL: mint.jwksUrl }))
   await svc.messaging.broker.waitForConnect() // HTTP answers before the broker link is up; the tests need both
   staff = bearer(await mint.token(crypto.randomUUID(), "staff"))
   customer = bearer(await mint.token(crypto.randomUUID(), "customer"))

@@ -1,13 +1,13 @@
 // A cinema written before cinemas had zones keeps working: the migration gives it DEFAULT_TIME_ZONE.
 import { bootService } from "@bat/http"
 import { openDatabase } from "@bat/store"
-import { createTestVhost, startTokenMint, tempDir } from "@bat/testing"
+import { createTestVhost, startTokenMint, tempDir, serviceAmqpUrl } from "@bat/testing"
 import { expect, test } from "bun:test"
 import { cinemasService } from "../src/service.ts"
 import { migrationsFor } from "../src/store/migrations.ts"
 
 test("an existing cinema without a zone gets DEFAULT_TIME_ZONE from the migration and is listed, shown and updated", async () => {
-  const vhost = await createTestVhost()
+  const vhost = await createTestVhost({ layout: true })
   const data = tempDir("cinemas-tz")
   const mint = await startTokenMint()
   try {
@@ -16,7 +16,7 @@ test("an existing cinema without a zone gets DEFAULT_TIME_ZONE from the migratio
     old.prepare("INSERT INTO cinemas (cinema_id, name, address, revision, created_at) VALUES (?, 'Old Roxy', '1 Old Road', 1, 0)").run(cinemaId)
     old.close()
 
-    const env = { PORT: "0", DATA_DIR: data.dir, AMQP_URL: vhost.amqpUrl, JWKS_URL: mint.jwksUrl, DEFAULT_TIME_ZONE: "Europe/Berlin" }
+    const env = { PORT: "0", DATA_DIR: data.dir, AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "cinemas"), JWKS_URL: mint.jwksUrl, DEFAULT_TIME_ZONE: "Europe/Berlin" }
     const svc = await bootService(cinemasService(env))
     try {
       const shown = await fetch(`${svc.url}/cinemas/${cinemaId}`)

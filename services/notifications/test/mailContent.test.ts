@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost } from "@bat/testing"
+import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost, serviceAmqpUrl } from "@bat/testing"
 import { simpleParser, type ParsedMail } from "mailparser"
 import type { AddressInfo } from "node:net"
 import { SMTPServer } from "smtp-server"
@@ -53,13 +53,13 @@ let publisher: EventPublisher
 beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve))
   const port = (smtp.server.address() as AddressInfo).port
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("bat-notifications-mail")
   svc = await bootService(
     notificationsService({
       PORT: "0",
       DATA_DIR: data.dir,
-      AMQP_URL: vhost.amqpUrl,
+      AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "notifications"),
       JWKS_URL: "http://127.0.0.1:9/unused",
       SMTP_URL: `smtp://127.0.0.1:${port}`,
       DELIVERY_POLL_MS: "100",

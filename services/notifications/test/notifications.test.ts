@@ -14,7 +14,8 @@ import {
   tempDir,
   type EventPublisher,
   type TestVhost,
-  type TokenMint
+  type TokenMint,
+  serviceAmqpUrl
 } from "@bat/testing"
 import { bodyFor, OVERSIZED_MARKERS } from "@bat/testing"
 import fc from "fast-check"
@@ -144,7 +145,7 @@ const openStream = async (query: string, headers: Record<string, string>) => {
 }
 
 beforeAll(async () => {
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("bat-notifications")
   dataDir = data.dir
   mint = await startTokenMint()
@@ -152,7 +153,7 @@ beforeAll(async () => {
     notificationsService({
       PORT: "0",
       DATA_DIR: dataDir,
-      AMQP_URL: vhost.amqpUrl,
+      AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "notifications"),
       JWKS_URL: mint.jwksUrl,
       CONTACT_ERASE_SWEEP_MS: String(ERASE_SWEEP_MS),
       SSE_HEARTBEAT_MS: String(HEARTBEAT_MS),

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { newId, type EventData, type EventType } from "@bat/contracts"
 import { bootService, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost } from "@bat/testing"
+import { createTestVhost, pollUntil, startEventPublisher, tempDir, type EventPublisher, type TestVhost, serviceAmqpUrl } from "@bat/testing"
 import { simpleParser, type ParsedMail } from "mailparser"
 import net from "node:net"
 import { notificationsService } from "../src/service.ts"
@@ -109,14 +109,14 @@ let smtp: Awaited<ReturnType<typeof startFakeSmtp>>
 let publisher: EventPublisher
 
 beforeAll(async () => {
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("bat-notifications-smtp")
   smtp = await startFakeSmtp()
   svc = await bootService(
     notificationsService({
       PORT: "0",
       DATA_DIR: data.dir,
-      AMQP_URL: vhost.amqpUrl,
+      AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "notifications"),
       JWKS_URL: "http://127.0.0.1:9/unused",
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       DELIVERY_POLL_MS: "100",

@@ -4,6 +4,7 @@ import { newId, type EventData, type Envelope, type EventType } from "@bat/contr
 import { bootService, type RunningService, type ServiceConfig } from "@bat/http"
 import {
   createTestVhost,
+  serviceAmqpUrl,
   managementRequest,
   pollUntil,
   startEventPublisher,
@@ -129,7 +130,7 @@ export interface HarnessOptions {
 }
 
 export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> => {
-  const vhost = await createTestVhost({ prefix: "bat-test-payments" })
+  const vhost = await createTestVhost({ prefix: "bat-test-payments", layout: true })
   const data = tempDir("payments-test")
   const dataDir = data.dir
   const mint = await startTokenMint()
@@ -140,7 +141,8 @@ export const startHarness = async (opts: HarnessOptions = {}): Promise<Harness> 
         env: {
           PORT: "0",
           DATA_DIR: dataDir,
-          AMQP_URL: vhost.amqpUrl,
+          // As its own broker user, with least privilege (DESIGN §17).
+          AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "payments"),
           JWKS_URL: mint.jwksUrl,
           HOLD_TTL_MS: "600000",
           SWEEP_INTERVAL_MS: "100",

@@ -1,7 +1,7 @@
 // Test harness: the screenings service in-process against a throw-away vhost, a temp SQLite dir and a local JWKS.
 import { catalog, exchangeOf, makeEnvelope, newId, type Envelope, type EventType } from "@bat/contracts"
 import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER, type RunningService } from "@bat/http"
-import { createTestVhost, pollUntil, type TestVhost } from "@bat/testing"
+import { createTestVhost, pollUntil, type TestVhost, serviceAmqpUrl } from "@bat/testing"
 import * as amqp from "amqplib"
 import { Clock, Effect } from "effect"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
@@ -60,7 +60,7 @@ export interface Harness {
 }
 
 export const startHarness = async (extraEnv: Record<string, string> = {}): Promise<Harness> => {
-  const vhost: TestVhost = await createTestVhost({ prefix: "bat-test-screenings" })
+  const vhost: TestVhost = await createTestVhost({ prefix: "bat-test-screenings", layout: true })
   const dataDir = mkdtempSync(join(tmpdir(), "screenings-"))
   const cleanups: Array<() => Promise<void> | void> = [() => vhost.cleanup(), () => rmSync(dataDir, { recursive: true, force: true })]
   const stop = async () => {
@@ -89,7 +89,7 @@ export const startHarness = async (extraEnv: Record<string, string> = {}): Promi
     const env = {
       PORT: "0",
       DATA_DIR: dataDir,
-      AMQP_URL: vhost.amqpUrl,
+      AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "screenings"),
       JWKS_URL: `http://127.0.0.1:${jwksServer.port}/jwks.json`,
       ...extraEnv
     }
@@ -107,15 +107,32 @@ export const startHarness = async (extraEnv: Record<string, string> = {}): Promi
       if (msg) emitted.push(JSON.parse(msg.content.toString("utf8")))
     }, { noAck: true })
 
+    // Events go out as their producer's own broker user, with its user-id, as the producer sends them (DESIGN §17).
+    const producerChannels = new Map<string, Promise<amqp.ConfirmChannel>>()
+    const channelOf = (producer: string) => {
+      let c = producerChannels.get(producer)
+      if (c === undefined) {
+        c = (async () => {
+          const pc = await amqp.connect(serviceAmqpUrl(vhost.amqpUrl, producer))
+          pc.on("error", () => {})
+          cleanups.push(() => pc.close().catch(() => undefined))
+          return pc.createConfirmChannel()
+        })()
+        producerChannels.set(producer, c)
+      }
+      return c
+    }
     const publishRaw = async (type: string, body: string) => {
       const producer = (catalog as Record<string, { producer: string }>)[type]?.producer ?? "cinemas"
-      ch.publish(exchangeOf(producer), type, Buffer.from(body), {
+      const pch = await channelOf(producer)
+      pch.publish(exchangeOf(producer), type, Buffer.from(body), {
         persistent: true,
         contentType: "application/json",
         messageId: newId(),
-        type
+        type,
+        userId: `bookaticket-${producer}`
       })
-      await ch.waitForConfirms()
+      await pch.waitForConfirms()
     }
     const publish = async (type: EventType, data: object, opts: { id?: string } = {}) => {
       const env = makeEnvelope(type, data, {
@@ -123,13 +140,16 @@ export const startHarness = async (extraEnv: Record<string, string> = {}): Promi
         correlationId: newId(),
         ...(opts.id ? { id: opts.id } : {})
       })
-      ch.publish(exchangeOf(catalog[type].producer), type, Buffer.from(JSON.stringify(env)), {
+      const producer = catalog[type].producer
+      const pch = await channelOf(producer)
+      pch.publish(exchangeOf(producer), type, Buffer.from(JSON.stringify(env)), {
         persistent: true,
         contentType: "application/json",
         messageId: env.id,
-        type
+        type,
+        userId: `bookaticket-${producer}`
       })
-      await ch.waitForConfirms()
+      await pch.waitForConfirms()
       return env.id
     }
 

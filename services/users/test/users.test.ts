@@ -1,6 +1,6 @@
 import type { RunningService } from "@bat/http"
 import { bootService, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@bat/http"
-import { bodyFor, createTestVhost, isOversized, OVERSIZED_MARKERS, type TestVhost } from "@bat/testing"
+import { bodyFor, createTestVhost, isOversized, OVERSIZED_MARKERS, serviceAmqpUrl, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose"
@@ -27,7 +27,7 @@ let tap: EventTap
 const env = () => ({
   PORT: "0",
   DATA_DIR: data.dir,
-  AMQP_URL: vhost.amqpUrl,
+  AMQP_URL: serviceAmqpUrl(vhost.amqpUrl, "users"),
   ADMIN_EMAIL: ADMIN.email.toUpperCase(),
   ADMIN_PASSWORD: ADMIN.password
 })
@@ -55,7 +55,7 @@ const login = async (email: string, password: string) => {
 }
 
 beforeAll(async () => {
-  vhost = await createTestVhost()
+  vhost = await createTestVhost({ layout: true })
   data = tempDir("users")
   // Bound before the service starts, so the staff account's UserRegistered is seen too.
   tap = await tapExchange(vhost.amqpUrl, "users.events")
@@ -272,7 +272,7 @@ describe("restarts", () => {
 })
 
 /** A broker address with real-looking credentials that nothing listens on: production start-up fails before using it. */
-const PRODUCTION_AMQP_URL = "amqp://users:not-an-example@127.0.0.1:1"
+const PRODUCTION_AMQP_URL = "amqp://bookaticket-users:not-an-example@127.0.0.1:1"
 
 describe("robustness", () => {
   test("a 10 MiB body is 413 payload_too_large before validation or authentication, on every route", async () => {
