@@ -307,7 +307,8 @@ describe("security headers on every answer", () => {
   })
 })
 
-const NO_BROKER = "amqp://u:real-secret@127.0.0.1:1"
+// The fixture service is "tiny": in production it must connect as its own broker user.
+const NO_BROKER = "amqp://bookaticket-tiny:real-secret@127.0.0.1:1"
 
 describe("a service process with a bad or example setting stops with one line", () => {
   const fixture = join(import.meta.dir, "fixtures", "tinyService.ts")
@@ -333,9 +334,9 @@ describe("a service process with a bad or example setting stops with one line", 
     ["HOST", { AMQP_URL: NO_BROKER, HOST: "bad" }],
     ["MAX_BODY_BYTES", { AMQP_URL: NO_BROKER, MAX_BODY_BYTES: "x" }],
     ["METRICS_ALLOW", { AMQP_URL: NO_BROKER, METRICS_ALLOW: "everyone" }],
-    ["AMQP_URL", { NODE_ENV: "production", AMQP_URL: "amqp://bookaticket:CHANGE-ME@127.0.0.1:1/bat" }],
-    // Left out, the development default (guest:guest) would be taken; its port is never reached.
-    ["AMQP_URL", { NODE_ENV: "production" }],
+    ["AMQP_PASSWORD", { NODE_ENV: "production", AMQP_URL: "amqp://bookaticket-tiny:CHANGE-ME@127.0.0.1:1/bat" }],
+    // Left out, the service's own user with its development password would be taken; its port is never reached.
+    ["AMQP_", { NODE_ENV: "production" }],
     ["ADMIN_PASSWORD", { NODE_ENV: "production", AMQP_URL: NO_BROKER, ADMIN_PASSWORD: "bookaticket-dev-admin" }],
   ] as const)("%s: one line naming it, no stack trace, a non-zero exit", async (name, env) => {
     const { code, lines, killed } = await run(env)

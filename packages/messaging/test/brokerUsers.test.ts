@@ -72,7 +72,8 @@ describe("permissions and settings", () => {
     expect(matches(p.read, "payments.inbox")).toBe(true)
     expect(matches(p.read, "booking.events")).toBe(true) // it binds TicketReserved from there
     expect(matches(p.read, "booking.inbox")).toBe(false)
-    expect(matches(p.read, "users.events")).toBe(false)
+    expect(matches(p.read, "users.events")).toBe(true) // and UserUnregistered from there
+    expect(matches(p.read, "movies.events")).toBe(false)
   })
 
   test("a service connects as its own user; production refuses another user and example passwords", () => {

@@ -123,6 +123,6 @@ describe("ABUSE_LIMITS=off", () => {
   })
 
   test("is refused with NODE_ENV=production", async () => {
-    await expect(startHarness({ ABUSE_LIMITS: "off", NODE_ENV: "production" })).rejects.toThrow(/ABUSE_LIMITS=off is refused with NODE_ENV=production/)
+    await expect(startHarness({ ABUSE_LIMITS: "off", NODE_ENV: "production", AMQP_PASSWORD: "a-production-secret" })).rejects.toThrow(/ABUSE_LIMITS=off is refused with NODE_ENV=production/)
   })
 })

@@ -126,7 +126,8 @@ describe("ABUSE_LIMITS", () => {
     const dir = tempDir("users-limits-prod")
     try {
       const base = { PORT: "0", DATA_DIR: dir.dir, AMQP_URL: vhost.amqpUrl, ADMIN_EMAIL: "boss@cinema.test", ADMIN_PASSWORD: "a real secret of the cinema" }
-      await expect(bootService(usersService({ ...base, NODE_ENV: "production", ABUSE_LIMITS: "off" }))).rejects.toThrow(
+      // A production broker password (not the development one), so the start reaches the limits' check.
+      await expect(bootService(usersService({ ...base, NODE_ENV: "production", AMQP_USER: "bookaticket-users", AMQP_PASSWORD: "a-production-secret", ABUSE_LIMITS: "off" }))).rejects.toThrow(
         /ABUSE_LIMITS=off is refused with NODE_ENV=production/
       )
       await expect(bootService(usersService({ ...base, REGISTER_RATE_PER_ADDRESS: "lots" }))).rejects.toThrow(/REGISTER_RATE_PER_ADDRESS must be a rate/)
