@@ -265,7 +265,8 @@ const runMain = async () => {
     // booking's MAX_SEATS_PER_USER (10 by default) of one screening; `customers` of them are at it at any time.
     const seatsPerAccount = Math.max(perBooking, Math.floor(10 / perBooking) * perBooking)
     const tokens = await Promise.all(
-      Array.from({ length: Math.ceil(seatNumbers.length / seatsPerAccount) }, async (_, i) => {
+      // (each lane may leave its last account part-used: one spare per lane)
+      Array.from({ length: Math.ceil(seatNumbers.length / seatsPerAccount) + customers }, async (_, i) => {
         const email = `bench-${i}-${crypto.randomUUID().slice(0, 8)}@bench.test`
         const password = "bench customer password"
         await must("register", call("POST", "/users/register", { fullName: `Customer ${i}`, email, password }), 201)
@@ -362,7 +363,7 @@ const runMain = async () => {
           next += perBooking
           const book = await call("POST", "/tickets/book", { screeningId, seatNumbers: mine }, token)
           if (book.status !== 202) {
-            fail(`book ${book.status}`)
+            fail(`book ${book.status} ${book.body?.code ?? ""}`)
             continue
           }
           bookMs.push(book.ms)
