@@ -55,6 +55,9 @@ export const limitsFromEnv = (env: Env): GatewayLimits => ({
 
 /** The address to bind: GATEWAY_HOST, else HOST, else loopback only. */
 export const hostFromEnv = (env: Env): string => {
-  const host = (env.GATEWAY_HOST ?? env.HOST ?? "").trim();
-  return host === "" ? "127.0.0.1" : host;
+  for (const name of ["GATEWAY_HOST", "HOST"]) {
+    const host = (env[name] ?? "").trim();
+    if (host !== "") return host;
+  }
+  return "127.0.0.1";
 };
