@@ -22,7 +22,7 @@ beforeAll(() => {
     idleTimeout: 0,
     async fetch(req) {
       const url = new URL(req.url);
-      if (url.pathname.endsWith("/stream")) {
+      if (url.pathname.endsWith("/stream") || url.pathname === "/notifications/feed") {
         let mine: ReadableStreamDefaultController<Uint8Array>;
         return new Response(
           new ReadableStream<Uint8Array>({
@@ -305,3 +305,72 @@ describe("the front door's own /metrics", () => {
     });
   });
 });
+
+describe("odd requests", () => {
+  test("an event stream the request did not announce is relayed over its own connection and counted", async () => {
+    await withGateway({ maxStreams: 5 }, async (base) => {
+      const client = new AbortController();
+      const res = await fetch(`${base}/notifications/feed`, { signal: client.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain(": open");
+      const ready = (await (await fetch(`${base}/ready`)).json()) as { checks: { streams: { open: number } } };
+      expect(ready.checks.streams.open).toBe(1);
+      client.abort();
+      await reader.cancel().catch(() => {});
+      await pollUntil(async () => ((await (await fetch(`${base}/ready`)).json()) as any).checks.streams.open === 0, {
+        timeoutMs: 5_000,
+        message: "the stream's slot to be given back",
+      });
+    });
+  });
+
+  test("odd lengths, bodies and forwarded headers are 4xx or pass, never a 5xx", async () => {
+    await withGateway({}, async (base) => {
+      const { port } = new URL(base);
+      /** A raw HTTP/1.1 request, so that headers fetch would refuse to send can be sent. */
+      const raw = async (head: string, body = "") => {
+        const socket = await Bun.connect({
+          hostname: "127.0.0.1",
+          port: Number(port),
+          socket: {
+            data(s, d) {
+              const state = s.data as { got: string; done: () => void };
+              state.got += d.toString();
+              // The head is all we look at (an event stream stays open after it).
+              if (state.got.includes("\r\n\r\n")) state.done();
+            },
+            close(s) {
+              (s.data as { done: () => void }).done();
+            },
+          },
+          data: { got: "", done: () => {} },
+        } as any);
+        const state = socket.data as unknown as { got: string; done: () => void };
+        const closed = new Promise<void>((r) => (state.done = r));
+        socket.write(`${head}\r\nconnection: close\r\n\r\n${body}`);
+        await Promise.race([closed, Bun.sleep(3_000)]);
+        socket.end();
+        return Number(/^HTTP\/1\.1 (\d{3})/.exec(state.got)?.[1] ?? 0);
+      };
+      const statuses = [
+        await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ncontent-length: 99999999999999`),
+        await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ncontent-length: abc`),
+        await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ncontent-length: -1`),
+        await raw(`GET /screenings HTTP/1.1\r\nhost: x\r\nx-forwarded-for: not an address, ::::`),
+        await raw(`GET /screenings/s/seats/stream HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\nx-forwarded-for: ]]]`),
+        await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked`, `10000\r\n${"x".repeat(65_536)}\r\n10\r\n${"y".repeat(16)}\r\n0\r\n\r\n`),
+        await raw(`HEAD /screenings/s/seats/stream HTTP/1.1\r\nhost: x\r\naccept: text/event-stream`),
+        await raw(`OPTIONS /metrics HTTP/1.1\r\nhost: x`),
+      ];
+      for (const status of statuses) {
+        expect(status).toBeGreaterThanOrEqual(200);
+        expect(status).toBeLessThan(500);
+      }
+      expect(statuses[0]).toBe(413);
+      expect(statuses[5]).toBe(413);
+    });
+  });
+});
+
