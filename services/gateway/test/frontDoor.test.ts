@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import http from "node:http";
+import net from "node:net";
 import { parseAddressList } from "@bat/http/clientAddress";
 import { pollUntil } from "@bat/testing";
 import { startGateway, type GatewayOptions } from "../src/proxy.ts";
@@ -330,30 +331,25 @@ describe("odd requests", () => {
     await withGateway({}, async (base) => {
       const { port } = new URL(base);
       /** A raw HTTP/1.1 request, so that headers fetch would refuse to send can be sent. */
-      const raw = async (head: string, body = "") => {
-        const socket = await Bun.connect({
-          hostname: "127.0.0.1",
-          port: Number(port),
-          socket: {
-            data(s, d) {
-              const state = s.data as { got: string; done: () => void };
-              state.got += d.toString();
-              // The head is all we look at (an event stream stays open after it).
-              if (state.got.includes("\r\n\r\n")) state.done();
-            },
-            close(s) {
-              (s.data as { done: () => void }).done();
-            },
-          },
-          data: { got: "", done: () => {} },
-        } as any);
-        const state = socket.data as unknown as { got: string; done: () => void };
-        const closed = new Promise<void>((r) => (state.done = r));
-        socket.write(`${head}\r\nconnection: close\r\n\r\n${body}`);
-        await Promise.race([closed, Bun.sleep(3_000)]);
-        socket.end();
-        return Number(/^HTTP\/1\.1 (\d{3})/.exec(state.got)?.[1] ?? 0);
-      };
+      const raw = (head: string, body = ""): Promise<number> =>
+        new Promise((resolve) => {
+          let got = "";
+          const socket = net.connect({ host: "127.0.0.1", port: Number(port) });
+          const done = () => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0));
+          };
+          const timer = setTimeout(done, 3_000);
+          socket.on("data", (chunk) => {
+            got += chunk.toString();
+            // The head is all we look at (an event stream stays open after it).
+            if (got.includes("\r\n\r\n")) done();
+          });
+          socket.on("close", done);
+          socket.on("error", done);
+          socket.write(`${head}\r\nconnection: close\r\n\r\n${body}`);
+        });
       const statuses = [
         await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ncontent-length: 99999999999999`),
         await raw(`POST /users/register HTTP/1.1\r\nhost: x\r\ncontent-length: abc`),
