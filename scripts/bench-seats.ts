@@ -8,7 +8,9 @@
 // booking service's event (its occurredAt, read from booking.events) to each viewer's receipt (p50/p99/max),
 // the spread of one change over all viewers, the book and pay latency the customers saw meanwhile, and the
 // front door's and the screenings service's RSS and CPU. Defaults: 2000 viewers, 400 seats, 20 customers, 4 workers.
-// BENCH_JSON=<file> also writes the figures as JSON; BAT_CPU_PROF_DIR=<dir> profiles the services (fleet.ts).
+// BENCH_JSON=<file> also writes the figures as JSON; BAT_CPU_PROF_DIR=<dir> profiles the services (fleet.ts);
+// BENCH_VIEWERS_AT=screenings connects the viewers to the screenings service itself (for comparison; customers
+// still go through the front door).
 import { exchangeOf } from "@bat/contracts"
 import { createTestVhost, pollUntil, startFleet, type Fleet, type TestVhost } from "@bat/testing"
 import * as amqp from "amqplib"
@@ -308,6 +310,7 @@ const runMain = async () => {
     const rssIdle = { gateway: memory(gatewayPid).rss, screenings: memory(screeningsPid).rss }
 
     // The crowd.
+    const viewersBase = process.env.BENCH_VIEWERS_AT === "screenings" ? fleet.urls.screenings! : base
     const connectStarted = now()
     const perWorker = Array.from({ length: workers }, (_, w) => Math.floor(clients / workers) + (w < clients % workers ? 1 : 0))
     const connected: Array<Promise<void>> = []
@@ -327,7 +330,7 @@ const runMain = async () => {
         }
       })
       children.push(child)
-      child.send({ kind: "start", url: `${base}/screenings/${screeningId}/seats/stream`, clients: n, maxVersion, dir, worker: w } satisfies WorkerStart)
+      child.send({ kind: "start", url: `${viewersBase}/screenings/${screeningId}/seats/stream`, clients: n, maxVersion, dir, worker: w } satisfies WorkerStart)
     })
     await Promise.all(connected)
     const connectMs = now() - connectStarted
@@ -422,6 +425,7 @@ const runMain = async () => {
     const changes = Object.keys(publishedAt).length
     const figures = {
       viewers: clients,
+      viewersAt: viewersBase === base ? "gateway" : "screenings",
       workers,
       customers,
       accounts: tokens.length,
@@ -465,7 +469,7 @@ const runMain = async () => {
     const f1 = (n: number) => n.toFixed(1)
     const trio = (x: { p50: number; p99: number; max: number }) => `p50 ${f1(x.p50)} ms  p99 ${f1(x.p99)} ms  max ${f1(x.max)} ms`
     console.log(
-      `live seat map through the front door: ${clients} SSE viewers in ${workers} worker processes, ${seatNumbers.length} seats, ` +
+      `live seat map ${viewersBase === base ? "through the front door" : "at the screenings service itself"}: ${clients} SSE viewers in ${workers} worker processes, ${seatNumbers.length} seats, ` +
         `${customers} customers at a time (${tokens.length} accounts) booking ${perBooking} seat(s) at a time and paying`
     )
     console.log(`  load average (/proc/loadavg) at the start: ${loadAtStart}, at the end: ${figures.loadAverage}`)
