@@ -15,6 +15,8 @@ import { routesFromEnv } from "../src/routeTable.ts";
 const seen: Array<{ path: string; bytes: number; headers: Record<string, string> }> = [];
 let upstream: Server<undefined>;
 const streamsOpenUpstream = new Set<ReadableStreamDefaultController<Uint8Array>>();
+/** `/users/slow` answers only once the test calls this. */
+let releaseSlow: (() => void) | undefined;
 
 beforeAll(() => {
   upstream = Bun.serve({
@@ -39,6 +41,7 @@ beforeAll(() => {
           { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } },
         );
       }
+      if (url.pathname === "/users/slow") await new Promise<void>((r) => (releaseSlow = r));
       const body = req.body === null ? 0 : (await req.arrayBuffer()).byteLength;
       seen.push({ path: url.pathname, bytes: body, headers: req.headers.toJSON() });
       if (url.pathname.endsWith("/seats")) {
@@ -191,6 +194,21 @@ describe("stream caps", () => {
       } finally {
         for (const s of open) s.close();
       }
+    });
+  });
+
+  test("/ready is 503 while every fetch slot is busy with ordinary requests, and 200 again after", async () => {
+    await withGateway({ fetchPool: 1 }, async (base) => {
+      const slow = fetch(`${base}/users/slow`);
+      await pollUntil(() => releaseSlow !== undefined, { timeoutMs: 5_000, message: "the slow request to reach the upstream" });
+      const busy = await fetch(`${base}/ready`);
+      expect(busy.status).toBe(503);
+      expect(await busy.json()).toMatchObject({ status: "saturated", checks: { requestsInFlight: { open: 1, max: 1 } } });
+      releaseSlow!();
+      expect((await slow).status).toBe(200);
+      const ready = await fetch(`${base}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: "ready", checks: { requestsInFlight: { open: 0, max: 1 } } });
     });
   });
 
