@@ -50,9 +50,10 @@ test("a setting a service reads while it is being put together is reported the s
   expectOneLine(await run("screenings", { SEAT_STREAM_HEARTBEAT_MS: "x" }), "SEAT_STREAM_HEARTBEAT_MS")
 }, 30_000)
 
-test("in production every service refuses the example broker password, naming AMQP_URL", async () => {
-  const example = "amqp://bookaticket:CHANGE-ME@127.0.0.1:1/bookaticket?heartbeat=10"
-  await eachService(async (s) =>
-    expectOneLine(await run(s, { NODE_ENV: "production", AMQP_URL: example, ADMIN_EMAIL: "a@b.c", ADMIN_PASSWORD: "a real one, long" }), "AMQP_URL"),
-  )
+test("in production every service refuses the example broker password and another service's user, naming the setting", async () => {
+  // Each service's own user with the deployment guide's example password (deploy/env/*.env).
+  const example = (s: string) => `amqp://bookaticket-${s}:CHANGE-ME@127.0.0.1:1/bookaticket?heartbeat=10`
+  const production = { NODE_ENV: "production", ADMIN_EMAIL: "a@b.c", ADMIN_PASSWORD: "a real one, long" }
+  await eachService(async (s) => expectOneLine(await run(s, { ...production, AMQP_URL: example(s) }), "AMQP_PASSWORD"))
+  expectOneLine(await run("booking", { ...production, AMQP_URL: "amqp://bookaticket-payments:a-real-one@127.0.0.1:1/bookaticket" }), "AMQP_USER")
 }, 120_000)
