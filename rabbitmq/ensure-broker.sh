@@ -112,6 +112,17 @@ if ! port_open "$host" "$prometheus_port"; then
   fi
 fi
 
+# 3b. RabbitMQ 3.10's quorum-queue dead-letter supervisor stops for good when at-least-once dead-letter
+#     workers crash as their queue is deleted while they start (reached_max_restart_intensity); the node then
+#     refuses every new quorum queue with at-least-once dead-lettering ("Channel ended"). On a local node the
+#     supervisor is started again (only that supervisor: the node keeps running).
+if { [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ]; } && command -v rabbitmqctl >/dev/null 2>&1; then
+  if [ "$(timeout 20 rabbitmqctl eval 'whereis(rabbit_fifo_dlx_sup).' 2>/dev/null | tail -n 1)" = undefined ]; then
+    say "the node's quorum-queue dead-letter supervisor had stopped; starting it again"
+    timeout 20 rabbitmqctl eval 'supervisor:restart_child(rabbit_sup, rabbit_fifo_dlx_sup).' >&2 || true
+  fi
+fi
+
 # 4. Least privilege (DESIGN §17): one broker user per service (bookaticket-<service>), its permissions
 #    on the vhost in use, and the layout every consumer needs before a producer publishes (every
 #    exchange, inbox, DLQ and binding) — a service may declare only its own. Idempotent; it creates

@@ -89,6 +89,27 @@ const expectOk = async (res: Response, what: string): Promise<void> => {
   if (!res.ok) throw new Error(`${what} failed: HTTP ${res.status} ${await res.text()}`);
 };
 
+/**
+ * Waits, before a vhost is deleted, until it is at least 1.5 s old and each of its queues runs (at most 5 s).
+ * RabbitMQ 3.10.8 stops its quorum-queue dead-letter supervisor for good when at-least-once dead-letter workers
+ * crash because their queue is deleted while they start (`ra_command_failed`, then
+ * `reached_max_restart_intensity`); afterwards no such queue can be declared on the node, by any test.
+ * A vhost deleted a moment after its layout was declared did that here.
+ */
+const settleBeforeDeletion = async (encoded: string, createdAt: number, managementUrl: string): Promise<void> => {
+  const deadline = performance.now() + 5_000;
+  for (;;) {
+    const res = await managementRequest(`/api/queues/${encoded}?columns=name,state`, {}, managementUrl).catch(() => undefined);
+    const queues = res?.ok ? ((await res.json()) as Array<{ state?: string }>) : [];
+    const starting = queues.some((q) => q.state !== undefined && q.state !== "running");
+    const young = performance.now() - createdAt < 1_500;
+    if ((!starting && !young) || performance.now() > deadline) break;
+    await Bun.sleep(100);
+  }
+  // Workers start just after their queue's leader is elected.
+  await Bun.sleep(100);
+};
+
 /** Creates a unique vhost, grants the management user full permissions on it, and returns its AMQP URL. */
 export const createTestVhost = async (options: TestVhostOptions = {}): Promise<TestVhost> => {
   const managementUrl = options.managementUrl ?? process.env.RABBITMQ_MANAGEMENT_URL ?? DEFAULT_MANAGEMENT_URL;
@@ -120,11 +141,13 @@ export const createTestVhost = async (options: TestVhostOptions = {}): Promise<T
   }
 
   let deleted = false;
+  const createdAt = performance.now();
   return {
     vhost,
     amqpUrl: amqp.href,
     cleanup: async () => {
       if (deleted) return;
+      await settleBeforeDeletion(encoded, createdAt, managementUrl);
       const res = await managementRequest(`/api/vhosts/${encoded}`, { method: "DELETE" }, managementUrl);
       if (res.status !== 404) await expectOk(res, `deleting vhost ${vhost}`);
       deleted = true;
