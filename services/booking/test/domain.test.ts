@@ -1,6 +1,6 @@
 // The decision rule on its own: every reason, and which one wins when several apply.
 import { describe, expect, test } from "bun:test"
-import { cancellableUntil, checkinWindow, decide, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
+import { attemptVerdict as decide, cancellableUntil, checkinWindow, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
 import { dayWindow, localDateOf } from "../src/domain/Reports.ts"
 
 const now = Date.parse("2026-12-01T12:00:00Z")
