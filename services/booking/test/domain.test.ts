@@ -1,6 +1,6 @@
-// The decision rule on its own: every reason, and which one wins when several apply.
+// The seat rule of an attempt on its own: every reason, and which one wins when several apply.
 import { describe, expect, test } from "bun:test"
-import { cancellableUntil, checkinWindow, decide, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
+import { attemptVerdict, cancellableUntil, checkinWindow, refuseCancellation, type AttemptFacts } from "../src/domain/Booking.ts"
 import { dayWindow, localDateOf } from "../src/domain/Reports.ts"
 
 const now = Date.parse("2026-12-01T12:00:00Z")
@@ -19,30 +19,30 @@ const facts = (over: Partial<AttemptFacts> = {}): AttemptFacts => ({
 
 describe("deciding an attempt", () => {
   test("free, existing seats of a future screening are reserved at the price times the seats", () => {
-    expect(decide(facts())).toEqual({ _tag: "Reserve", amount: 1900, currency: "EUR" })
+    expect(attemptVerdict(facts())).toEqual({ _tag: "Reserve", amount: 1900, currency: "EUR" })
   })
 
   test("each failed condition gives its reason and the seats involved", () => {
-    expect(decide(facts({ userUnregistered: true }))).toEqual({ _tag: "Reject", reason: "user_unregistered", unavailableSeats: [] })
-    expect(decide(facts({ screening: { status: "cancelled", seatsKnown: false, startsAt: null, price: null } }))).toMatchObject({ reason: "screening_cancelled" })
-    expect(decide(facts({ now: now + 3_600_000 }))).toMatchObject({ reason: "screening_started" })
-    expect(decide(facts({ unknownSeats: ["A2"] }))).toEqual({ _tag: "Reject", reason: "unknown_seat", unavailableSeats: ["A2"] })
-    expect(decide(facts({ liveSeatsOfUser: 9 }))).toMatchObject({ reason: "seat_limit" })
-    expect(decide(facts({ liveSeatsOfUser: 8 }))._tag).toBe("Reserve")
-    expect(decide(facts({ takenSeats: ["A1"] }))).toEqual({ _tag: "Reject", reason: "seat_unavailable", unavailableSeats: ["A1"] })
+    expect(attemptVerdict(facts({ userUnregistered: true }))).toEqual({ _tag: "Reject", reason: "user_unregistered", unavailableSeats: [] })
+    expect(attemptVerdict(facts({ screening: { status: "cancelled", seatsKnown: false, startsAt: null, price: null } }))).toMatchObject({ reason: "screening_cancelled" })
+    expect(attemptVerdict(facts({ now: now + 3_600_000 }))).toMatchObject({ reason: "screening_started" })
+    expect(attemptVerdict(facts({ unknownSeats: ["A2"] }))).toEqual({ _tag: "Reject", reason: "unknown_seat", unavailableSeats: ["A2"] })
+    expect(attemptVerdict(facts({ liveSeatsOfUser: 9 }))).toMatchObject({ reason: "seat_limit" })
+    expect(attemptVerdict(facts({ liveSeatsOfUser: 8 }))._tag).toBe("Reserve")
+    expect(attemptVerdict(facts({ takenSeats: ["A1"] }))).toEqual({ _tag: "Reject", reason: "seat_unavailable", unavailableSeats: ["A1"] })
   })
 
   test("an unknown screening waits until the last allowed attempt, then fails unknown_screening", () => {
-    expect(decide(facts({ screening: undefined }))).toEqual({ _tag: "Wait" })
-    expect(decide(facts({ screening: { status: "scheduled", seatsKnown: false, startsAt: now + 1, price: { amount: 1, currency: "EUR" } } }))).toEqual({ _tag: "Wait" })
-    expect(decide(facts({ screening: undefined, giveUpOnUnknownScreening: true }))).toMatchObject({ reason: "unknown_screening" })
+    expect(attemptVerdict(facts({ screening: undefined }))).toEqual({ _tag: "Wait" })
+    expect(attemptVerdict(facts({ screening: { status: "scheduled", seatsKnown: false, startsAt: now + 1, price: { amount: 1, currency: "EUR" } } }))).toEqual({ _tag: "Wait" })
+    expect(attemptVerdict(facts({ screening: undefined, giveUpOnUnknownScreening: true }))).toMatchObject({ reason: "unknown_screening" })
   })
 
   test("an unregistered user or a cancelled screening wins over seat problems", () => {
     const everything = { unknownSeats: ["Z1"], takenSeats: ["A1"], liveSeatsOfUser: 10 }
-    expect(decide(facts({ ...everything, userUnregistered: true }))).toMatchObject({ reason: "user_unregistered" })
-    expect(decide(facts({ ...everything, screening: undefined, userUnregistered: true }))).toMatchObject({ reason: "user_unregistered" })
-    expect(decide(facts(everything))).toMatchObject({ reason: "unknown_seat" })
+    expect(attemptVerdict(facts({ ...everything, userUnregistered: true }))).toMatchObject({ reason: "user_unregistered" })
+    expect(attemptVerdict(facts({ ...everything, screening: undefined, userUnregistered: true }))).toMatchObject({ reason: "user_unregistered" })
+    expect(attemptVerdict(facts(everything))).toMatchObject({ reason: "unknown_seat" })
   })
 })
 

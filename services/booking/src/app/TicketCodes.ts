@@ -20,7 +20,7 @@ export interface TicketCodesShape {
    * books the tickets: the consumer applies a message in one synchronous transaction, where jose's
    * asynchronous signing cannot run. The result is a standard compact JWS any JOSE library verifies.
    */
-  readonly sign: (claims: Booking.TicketClaims) => string
+  readonly sign: (claims: (typeof Booking.TicketClaims)["Encoded"]) => string
   /** The claims of a code this service signed; `InvalidTicketCode` for a bad signature, a foreign key or a wrong shape. */
   readonly verify: (code: string) => Effect.Effect<Booking.TicketClaims, InvalidTicketCode>
 }
@@ -37,7 +37,7 @@ const make = Effect.gen(function* () {
   const keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet)
   const header = base64url(JSON.stringify({ alg: ALG, kid, typ: TICKET_CODE_TYPE }))
 
-  const sign = (c: Booking.TicketClaims): string => {
+  const sign = (c: (typeof Booking.TicketClaims)["Encoded"]): string => {
     const claims = { ticketId: c.ticketId, bookingId: c.bookingId, screeningId: c.screeningId, seatNumber: c.seatNumber, startsAt: c.startsAt }
     const input = `${header}.${base64url(JSON.stringify(claims))}`
     return `${input}.${base64url(signBytes(null, Buffer.from(input), privateKey))}`

@@ -1,4 +1,4 @@
-// The booking rules: whether an attempt gets its seats, and the service's expected failures. No I/O.
+// The booking rules the lifecycle (lifecycle.ts) applies, and the service's expected failures. No I/O.
 import type { Booking } from "@bat/contracts"
 import { Schema } from "effect"
 
@@ -54,12 +54,12 @@ export interface AttemptFacts {
   readonly now: number
 }
 
-export type Decision =
+export type AttemptVerdict =
   | { readonly _tag: "Reserve"; readonly amount: number; readonly currency: string }
   | { readonly _tag: "Reject"; readonly reason: Reason; readonly unavailableSeats: ReadonlyArray<string> }
   | { readonly _tag: "Wait" }
 
-const reject = (reason: Reason, unavailableSeats: ReadonlyArray<string> = []): Decision => ({
+const reject = (reason: Reason, unavailableSeats: ReadonlyArray<string> = []): AttemptVerdict => ({
   _tag: "Reject",
   reason,
   unavailableSeats
@@ -69,7 +69,7 @@ const reject = (reason: Reason, unavailableSeats: ReadonlyArray<string> = []): D
  * All or nothing: every requested seat exists and is free, the screening is scheduled and has not
  * started, the user is registered and stays within the per-screening seat limit.
  */
-export const decide = (f: AttemptFacts): Decision => {
+export const attemptVerdict = (f: AttemptFacts): AttemptVerdict => {
   if (f.userUnregistered) return reject("user_unregistered")
   const sc = f.screening
   if (sc?.status === "cancelled") return reject("screening_cancelled")
