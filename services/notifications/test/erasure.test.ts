@@ -28,7 +28,7 @@ const open = (file?: string) => {
 const useCases = (store: StoreShape) => {
   const layer = Notifications.layer.pipe(
     Layer.provideMerge(
-      Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, new FeedRegistry(() => store.db.inTransaction)))
+      Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, new FeedRegistry(store.afterCommit)))
     ),
     Layer.provideMerge(Layer.succeed(Store, store))
   )

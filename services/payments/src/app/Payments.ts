@@ -99,13 +99,15 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
       const settings = yield* PaymentsSettings
       const refundSignal = yield* RefundSignal
       const { key: fingerprintKey } = yield* FingerprintKey
+      // Counted once the transaction that reached the status has committed: a rolled-back one counts nothing.
+      const counted = (status: Parameters<typeof countPayment>[0]) => store.afterCommit(() => countPayment(status))
 
       // Booking-scoped events carry the booking id as correlation id (DESIGN §3).
       const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
         store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
       const emitExpired = (p: Payment, causationId: string | null) => {
-        countPayment("expired")
+        counted("expired")
         emit(
           "PaymentFailed",
           { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, reason: "expired" },
@@ -131,7 +133,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
         const p = repo.byBooking(bookingId)
         if (p === undefined || p.status !== "pending" || p.deadline > lapsed(now)) return false
         if (!repo.expire(p.paymentId, now, lapsed(now))) return false
-        countHoldExpired()
+        store.afterCommit(() => countHoldExpired())
         emitExpired(p, causationId)
         return true
       }
@@ -212,7 +214,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           switch (outcome.status) {
             case "succeeded":
               if (repo.succeed(paymentId, outcome.cardLast4, outcome.transactionDate, now)) {
-                countPayment("succeeded")
+                counted("succeeded")
                 emit(
                   "PaymentSuccessful",
                   { ...who, amount: p.amount, currency: p.currency, transactionDate: outcome.transactionDate },
@@ -225,7 +227,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             case "declined":
             case "insufficient_funds":
               if (repo.fail(paymentId, outcome.status, outcome.cardLast4, now)) {
-                countPayment("failed")
+                counted("failed")
                 emit("PaymentFailed", { ...who, reason: outcome.status }, p.bookingId, null)
               }
               break
@@ -266,7 +268,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
                 holdTimerMessage(settings.holdTtlMs, { bookingId: data.bookingId, paymentId }, meta)
               ])
             } else {
-              countPayment("expired")
+              counted("expired")
               emit("PaymentFailed", { paymentId, bookingId: data.bookingId, userId: data.userId, reason: "expired" }, data.bookingId, causationId)
             }
           })
@@ -358,7 +360,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           const marked = yield* store.transaction(
             Effect.sync(() => {
               if (!repo.markRefunded(p.paymentId, at)) return false
-              countPayment("refunded")
+              counted("refunded")
               emit(
                 "PaymentRefunded",
                 { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, amount: p.amount, currency: p.currency },

@@ -385,20 +385,20 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
   const unpublished = new Map<string, number>()
   let flushScheduled = false
   let lastFlushAt = Number.NEGATIVE_INFINITY
-  const noteSeatChange = (screeningId: string, version: number) => {
-    const lowest = unpublished.get(screeningId)
-    if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
-    if (flushScheduled) return
-    flushScheduled = true
-    const wait = lastFlushAt + config.seatStreamCoalesceMs - performance.now()
-    if (wait > 0) setTimeout(flushSeatChanges, wait)
-    else queueMicrotask(flushSeatChanges)
-  }
+  // Registered inside the transaction that changed the seats; noted only once it has committed (a rolled-back
+  // change is never read back nor published).
+  const noteSeatChange = (screeningId: string, version: number) =>
+    store.afterCommit(() => {
+      const lowest = unpublished.get(screeningId)
+      if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
+      if (flushScheduled) return
+      flushScheduled = true
+      const wait = lastFlushAt + config.seatStreamCoalesceMs - performance.now()
+      if (wait > 0) setTimeout(flushSeatChanges, wait)
+      else queueMicrotask(flushSeatChanges)
+    })
+  // Runs on a later turn than the commits it publishes: never inside a transaction (they are synchronous).
   const flushSeatChanges = () => {
-    if (store.db.inTransaction) {
-      setTimeout(flushSeatChanges, 0)
-      return
-    }
     flushScheduled = false
     lastFlushAt = performance.now()
     const screenings = [...unpublished]
