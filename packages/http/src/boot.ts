@@ -1,6 +1,6 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
-import { DEFAULT_LIMIT, dlqOf, OpsApi } from "@bat/contracts"
+import { DEFAULT_LIMIT, dlqOf, Ids, OpsApi } from "@bat/contracts"
 import { brokerCredentialsFor, jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { flushTracing, startTracing } from "@bat/telemetry"
@@ -75,7 +75,7 @@ export interface BootOptions<R> {
   readonly prefix: string
   readonly migrations: ReadonlyArray<Migration>
   /** The service's own Effect services, built on its store. */
-  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R, never, Store>
+  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R, never, Store | Ids>
   readonly handlers?: (ctx: ServiceContext<R>) => Handlers<R | Store>
   readonly routes: (ctx: ServiceContext<R>) => Elysia<any, any, any, any, any, any, any>
   readonly problems?: ProblemTable
@@ -107,7 +107,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   await startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
-  const storeLayer = Layer.succeed(Store, store)
+  // Every service's use cases find the store and where new ids come from (a service's layer may provide other ids).
+  const storeLayer = Layer.merge(Layer.succeed(Store, store), Ids.layer)
   const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer
   const runtime = ManagedRuntime.make(appLayer as Layer.Layer<R | Store>)
   try {

@@ -1,7 +1,7 @@
 // A notification stream (and the delivery relay) is woken only by what committed: a rolled-back record wakes
 // nobody (the use cases on a real SQLite file, no broker).
 import { afterEach, describe, expect, test } from "bun:test"
-import { newId } from "@bat/contracts"
+import { Ids, newId } from "@bat/contracts"
 import { Store, makeStore, openDatabase } from "@bat/store"
 import { pollUntil, tempDir } from "@bat/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
@@ -23,7 +23,7 @@ const open = () => {
   const runtime = ManagedRuntime.make(
     Notifications.layer.pipe(
       Layer.provideMerge(Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, feed))),
-      Layer.provideMerge(Layer.succeed(Store, store))
+      Layer.provideMerge(Layer.mergeAll(Layer.succeed(Store, store), Ids.sequenceLayer()))
     )
   )
   cleanups.push(() => {

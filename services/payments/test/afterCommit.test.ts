@@ -1,7 +1,7 @@
 // What payments tells and counts happens after commit: a transaction rolled back after the state change
 // counts no payment and wakes no refund run (no broker: the use cases on a real SQLite file).
 import { afterEach, describe, expect, test } from "bun:test"
-import { newId, type EventData } from "@bat/contracts"
+import { Ids, newId, sequentialId, type EventData } from "@bat/contracts"
 import { metricsText } from "@bat/http"
 import { Store, makeStore, openDatabase, type StoreShape } from "@bat/store"
 import { tempDir } from "@bat/testing"
@@ -40,7 +40,7 @@ const open = () => {
         Layer.succeed(FingerprintKey, FingerprintKey.of({ key: Buffer.from("a test key of at least thirty-two characters") }))
       )
     ),
-    Layer.provideMerge(Layer.succeed(Store, store))
+    Layer.provideMerge(Layer.mergeAll(Layer.succeed(Store, store), Ids.sequenceLayer()))
   )
   const runtime = ManagedRuntime.make(layer)
   cleanups.push(() => void runtime.dispose())
@@ -83,6 +83,8 @@ describe("after commit", () => {
     const kept = lapsedReservation()
     expect(run(store.transaction(Payments.use((p) => p.recordReservation(kept, newId()))))._tag).toBe("Success")
     expect(paymentRows(store, kept.bookingId)).toBe(1)
+    // Its id came from the Ids service (the rolled-back reservation had drawn the first).
+    expect(store.db.prepare("SELECT payment_id AS id FROM payments WHERE booking_id = ?").get(kept.bookingId)).toEqual({ id: sequentialId(2) })
     expect(await counted("expired")).toBe(before + 1)
   })
 

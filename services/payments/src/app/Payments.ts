@@ -1,12 +1,5 @@
 // The payments use cases, shared by the HTTP routes, the event handlers and the sweeper.
-import {
-  IDEMPOTENCY_KEY_TTL_MS,
-  newId,
-  type EventData,
-  type EventPayload,
-  type EventType,
-  type PaymentsApi
-} from "@bat/contracts"
+import { IDEMPOTENCY_KEY_TTL_MS, Ids, type EventData, type EventPayload, type EventType, type PaymentsApi } from "@bat/contracts"
 import { countHoldExpired, countPayment, type Principal } from "@bat/http"
 import { eventMessage, holdTimerMessage, inSpan, traceparentNow } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
@@ -94,6 +87,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
     Payments,
     Effect.gen(function* () {
       const store = yield* Store
+      const ids = yield* Ids
       const repo = yield* PaymentsRepo
       const gateway = yield* CardGateway
       const settings = yield* PaymentsSettings
@@ -249,7 +243,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           Effect.sync(() => {
             if (repo.isClosed(data.bookingId) || repo.byBooking(data.bookingId) !== undefined) return
             const deadline = Date.parse(data.expiresAt)
-            const paymentId = newId()
+            const paymentId = ids.next()
             const live = deadline > lapsed(at)
             repo.insert({
               paymentId,
