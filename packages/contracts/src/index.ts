@@ -1,5 +1,6 @@
 // Public surface of @bat/contracts.
 export * from "./primitives.ts"
+export * from "./ids.ts"
 export * from "./localTime.ts"
 export * from "./money.ts"
 export * from "./envelope.ts"

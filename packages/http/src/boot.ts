@@ -1,11 +1,11 @@
 // Starts a service process: config from the environment, its database, one ManagedRuntime, messaging,
 // HTTP with health/ready/OpenAPI and the operator's DLQ routes, and a graceful shutdown.
-import { DEFAULT_LIMIT, dlqOf, OpsApi } from "@bat/contracts"
+import { DEFAULT_LIMIT, dlqOf, Ids, OpsApi, type IdsShape } from "@bat/contracts"
 import { brokerCredentialsFor, jsonLog, startMessaging, subscriptionMismatch, type Handlers, type Messaging } from "@bat/messaging"
 import { Store, makeStore, openDatabase, pruneRetention, type Migration, type StoreShape } from "@bat/store"
 import { flushTracing, startTracing } from "@bat/telemetry"
 import { Elysia } from "elysia"
-import { Layer, ManagedRuntime, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { makeAuth, requireRole, type Auth } from "./auth.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
 import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
@@ -66,6 +66,8 @@ export interface ServiceContext<R> {
   readonly runtime: ManagedRuntime.ManagedRuntime<R | Store, never>
   readonly run: Runner<R | Store>
   readonly auth: Auth
+  /** Where new ids come from (the runtime's `Ids`): correlation ids minted where a request enters, too. */
+  readonly ids: IdsShape
 }
 
 export interface BootOptions<R> {
@@ -75,7 +77,7 @@ export interface BootOptions<R> {
   readonly prefix: string
   readonly migrations: ReadonlyArray<Migration>
   /** The service's own Effect services, built on its store. */
-  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R, never, Store>
+  readonly layer?: (store: StoreShape, config: ServiceConfig) => Layer.Layer<R, never, Store | Ids>
   readonly handlers?: (ctx: ServiceContext<R>) => Handlers<R | Store>
   readonly routes: (ctx: ServiceContext<R>) => Elysia<any, any, any, any, any, any, any>
   readonly problems?: ProblemTable
@@ -107,7 +109,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   // Spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing costs nothing.
   await startTracing(opts.service, config.env)
   const store = makeStore(openDatabase({ service: opts.service, dataDir: config.dataDir, migrations: opts.migrations }))
-  const storeLayer = Layer.succeed(Store, store)
+  // Every service's use cases find the store and where new ids come from (a service's layer may provide other ids).
+  const storeLayer = Layer.merge(Layer.succeed(Store, store), Ids.layer)
   const appLayer = opts.layer ? Layer.provideMerge(opts.layer(store, config), storeLayer) : storeLayer
   const runtime = ManagedRuntime.make(appLayer as Layer.Layer<R | Store>)
   try {
@@ -123,7 +126,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     opts.auth?.(store, config) ?? makeAuth({ jwksUrl: config.jwksUrl, issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE }),
     revoked
   )
-  const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth }
+  const ids = (runtime as unknown as ManagedRuntime.ManagedRuntime<Ids, never>).runSync(Ids.use(Effect.succeed))
+  const ctx: ServiceContext<R> = { config, store, runtime, run: makeRunner(runtime, opts.problems), auth, ids }
 
   const handlers = withRevocationHandler(opts.service, opts.handlers?.(ctx), revoked)
   const mismatch = handlers && subscriptionMismatch(opts.service, Object.keys(handlers), opts.holdTimer ? ["HoldTimerElapsed"] : [])

@@ -64,3 +64,4 @@ export {
   type TokenBucket,
   type Verdict,
 } from "./rateLimit.ts"
+export { lastEventIdOf, SSE_HEADERS, SseClient, sseComment, sseEvent, type LastEventId } from "./sse.ts"

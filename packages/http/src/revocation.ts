@@ -15,8 +15,8 @@ export interface RevokedUsers {
   readonly has: (userId: string) => boolean
   /**
    * Refuses the user's tokens from now on: recorded in the database (call it inside the transaction that applies
-   * the event, so it commits with it) and in memory; the user's open streams are told once the caller's
-   * synchronous work (the transaction) is over.
+   * the event, so it commits with it) and in memory; the user's open streams are told once that transaction
+   * has committed (the store's after-commit), never if it rolls back.
    */
   readonly revoke: (userId: string, at: number) => void
   /** Calls `listener` when `userId` is revoked (e.g. closes a stream); returns the unsubscribe function. */
@@ -30,7 +30,16 @@ const TABLE = `CREATE TABLE IF NOT EXISTS revoked_users (
   revoked_at INTEGER NOT NULL
 ) WITHOUT ROWID`
 
-const makeRevokedUsers = (db: Db): RevokedUsers => {
+/** What the revocation needs of a store: its database and, when it has one, its after-commit hook. */
+export interface RevocationStore {
+  readonly db: Db
+  readonly afterCommit?: (action: () => void) => void
+}
+
+// Without the store's after-commit hook (a bare database), streams are told on the next macrotask instead.
+const laterTurn = (action: () => void) => void setTimeout(action, 0)
+
+const makeRevokedUsers = (db: Db, afterCommit: (action: () => void) => void): RevokedUsers => {
   db.exec(TABLE)
   const insert = db.prepare("INSERT OR IGNORE INTO revoked_users (user_id, revoked_at) VALUES (?, ?)")
   const revoked = new Set((db.prepare("SELECT user_id FROM revoked_users").all() as Array<{ user_id: string }>).map((r) => r.user_id))
@@ -43,9 +52,10 @@ const makeRevokedUsers = (db: Db): RevokedUsers => {
       const waiting = listeners.get(userId)
       if (waiting === undefined) return
       listeners.delete(userId)
-      setTimeout(() => {
+      // Told once the revocation has committed; a rolled-back one closes nothing (the redelivery revokes again).
+      afterCommit(() => {
         for (const listener of waiting) listener()
-      }, 0)
+      })
     },
     onRevoked: (userId, listener) => {
       if (revoked.has(userId)) {
@@ -67,9 +77,9 @@ const makeRevokedUsers = (db: Db): RevokedUsers => {
 const byDatabase = new WeakMap<Db, RevokedUsers>()
 
 /** The revoked users of the service whose database this is (one instance per database, created on first use). */
-export const revokedUsersOf = (store: { readonly db: Db }): RevokedUsers => {
+export const revokedUsersOf = (store: RevocationStore): RevokedUsers => {
   let found = byDatabase.get(store.db)
-  if (found === undefined) byDatabase.set(store.db, (found = makeRevokedUsers(store.db)))
+  if (found === undefined) byDatabase.set(store.db, (found = makeRevokedUsers(store.db, store.afterCommit ?? laterTurn)))
   return found
 }
 

@@ -1,6 +1,7 @@
 // Revoked users (DESIGN §17): refused after the token cache as well, kept in the service's database across a
 // restart, their streams told; UserUnregistered revokes before the service's own handler runs.
 import { describe, expect, test } from "bun:test"
+import { makeStore, openDatabase } from "@bat/store"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -69,6 +70,30 @@ describe("revoked users", () => {
       await Bun.sleep(5)
       expect(told).toEqual(["a1", "late"])
       db.close()
+    })
+  })
+
+  test("through a store, a stream is told right after the revocation commits, and never when it rolls back", async () => {
+    await withDb(async (file) => {
+      const store = makeStore(openDatabase({ service: "revocation-test", file, migrations: [] }))
+      const revoked = revokedUsersOf(store)
+      const told: string[] = []
+      revoked.onRevoked("a", () => told.push("a"))
+      revoked.onRevoked("b", () => told.push("b"))
+      expect(() =>
+        store.transactSync(() => {
+          revoked.revoke("a", 1)
+          throw new Error("rolled back")
+        })
+      ).toThrow("rolled back")
+      await Bun.sleep(5)
+      expect(told).toEqual([])
+      store.transactSync(() => {
+        revoked.revoke("b", 1)
+        expect(told).toEqual([])
+      })
+      expect(told).toEqual(["b"])
+      store.db.close()
     })
   })
 

@@ -1,5 +1,6 @@
 // The notifications service: its configuration, layers, subscriptions, routes and background work.
 import { intSetting, log, type BootOptions, type ServiceConfig } from "@bat/http"
+import type { StoreShape } from "@bat/store"
 import { Layer } from "effect"
 import { join } from "node:path"
 import { DeliveryRelay } from "./app/DeliveryRelay.ts"
@@ -50,7 +51,7 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
   let feed: FeedRegistry | undefined
   // Set once the runtime is up: the delivery counts /ready reports (failed ones are refused or given up).
   let deliveryCounts: (() => Record<string, number>) | undefined
-  const feedOf = (inTransaction: () => boolean) => (feed ??= new FeedRegistry(inTransaction))
+  const feedOf = (store: StoreShape) => (feed ??= new FeedRegistry(store.afterCommit))
   return {
     service: SERVICE,
     defaultPort: DEFAULT_PORT,
@@ -61,12 +62,12 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
     layer: (store) =>
       Notifications.layer.pipe(
         Layer.provideMerge(
-          Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, feedOf(() => store.db.inTransaction)))
+          Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, feedOf(store)))
         )
       ),
     handlers: () => handlers,
     routes: (ctx) =>
-      notificationRoutes(ctx, { feed: feedOf(() => ctx.store.db.inTransaction), heartbeatMs: settingsOf(ctx.config).heartbeatMs }),
+      notificationRoutes(ctx, { feed: feedOf(ctx.store), heartbeatMs: settingsOf(ctx.config).heartbeatMs }),
     ready: () => ({ streams: feed?.subscribers ?? 0, ...(deliveryCounts ? { deliveries: deliveryCounts() } : {}) }),
     background: (ctx) => {
       const settings = settingsOf(ctx.config)
@@ -87,7 +88,7 @@ export const notificationsService = (env?: Readonly<Record<string, string | unde
         log: logLine
       })
       deliveryCounts = () => ctx.runtime.runSync(Notifications.use((n) => n.deliveryCounts()))
-      const stopWake = feedOf(() => ctx.store.db.inTransaction).onAnyCommit(() => relay.wake())
+      const stopWake = feedOf(ctx.store).onAnyCommit(() => relay.wake())
       relay.start()
       if (ctx.config.env.CONTACT_ERASE_AFTER_MS) {
         logLine("warn", "CONTACT_ERASE_AFTER_MS is no longer used: a contact is erased once the user has been told what their unregistering caused")

@@ -1,6 +1,6 @@
 // The erasure rule and delivery give-up, through the use cases on a real SQLite file (no broker needed).
 import { afterEach, describe, expect, test } from "bun:test"
-import { Booking, newId, type EventData } from "@bat/contracts"
+import { Booking, Ids, newId, type EventData } from "@bat/contracts"
 import { Store, makeStore, migrate, openDatabase, type StoreShape } from "@bat/store"
 import { tempDir } from "@bat/testing"
 import { Effect, Layer, Schema } from "effect"
@@ -28,9 +28,9 @@ const open = (file?: string) => {
 const useCases = (store: StoreShape) => {
   const layer = Notifications.layer.pipe(
     Layer.provideMerge(
-      Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, new FeedRegistry(() => store.db.inTransaction)))
+      Layer.mergeAll(NotificationRepo.layer, Layer.succeed(NotificationFeed, new FeedRegistry(store.afterCommit)))
     ),
-    Layer.provideMerge(Layer.succeed(Store, store))
+    Layer.provideMerge(Layer.mergeAll(Layer.succeed(Store, store), Ids.layer))
   )
   return <A, E>(f: (n: Notifications["Service"]) => Effect.Effect<A, E>) =>
     Effect.runSync(Notifications.use(f).pipe(Effect.provide(layer)) as Effect.Effect<A, E>)

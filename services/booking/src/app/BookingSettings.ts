@@ -1,7 +1,6 @@
 // The booking service's settings (from the environment) and its id source, as services so tests can pin them.
-import { newId } from "@bat/contracts"
 import { abuseLimitsEnabled, declareLimit, intSetting, rateSetting, type ServiceConfig } from "@bat/http"
-import { Context, Layer } from "effect"
+import { Context } from "effect"
 
 export interface BookingSettingsShape {
   /** How long reserved seats are held for payment (HOLD_TTL_MS). */
@@ -50,7 +49,5 @@ const heldSeatQuotas = (config: ServiceConfig) => {
   }
 }
 
-/** Where new booking and ticket ids come from (UUIDv7 in production). */
-export class Ids extends Context.Service<Ids, { readonly next: () => string }>()("booking/app/Ids") {
-  static readonly layer = Layer.succeed(Ids, Ids.of({ next: newId }))
-}
+/** Where new booking and ticket ids come from (UUIDv7 in production): the one `Ids` service of every service. */
+export { Ids } from "@bat/contracts"

@@ -1,5 +1,5 @@
 // Cinema and hall use cases: list, show, create, update, delete (tombstone), add a hall.
-import { CinemasApi, newId } from "@bat/contracts"
+import { CinemasApi, Ids } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -57,6 +57,7 @@ const cinemaEventData = (c: CinemaRecord) => ({
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   /** The zone of a cinema created without one. */
   const { defaultTimeZone } = yield* CinemasSettings
   const repo = makeCinemaRepo(store.db)
@@ -81,7 +82,7 @@ const make = Effect.gen(function* () {
   const create = Effect.fn("CinemaCatalog.create")(function* (input: CinemasApi.CreateCinemaRequest, requestId: string) {
     const now = yield* Clock.currentTimeMillis
     const cinema: CinemaRecord = {
-      cinemaId: newId() as CinemaRecord["cinemaId"],
+      cinemaId: ids.next() as CinemaRecord["cinemaId"],
       name: input.name,
       address: input.address,
       timeZone: input.timeZone ?? defaultTimeZone,
@@ -141,7 +142,7 @@ const make = Effect.gen(function* () {
           return yield* new HallNameTaken({ cinemaId, name: input.name, message: "This cinema has a hall with that name already." })
         }
         const hall: HallRecord = {
-          hallId: newId() as HallRecord["hallId"],
+          hallId: ids.next() as HallRecord["hallId"],
           cinemaId: cinema.cinemaId,
           name: input.name,
           rows: input.rows,

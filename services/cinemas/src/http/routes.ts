@@ -1,5 +1,5 @@
 // HTTP routes of the cinemas service: decode, call a use case, encode.
-import { CinemasApi, newId, PageQuery, Uuid } from "@bat/contracts"
+import { CinemasApi, PageQuery, Uuid } from "@bat/contracts"
 import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { CinemaCatalog } from "../app/CinemaCatalog.ts"
@@ -40,7 +40,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       "",
       async ({ headers, body, set }) => {
         await asStaff(headers)
-        const cinema = await ctx.run(CinemaCatalog.use((c) => c.create(body, newId())))
+        const cinema = await ctx.run(CinemaCatalog.use((c) => c.create(body, ctx.ids.next())))
         set.status = 201
         return cinema
       },
@@ -60,7 +60,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       "/:id",
       async ({ headers, params, body }) => {
         await asStaff(headers)
-        return ctx.run(CinemaCatalog.use((c) => c.update(params.id, body, newId())))
+        return ctx.run(CinemaCatalog.use((c) => c.update(params.id, body, ctx.ids.next())))
       },
       {
         params: schema(CinemasApi.CinemaParams),
@@ -79,7 +79,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       "/:id",
       async ({ headers, params, set }) => {
         await asStaff(headers)
-        await ctx.run(CinemaCatalog.use((c) => c.remove(params.id, newId())))
+        await ctx.run(CinemaCatalog.use((c) => c.remove(params.id, ctx.ids.next())))
         set.status = 204
       },
       {
@@ -98,7 +98,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
       "/:id/halls",
       async ({ headers, params, body, set }) => {
         await asStaff(headers)
-        const hall = await ctx.run(CinemaCatalog.use((c) => c.addHall(params.id, body, newId())))
+        const hall = await ctx.run(CinemaCatalog.use((c) => c.addHall(params.id, body, ctx.ids.next())))
         set.status = 201
         return hall
       },

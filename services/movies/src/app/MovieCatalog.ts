@@ -1,5 +1,5 @@
 // Movie use cases: list, show, add, update, remove (tombstone).
-import { MoviesApi, newId } from "@bat/contracts"
+import { Ids, MoviesApi } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -30,6 +30,7 @@ const toMovie = (m: MovieRecord): Movie => ({ ...m })
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   const repo = makeMovieRepo(store.db)
 
   const list = Effect.fn("MovieCatalog.list")(function* ({ limit, after }: { readonly limit: number; readonly after: string | undefined }) {
@@ -50,7 +51,7 @@ const make = Effect.gen(function* () {
 
   const add = Effect.fn("MovieCatalog.add")(function* (input: MoviesApi.AddMovieRequest, requestId: string) {
     const now = yield* Clock.currentTimeMillis
-    const movie: MovieRecord = { movieId: newId() as MovieRecord["movieId"], ...input, revision: 1 }
+    const movie: MovieRecord = { movieId: ids.next() as MovieRecord["movieId"], ...input, revision: 1 }
     yield* store.transaction(
       Effect.sync(() => {
         repo.insert(movie, now)

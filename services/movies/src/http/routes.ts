@@ -1,5 +1,5 @@
 // HTTP routes of the movies service: decode, call a use case, encode.
-import { MoviesApi, newId, PageQuery, Uuid } from "@bat/contracts"
+import { MoviesApi, PageQuery, Uuid } from "@bat/contracts"
 import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { MovieCatalog } from "../app/MovieCatalog.ts"
@@ -40,7 +40,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       "",
       async ({ headers, body, set }) => {
         await asStaff(headers)
-        const movie = await ctx.run(MovieCatalog.use((m) => m.add(body, newId())))
+        const movie = await ctx.run(MovieCatalog.use((m) => m.add(body, ctx.ids.next())))
         set.status = 201
         return movie
       },
@@ -60,7 +60,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       "/:id",
       async ({ headers, params, body }) => {
         await asStaff(headers)
-        return ctx.run(MovieCatalog.use((m) => m.update(params.id, body, newId())))
+        return ctx.run(MovieCatalog.use((m) => m.update(params.id, body, ctx.ids.next())))
       },
       {
         params: schema(MoviesApi.MovieParams),
@@ -80,7 +80,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
       "/:id",
       async ({ headers, params, set }) => {
         await asStaff(headers)
-        await ctx.run(MovieCatalog.use((m) => m.remove(params.id, newId())))
+        await ctx.run(MovieCatalog.use((m) => m.remove(params.id, ctx.ids.next())))
         set.status = 204
       },
       {

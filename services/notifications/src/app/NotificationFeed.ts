@@ -9,8 +9,11 @@ export class FeedRegistry {
   private readonly pending = new Set<string>()
   private scheduled = false
 
-  /** `inTransaction` tells whether the database is still inside the transaction that called `changed`. */
-  constructor(private readonly inTransaction: () => boolean = () => false) {}
+  /**
+   * `afterCommit` runs an action once the transaction calling `changed` has committed, never if it rolls back
+   * (the store's `afterCommit`; outside a transaction, at once).
+   */
+  constructor(private readonly afterCommit: (action: () => void) => void = (action) => action()) {}
 
   /** Calls `listener` after each commit that added a notification for `userId`; returns the unsubscribe. */
   subscribe(userId: string, listener: Listener): () => void {
@@ -37,13 +40,15 @@ export class FeedRegistry {
   }
 
   /**
-   * Records that `userId` has a new notification. Called inside the transaction; the listeners run
-   * once the synchronous transaction has finished, so they read committed rows. A rolled-back
-   * change wakes them for nothing, which is harmless: they only read what is there.
+   * Records that `userId` has a new notification. Called inside the transaction; once it has committed, the
+   * user's listeners (and the any-commit ones) run, together for everything committed in the same turn, so they
+   * read committed rows. A rolled-back change wakes nobody.
    */
   changed(userId: string): void {
-    this.pending.add(userId)
-    this.schedule()
+    this.afterCommit(() => {
+      this.pending.add(userId)
+      this.schedule()
+    })
   }
 
   private schedule() {
@@ -54,12 +59,6 @@ export class FeedRegistry {
 
   private flush() {
     this.scheduled = false
-    if (this.inTransaction()) {
-      // Still inside an enclosing transaction: try again once it has ended.
-      this.scheduled = true
-      setTimeout(() => this.flush(), 0)
-      return
-    }
     const users = [...this.pending]
     this.pending.clear()
     for (const userId of users) for (const l of [...(this.byUser.get(userId) ?? [])]) l()

@@ -1,6 +1,6 @@
 // The notifications use cases: contact projection and its erasure, one notification per booking outcome,
 // listing, delivery bookkeeping.
-import { newId, toIso, type EventData, type NotificationsApi } from "@bat/contracts"
+import { Ids, toIso, type EventData, type NotificationsApi } from "@bat/contracts"
 import { Store } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
 import { noticeOf, type Outcome } from "../domain/outcome.ts"
@@ -96,6 +96,7 @@ const needsEarlierNotices = (o: Outcome): boolean =>
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   const repo = yield* NotificationRepo
   const feed = yield* NotificationFeed
 
@@ -179,7 +180,7 @@ const make = Effect.gen(function* () {
     const sequence = yield* repo.insert(
       {
         ...notice,
-        notificationId: newId(),
+        notificationId: ids.next(),
         channel: contact?.email ? "email" : "none",
         createdAt: toIso(now)
       },

@@ -5,11 +5,13 @@ import {
   concurrencyLimiter,
   HttpProblem,
   intSetting,
+  lastEventIdOf as parseLastEventId,
   makeCursor,
   operation,
   revokedUsersOf,
   schema,
-  streamClientConnected,
+  sseComment,
+  SseClient,
   tooManyRequests,
   wireJsonSchema,
   type ServiceContext
@@ -31,7 +33,7 @@ export interface RouteOptions {
 /** An SSE comment line (ignored by EventSource): the stream's keep-alive. */
 const comment = (text: string, retryMs?: number) => ({
   sse: true as const,
-  toSSE: () => `${retryMs === undefined ? "" : `retry: ${retryMs}\n`}: ${text}\n\n`
+  toSSE: () => sseComment(text, retryMs)
 })
 
 const REPLAY_BATCH = 100
@@ -43,51 +45,13 @@ const authUnavailable = { 503: ["auth_unavailable"] } as const
 /** Continues below the sequence of the last (oldest) notification of a page. */
 const cursor = makeCursor("notifications", Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })))
 
-/** Waits for a wake-up or a time-out; a wake-up that came while nobody waited is not lost. */
-class Waker {
-  private poked = false
-  private release: (() => void) | undefined
-  closed = false
-
-  readonly poke = () => {
-    this.poked = true
-    this.release?.()
-  }
-
-  readonly close = () => {
-    this.closed = true
-    this.release?.()
-  }
-
-  /** True when woken, false on time-out. */
-  wait(ms: number): Promise<boolean> {
-    if (this.poked || this.closed) {
-      this.poked = false
-      return Promise.resolve(true)
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.release = undefined
-        resolve(false)
-      }, ms)
-      this.release = () => {
-        clearTimeout(timer)
-        this.release = undefined
-        this.poked = false
-        resolve(true)
-      }
-    })
-  }
-}
-
-const lastEventIdOf = (header: string | undefined, query: string | undefined): number => {
-  // The header wins: a reconnecting EventSource sends it, while its URL still holds the first value.
-  const raw = header?.trim() || query
-  if (raw === undefined || raw === "") return 0
-  if (!/^\d{1,15}$/.test(raw)) {
+/** Where the stream resumes: after the sequence of `Last-Event-ID` (or `?lastEventId=`), from the start without one. */
+const lastEventIdOf = (header: string | undefined, query: string | number | undefined): number => {
+  const last = parseLastEventId(header, query)
+  if (last.kind === "malformed") {
     throw new LastEventIdInvalid({ message: "Last-Event-ID must be the id of an event this stream sent (a non-negative integer)." })
   }
-  return Number(raw)
+  return last.kind === "id" ? last.id : 0
 }
 
 /** Open streams per account (MAX_STREAMS_PER_ACCOUNT, DESIGN §17; 0 or ABUSE_LIMITS=off: no cap). */
@@ -137,34 +101,29 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
           throw tooManyRequests(5_000, "Your account has as many notification streams open as it may; close one first.", "too_many_streams")
         }
 
-        const waker = new Waker()
+        const client = new SseClient("notifications", request.signal)
+        client.onClose(release)
         // Subscribe before the first read, so nothing committed in between is missed.
-        const unsubscribe = opts.feed.subscribe(me.userId, waker.poke)
+        client.onClose(opts.feed.subscribe(me.userId, client.wake))
         // The account unregistered: the stream ends (DESIGN §17), and reconnecting is 401.
-        const unrevoked = revokedUsersOf(ctx.store).onRevoked(me.userId, waker.close)
-        const left = streamClientConnected("notifications")
-        request.signal.addEventListener("abort", waker.close)
+        client.onClose(revokedUsersOf(ctx.store).onRevoked(me.userId, client.close))
         set.headers["x-accel-buffering"] = "no"
         // An event stream's own: the service's `no-store` default is for answers that could be kept.
         set.headers["cache-control"] = "no-cache"
         try {
           yield comment("connected", 3_000)
-          while (!waker.closed) {
+          while (!client.closed) {
             const rows = await ctx.run(Notifications.use((n) => n.since(me.userId, last, REPLAY_BATCH)))
             for (const item of rows) {
               yield sse({ id: item.sequence, event: "notification", data: item })
               last = item.sequence
             }
             if (rows.length === REPLAY_BATCH) continue
-            const woken = await waker.wait(opts.heartbeatMs)
-            if (!woken && !waker.closed) yield comment("heartbeat")
+            const woken = await client.wait(opts.heartbeatMs)
+            if (!woken && !client.closed) yield comment("heartbeat")
           }
         } finally {
-          unsubscribe()
-          unrevoked()
-          left()
-          release()
-          request.signal.removeEventListener("abort", waker.close)
+          client.close()
         }
       },
       {

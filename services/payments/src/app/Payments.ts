@@ -1,12 +1,5 @@
 // The payments use cases, shared by the HTTP routes, the event handlers and the sweeper.
-import {
-  IDEMPOTENCY_KEY_TTL_MS,
-  newId,
-  type EventData,
-  type EventPayload,
-  type EventType,
-  type PaymentsApi
-} from "@bat/contracts"
+import { IDEMPOTENCY_KEY_TTL_MS, Ids, type EventData, type EventPayload, type EventType, type PaymentsApi } from "@bat/contracts"
 import { countHoldExpired, countPayment, type Principal } from "@bat/http"
 import { eventMessage, holdTimerMessage, inSpan, traceparentNow } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
@@ -94,18 +87,21 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
     Payments,
     Effect.gen(function* () {
       const store = yield* Store
+      const ids = yield* Ids
       const repo = yield* PaymentsRepo
       const gateway = yield* CardGateway
       const settings = yield* PaymentsSettings
       const refundSignal = yield* RefundSignal
       const { key: fingerprintKey } = yield* FingerprintKey
+      // Counted once the transaction that reached the status has committed: a rolled-back one counts nothing.
+      const counted = (status: Parameters<typeof countPayment>[0]) => store.afterCommit(() => countPayment(status))
 
       // Booking-scoped events carry the booking id as correlation id (DESIGN §3).
       const emit = <T extends EventType>(type: T, data: EventPayload<T>, bookingId: string, causationId: string | null) =>
         store.appendOutbox([eventMessage(PRODUCER, type, data, { correlationId: bookingId, causationId })])
 
       const emitExpired = (p: Payment, causationId: string | null) => {
-        countPayment("expired")
+        counted("expired")
         emit(
           "PaymentFailed",
           { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, reason: "expired" },
@@ -131,7 +127,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
         const p = repo.byBooking(bookingId)
         if (p === undefined || p.status !== "pending" || p.deadline > lapsed(now)) return false
         if (!repo.expire(p.paymentId, now, lapsed(now))) return false
-        countHoldExpired()
+        store.afterCommit(() => countHoldExpired())
         emitExpired(p, causationId)
         return true
       }
@@ -212,7 +208,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           switch (outcome.status) {
             case "succeeded":
               if (repo.succeed(paymentId, outcome.cardLast4, outcome.transactionDate, now)) {
-                countPayment("succeeded")
+                counted("succeeded")
                 emit(
                   "PaymentSuccessful",
                   { ...who, amount: p.amount, currency: p.currency, transactionDate: outcome.transactionDate },
@@ -225,7 +221,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
             case "declined":
             case "insufficient_funds":
               if (repo.fail(paymentId, outcome.status, outcome.cardLast4, now)) {
-                countPayment("failed")
+                counted("failed")
                 emit("PaymentFailed", { ...who, reason: outcome.status }, p.bookingId, null)
               }
               break
@@ -247,7 +243,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           Effect.sync(() => {
             if (repo.isClosed(data.bookingId) || repo.byBooking(data.bookingId) !== undefined) return
             const deadline = Date.parse(data.expiresAt)
-            const paymentId = newId()
+            const paymentId = ids.next()
             const live = deadline > lapsed(at)
             repo.insert({
               paymentId,
@@ -266,7 +262,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
                 holdTimerMessage(settings.holdTtlMs, { bookingId: data.bookingId, paymentId }, meta)
               ])
             } else {
-              countPayment("expired")
+              counted("expired")
               emit("PaymentFailed", { paymentId, bookingId: data.bookingId, userId: data.userId, reason: "expired" }, data.bookingId, causationId)
             }
           })
@@ -358,7 +354,7 @@ export class Payments extends Context.Service<Payments, PaymentsShape>()("paymen
           const marked = yield* store.transaction(
             Effect.sync(() => {
               if (!repo.markRefunded(p.paymentId, at)) return false
-              countPayment("refunded")
+              counted("refunded")
               emit(
                 "PaymentRefunded",
                 { paymentId: p.paymentId, bookingId: p.bookingId, userId: p.userId, amount: p.amount, currency: p.currency },

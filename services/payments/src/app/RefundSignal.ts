@@ -1,27 +1,27 @@
 // Wakes the refund runner right after a refund is requested, instead of waiting for the next sweep.
-import { Context, Layer } from "effect"
+import { Store } from "@bat/store"
+import { Context, Effect, Layer } from "effect"
 
 export interface RefundSignalShape {
-  /** Asks for a refund run once the current (synchronous) transaction has finished. */
+  /** Asks for a refund run once the open transaction has committed; a rolled-back request wakes nothing. */
   readonly request: () => void
   readonly subscribe: (listener: () => void) => void
 }
 
 export class RefundSignal extends Context.Service<RefundSignal, RefundSignalShape>()("payments/app/RefundSignal") {
-  static readonly layer = Layer.sync(RefundSignal, (): RefundSignalShape => {
-    const listeners: Array<() => void> = []
-    let scheduled = false
-    return {
-      request: () => {
-        if (scheduled) return
-        scheduled = true
-        // A macrotask: the caller's transaction commits (or rolls back) before the runner looks.
-        setTimeout(() => {
-          scheduled = false
-          for (const l of listeners) l()
-        }, 0)
-      },
-      subscribe: (listener) => void listeners.push(listener)
-    }
-  })
+  static readonly layer = Layer.effect(
+    RefundSignal,
+    Effect.gen(function* () {
+      const store = yield* Store
+      const listeners: Array<() => void> = []
+      // One action: requested several times in one transaction, the runner is woken once.
+      const wake = () => {
+        for (const l of listeners) l()
+      }
+      return RefundSignal.of({
+        request: () => store.afterCommit(wake),
+        subscribe: (listener) => void listeners.push(listener)
+      })
+    })
+  )
 }

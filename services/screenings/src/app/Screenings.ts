@@ -1,5 +1,5 @@
 // Use cases of the screenings service, called by both the HTTP routes and the event handlers.
-import { newId, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
+import { Ids, type IdsShape, seatNumbersOf, toIso, type EventData } from "@bat/contracts"
 import type { ScreeningsApi } from "@bat/contracts"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreError, type StoreShape } from "@bat/store"
@@ -149,16 +149,23 @@ export interface ScreeningsShape {
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   const settings = yield* ScreeningsSettings
   const feed = yield* SeatFeed
-  return Screenings.of(makeScreenings(store, makeScreeningsRepo(store.db), settings, feed))
+  return Screenings.of(makeScreenings(store, makeScreeningsRepo(store.db), settings, feed, ids))
 })
 
 export class Screenings extends Context.Service<Screenings, ScreeningsShape>()("screenings/app/Screenings") {
   static readonly layer = Layer.effect(Screenings, make)
 }
 
-const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: ScreeningsSettingsShape, feed: SeatHub): ScreeningsShape => {
+const makeScreenings = (
+  store: StoreShape,
+  repo: ScreeningsRepo,
+  config: ScreeningsSettingsShape,
+  feed: SeatHub,
+  ids: IdsShape
+): ScreeningsShape => {
   const cleaningGapMs = config.cleaningGapMinutes * 60_000
   const view = (r: ScreeningRow): Screening => toScreening(r, repo.names(r), config.defaultTimeZone)
 
@@ -195,7 +202,7 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
         }
         const hall = repo.hall(input.hallId)
         if (hall === undefined || hall.cinemaDeleted) return yield* new HallUnknown({ hallId: input.hallId })
-        const screeningId = newId()
+        const screeningId = ids.next()
         const endsAt = endsAtOf(startsAt, movie.durationMinutes)
         yield* ensureHallFree(hall.hallId, screeningId, startsAt, endsAt)
         const row: ScreeningRow = {
@@ -385,20 +392,20 @@ const makeScreenings = (store: StoreShape, repo: ScreeningsRepo, config: Screeni
   const unpublished = new Map<string, number>()
   let flushScheduled = false
   let lastFlushAt = Number.NEGATIVE_INFINITY
-  const noteSeatChange = (screeningId: string, version: number) => {
-    const lowest = unpublished.get(screeningId)
-    if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
-    if (flushScheduled) return
-    flushScheduled = true
-    const wait = lastFlushAt + config.seatStreamCoalesceMs - performance.now()
-    if (wait > 0) setTimeout(flushSeatChanges, wait)
-    else queueMicrotask(flushSeatChanges)
-  }
+  // Registered inside the transaction that changed the seats; noted only once it has committed (a rolled-back
+  // change is never read back nor published).
+  const noteSeatChange = (screeningId: string, version: number) =>
+    store.afterCommit(() => {
+      const lowest = unpublished.get(screeningId)
+      if (lowest === undefined || version < lowest) unpublished.set(screeningId, version)
+      if (flushScheduled) return
+      flushScheduled = true
+      const wait = lastFlushAt + config.seatStreamCoalesceMs - performance.now()
+      if (wait > 0) setTimeout(flushSeatChanges, wait)
+      else queueMicrotask(flushSeatChanges)
+    })
+  // Runs on a later turn than the commits it publishes: never inside a transaction (they are synchronous).
   const flushSeatChanges = () => {
-    if (store.db.inTransaction) {
-      setTimeout(flushSeatChanges, 0)
-      return
-    }
     flushScheduled = false
     lastFlushAt = performance.now()
     const screenings = [...unpublished]

@@ -1,6 +1,7 @@
 // The live seat map's in-process hub: per screening, the open streams; each change is serialised once and
 // the same bytes are handed to every stream of its screening (no per-viewer query, no per-viewer JSON).
 import type { ScreeningsApi } from "@bat/contracts"
+import { sseComment, sseEvent } from "@bat/http"
 import { Context } from "effect"
 
 /**
@@ -27,14 +28,14 @@ const encode = (text: string): SeatFrame => ({ bytes: encoder.encode(text) })
 export const RECONNECT_MS = 2_000
 
 /** What every stream sends first: the reconnect delay, and a comment so the response head leaves at once. */
-export const OPENING: SeatFrame = encode(`retry: ${RECONNECT_MS}\n: connected\n\n`)
+export const OPENING: SeatFrame = encode(sseComment("connected", RECONNECT_MS))
 
 /** The keep-alive: a comment line, which EventSource ignores. */
-export const PING: SeatFrame = encode(": ping\n\n")
+export const PING: SeatFrame = encode(sseComment("ping"))
 
 const frame = (event: string, version: number, data: unknown): SeatFrame => ({
   version,
-  bytes: encoder.encode(`id: ${version}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+  bytes: encoder.encode(sseEvent(version, event, data))
 })
 
 /** `event: snapshot`: the whole seat map as of its version. */

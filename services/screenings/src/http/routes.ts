@@ -1,5 +1,5 @@
 // HTTP routes of the screenings service: decode, authorize, call a use case, encode.
-import { newId, ScreeningsApi, Uuid } from "@bat/contracts"
+import { ScreeningsApi, Uuid } from "@bat/contracts"
 import { log, makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Effect, Exit, Schema } from "effect"
@@ -48,7 +48,7 @@ const seatMapHeaders = {
 export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStreamSettings) => {
   const { run, auth } = ctx
   // Each request is its own correlation: events it causes carry the request's id.
-  const requestOrigin = () => ({ correlationId: newId(), causationId: null })
+  const requestOrigin = () => ({ correlationId: ctx.ids.next(), causationId: null })
 
   const publicRoutes = new Elysia({ prefix: "/screenings" })
     .get(

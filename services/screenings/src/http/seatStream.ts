@@ -1,6 +1,6 @@
 // One live seat map stream (Server-Sent Events): subscribes to the hub, sends the opening frames, then the
 // hub's frames; a client that cannot keep up is dropped (it reconnects with Last-Event-ID), never waited for.
-import { streamClientConnected } from "@bat/http"
+import { lastEventIdOf as parseLastEventId, SSE_HEADERS, SseClient } from "@bat/http"
 import { OPENING, type SeatFrame, type SeatHub } from "../app/SeatFeed.ts"
 import type { SeatStreamStart } from "../app/Screenings.ts"
 
@@ -20,21 +20,13 @@ export interface SeatStreamOptions {
 
 /** A `Last-Event-ID` (header first, as a reconnecting EventSource sends it; else `?lastEventId=`) as a version, if it is one. */
 export const lastEventIdOf = (header: string | undefined, query: string | undefined): number | undefined => {
-  const raw = header?.trim() || query?.trim()
-  return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined
+  const last = parseLastEventId(header, query)
+  return last.kind === "id" ? last.id : undefined
 }
 
 export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
-  let closed = false
-  let unsubscribe = () => {}
-  const left = streamClientConnected("seats")
-  const stop = () => {
-    if (closed) return
-    closed = true
-    unsubscribe()
-    left()
-    opts.signal.removeEventListener("abort", stop)
-  }
+  const client = new SseClient("seats", opts.signal)
+  const stop = client.close
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -50,7 +42,7 @@ export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
           }
         }
         const send = (frame: SeatFrame): void => {
-          if (closed) return
+          if (client.closed) return
           if (frame.version !== undefined) {
             // Already sent in the opening frames (the change committed before the stream read its start).
             if (frame.version <= version) return
@@ -66,7 +58,7 @@ export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
             stop() // the stream was already closed by the other side
           }
         }
-        unsubscribe = opts.hub.subscribe(opts.screeningId, { send })
+        client.onClose(opts.hub.subscribe(opts.screeningId, { send }))
         try {
           const start = opts.open()
           version = start.version
@@ -83,14 +75,5 @@ export const seatStreamResponse = (opts: SeatStreamOptions): Response => {
     },
     { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 }
   )
-  if (opts.signal.aborted) stop()
-  else opts.signal.addEventListener("abort", stop)
-  return new Response(body, {
-    headers: {
-      ...opts.headers,
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no"
-    }
-  })
+  return new Response(body, { headers: { ...opts.headers, ...SSE_HEADERS } })
 }

@@ -1,5 +1,5 @@
 // Account use cases: register, log in, read oneself, unregister, and ensure the staff account.
-import { newId, type UsersApi } from "@bat/contracts"
+import { Ids, newId, type UsersApi } from "@bat/contracts"
 import { revokedUsersOf, type Principal } from "@bat/http"
 import { eventMessage } from "@bat/messaging"
 import { Store, type StoreError } from "@bat/store"
@@ -39,6 +39,7 @@ const userNotFound = (userId: string) => new UserNotFound({ userId, message: "No
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   const tokens = yield* TokenIssuer
   const repo = makeUserRepo(store.db)
   // Unknown e-mails are verified against this, so they take as long as a wrong password.
@@ -48,7 +49,7 @@ const make = Effect.gen(function* () {
     const email = normaliseEmail(input.email)
     const passwordHash = yield* hashPassword(input.password)
     const now = yield* Clock.currentTimeMillis
-    const record: UserRecord = { userId: newId() as UserRecord["userId"], fullName: input.fullName, email, role: "customer", passwordHash }
+    const record: UserRecord = { userId: ids.next() as UserRecord["userId"], fullName: input.fullName, email, role: "customer", passwordHash }
     return yield* store.transaction(
       Effect.gen(function* () {
         if (repo.findLiveByEmail(email) !== undefined) {
@@ -107,13 +108,13 @@ const make = Effect.gen(function* () {
     const passwordOk = existing === undefined ? false : yield* verifyPassword(account.password, existing.passwordHash)
     const hash = yield* hashPassword(account.password)
     const now = yield* Clock.currentTimeMillis
-    const requestId = newId()
+    const requestId = ids.next()
     return yield* store.transaction(
       Effect.gen(function* () {
         const live = repo.findLiveByEmail(account.email)
         if (live === undefined) {
           const record: UserRecord = {
-            userId: newId() as UserRecord["userId"],
+            userId: ids.next() as UserRecord["userId"],
             fullName: account.fullName,
             email: account.email,
             role: "staff",

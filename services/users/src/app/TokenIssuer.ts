@@ -1,5 +1,5 @@
 // Mints access tokens with the service's Ed25519 key, generated once and persisted in the users database.
-import { newId } from "@bat/contracts"
+import { Ids } from "@bat/contracts"
 import { loadOrCreateSigningKey, publicSigningKeys, TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from "@bat/http"
 import { Store, type StoreShape } from "@bat/store"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -34,6 +34,7 @@ export const localKeySet = (store: StoreShape): (() => JSONWebKeySet) => {
 
 const make = Effect.gen(function* () {
   const store = yield* Store
+  const ids = yield* Ids
   const { ttlMinutes } = yield* UsersSettings
   const key = yield* loadOrCreateSigningKey(store)
   const { kid } = key
@@ -50,7 +51,7 @@ const make = Effect.gen(function* () {
         .setAudience(TOKEN_AUDIENCE)
         .setIssuedAt(nowSeconds)
         .setExpirationTime(nowSeconds + ttlMinutes * 60)
-        .setJti(newId())
+        .setJti(ids.next())
         .sign(privateKey)
     )
   })

@@ -1,5 +1,5 @@
 // HTTP routes of the users service: decode, call a use case, encode.
-import { newId, UsersApi } from "@bat/contracts"
+import { UsersApi } from "@bat/contracts"
 import { HttpProblem, operation, requestClientAddress, schema, tooManyRequests, type ServiceContext, type Verdict } from "@bat/http"
 import { Effect } from "effect"
 import { Elysia } from "elysia"
@@ -22,7 +22,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
       async ({ body, set, request, server }) => {
         const address = requestClientAddress(request, server, limits.trusted)
         refuse(limits.register.take(address), "Too many registrations from your address; try again later.")
-        const user = await ctx.run(Accounts.use((a) => a.register(body, newId())))
+        const user = await ctx.run(Accounts.use((a) => a.register(body, ctx.ids.next())))
         set.status = 201
         return user
       },
@@ -52,7 +52,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
           refuse(byAccount, "Too many failed log-ins for this account; try again later.")
         }
         try {
-          const answer = await ctx.run(Accounts.use((a) => a.login(body, newId())))
+          const answer = await ctx.run(Accounts.use((a) => a.login(body, ctx.ids.next())))
           limits.loginAccount.succeeded(account, "reset")
           limits.loginAddress.succeeded(address, "uncount")
           return answer
@@ -104,7 +104,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
       "/:userId/unregister",
       async ({ headers, params, set }) => {
         const caller = await ctx.auth.authenticate(headers)
-        await ctx.run(Accounts.use((a) => a.unregister(caller, params.userId, newId())))
+        await ctx.run(Accounts.use((a) => a.unregister(caller, params.userId, ctx.ids.next())))
         set.status = 204
       },
       {
