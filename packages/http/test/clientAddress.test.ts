@@ -12,6 +12,15 @@ describe("client address", () => {
     expect(clientAddressOf("127.0.0.1", "not-an-ip", trusted)).toBe("127.0.0.1")
   })
 
+  test("behind a trusted proxy in front of the front door, the client is the last entry that is not a trusted proxy", () => {
+    // nginx on the front door's machine writes the client; the front door appends nginx (its loopback peer).
+    expect(clientAddressOf("127.0.0.1", "203.0.113.7, 127.0.0.1", trusted)).toBe("203.0.113.7")
+    expect(clientAddressOf("127.0.0.1", "6.6.6.6, 203.0.113.7, ::1, 127.0.0.1", trusted)).toBe("203.0.113.7")
+    // Nothing but trusted hops: the farthest of them; a malformed entry ends the walk.
+    expect(clientAddressOf("127.0.0.1", "127.0.0.2, 127.0.0.1", trusted)).toBe("127.0.0.2")
+    expect(clientAddressOf("127.0.0.1", "203.0.113.7, junk, 127.0.0.1", trusted)).toBe("127.0.0.1")
+  })
+
   test("lists take addresses and CIDR ranges of both families and refuse anything else", () => {
     const list = parseAddressList("10.0.0.0/8, 192.0.2.1 fd00::/8")
     expect([list.has("10.9.8.7"), list.has("192.0.2.1"), list.has("192.0.2.2"), list.has("fd12::1"), list.has("::1")]).toEqual([

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import http from "node:http";
 import net from "node:net";
-import { parseAddressList } from "@bat/http/clientAddress";
+import { clientAddressOf, LOOPBACK, parseAddressList } from "@bat/http/clientAddress";
 import { pollUntil } from "@bat/testing";
 import { startGateway, type GatewayOptions } from "../src/proxy.ts";
 import { routesFromEnv } from "../src/routeTable.ts";
@@ -301,10 +301,22 @@ describe("the forwarded address", () => {
     });
   });
 
-  test("from a trusted proxy it is kept and the peer appended (services take the last entry)", async () => {
+  test("from a trusted proxy it is kept and the peer appended (services take the last entry that is not a trusted proxy)", async () => {
     await withGateway({ trustedProxies: parseAddressList("127.0.0.0/8") }, async (base) => {
       await (await fetch(`${base}/users/me`, { headers: { "x-forwarded-for": "203.0.113.9" } })).arrayBuffer();
       expect(seen.at(-1)!.headers["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    });
+  });
+
+  test("behind nginx on the same machine, a service tells two clients apart (its per-address limits are theirs, not nginx's)", async () => {
+    await withGateway({ trustedProxies: parseAddressList(LOOPBACK) }, async (base) => {
+      const seenBy = async (client: string) => {
+        await (await fetch(`${base}/users/me`, { headers: { "x-forwarded-for": client } })).arrayBuffer();
+        // What a service with the default TRUSTED_PROXIES makes of it, its peer being the front door on loopback.
+        return clientAddressOf("127.0.0.1", String(seen.at(-1)!.headers["x-forwarded-for"]), parseAddressList(LOOPBACK));
+      };
+      expect(await seenBy("203.0.113.9")).toBe("203.0.113.9");
+      expect(await seenBy("198.51.100.4")).toBe("198.51.100.4");
     });
   });
 });
