@@ -302,9 +302,14 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     });
   };
 
-  /** The front door's own Prometheus metrics (request durations by route, streams, process metrics): allowed peers only. */
+  /**
+   * The front door's own Prometheus metrics (request durations by route, streams, process metrics): allowed peers
+   * only, and through a trusted proxy (nginx on this machine is a loopback peer) only for a client that is allowed too.
+   */
   const metrics = async (req: Request, server: Server<undefined>): Promise<Response> => {
-    if (!limits.metricsAllow.has(server.requestIP(req)?.address)) return problem(404, "not_found", "Not Found", "No service serves /metrics.");
+    const peer = server.requestIP(req)?.address;
+    const client = clientAddressOf(peer, req.headers.get("x-forwarded-for"), limits.trustedProxies);
+    if (!limits.metricsAllow.has(peer) || !limits.metricsAllow.has(client)) return problem(404, "not_found", "Not Found", "No service serves /metrics.");
     return req.method === "GET" || req.method === "HEAD"
       ? new Response(await metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } })
       : own(req, {});

@@ -335,6 +335,17 @@ describe("the front door's own /metrics", () => {
       expect(await res.text()).toContain("bookaticket_http_request_duration_seconds");
     });
   });
+
+  test("through nginx on the same machine (a loopback peer forwarding a client) it is a 404 for that client", async () => {
+    await withGateway({ metricsAllow: parseAddressList(LOOPBACK), trustedProxies: parseAddressList(LOOPBACK) }, async (base) => {
+      const outside = await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "203.0.113.5" } });
+      expect(outside.status).toBe(404);
+      await outside.arrayBuffer();
+      // A scraper on the list still gets in through the proxy, and straight away.
+      expect((await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "127.0.0.1" } })).status).toBe(200);
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    });
+  });
 });
 
 describe("odd requests", () => {
