@@ -70,3 +70,22 @@ export const clientAddressOf = (
   }
   return client
 }
+
+/**
+ * What a per-address limit is keyed by: an IPv4 client (or an IPv4-mapped IPv6 one) by its address, an IPv6 client
+ * by its /64. A subscriber or a rented server is handed a whole /64, so keying by the full IPv6 address would give
+ * one person 2^64 quotas (accounts, held seats, password guesses, streams). Anything else is returned as it is.
+ */
+export const limitKeyOf = (address: string): string => {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  if (mapped !== undefined) return mapped
+  if (net.isIP(address) !== 6) return address
+  const bare = address.split("%")[0]!.toLowerCase()
+  const [head, tail] = bare.includes("::") ? bare.split("::") as [string, string] : [bare, undefined]
+  const left = head === "" ? [] : head.split(":")
+  const right = tail === undefined || tail === "" ? [] : tail.split(":")
+  // An embedded IPv4 tail (`::a.b.c.d` forms) is two groups, in the low 64 bits the key leaves out.
+  const rightGroups = right.length + (right.at(-1)?.includes(".") ? 1 : 0)
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - rightGroups)).fill("0"), ...right]
+  return `${groups.slice(0, 4).map((g) => (g.includes(".") ? "0" : String(parseInt(g, 16).toString(16)))).join(":")}::/64`
+}

@@ -151,6 +151,20 @@ describe("idle streams never starve the front door", () => {
 });
 
 describe("stream caps", () => {
+  test("the addresses of one IPv6 /64 are one client: a subscriber's network is not 2^64 clients", async () => {
+    await withGateway({ maxStreams: 10, maxStreamsPerClient: 2 }, async (base) => {
+      const open: RawStream[] = [];
+      try {
+        for (const from of ["2001:db8:5:6::1", "2001:db8:5:6::2", "2001:db8:5:6:a:b:c:d", "2001:db8:5:7::1"]) {
+          open.push(await openStream(`${base}/screenings/s-1/seats/stream`, { "x-forwarded-for": from }));
+        }
+        expect(open.map((s) => s.status)).toEqual([200, 200, 429, 200]);
+      } finally {
+        for (const s of open) s.close();
+      }
+    });
+  });
+
   test("per client address 429, in total 503, both problem+json with Retry-After; /ready says saturated; counted in /metrics", async () => {
     await withGateway({ maxStreams: 3, maxStreamsPerClient: 2 }, async (base) => {
       const open: RawStream[] = [];
