@@ -120,6 +120,38 @@ describe("through the front door", () => {
     expect(view.status).toBe("reserved")
   }, 90_000)
 
+  test("behind nginx on the front door's machine (it writes X-Forwarded-For), one client's 30 held seats do not stop another client", async () => {
+    const rows = ["A", "B", "C", "D", "E", "F"]
+    const { screeningId } = await setupCatalog(staff, rows, 10)
+    /** A customer registered and logged in through the proxy, as the client `address`. */
+    const behindProxy = async (name: string, address: string) => {
+      const via = { "x-forwarded-for": address }
+      const email = `${name}-${crypto.randomUUID().slice(0, 8)}@e2e.test`
+      expect((await api.post("/users/register", { fullName: name, email, password: PASSWORD }, via)).status).toBe(201)
+      const login = await api.post("/users/login", { email, password: PASSWORD }, via)
+      expect(login.status).toBe(200)
+      const customer = api.as(login.body.token)
+      return { customer, book: (seatNumbers: string[]) => customer.post("/tickets/book", { screeningId, seatNumbers }, via) }
+    }
+    const hoarders = await Promise.all(["A", "B", "C"].map((r) => behindProxy(`proxied-${r}`, "203.0.113.7")))
+    const taken = await Promise.all(hoarders.map((h, i) => h.book(Array.from({ length: 10 }, (_, n) => `${rows[i]}${n + 1}`))))
+    expect(taken.map((r) => r.status)).toEqual([202, 202, 202])
+    // Past its own quota the first client is refused …
+    expect((await hoarders[0]!.book(["D1"])).status).toBe(429)
+    // … and another client behind the same proxy still books: services count clients, not the proxy.
+    const other = await behindProxy("proxied-other", "198.51.100.9")
+    const booked = await other.book(["F1", "F2"])
+    expect(booked.status).toBe(202)
+    const view = await pollUntil(
+      async () => {
+        const v = await other.customer.get(`/tickets/bookings/${booked.body.bookingId}`)
+        return v.body.status === "pending" ? undefined : v.body
+      },
+      { timeoutMs: 15_000, message: "the other client's booking to be decided" }
+    )
+    expect(view.status).toBe("reserved")
+  }, 90_000)
+
   test("the 200th wrong password is 429 without being hashed, and the owner gets in after the cool-down", async () => {
     const email = `owner-${crypto.randomUUID().slice(0, 8)}@e2e.test`
     expect((await api.post("/users/register", { fullName: "Owner", email, password: PASSWORD })).status).toBe(201)

@@ -1,6 +1,6 @@
 // Who is asking: the client address a limit or an allow-list is keyed by. Behind the front door the peer is the
-// front door itself, so the address it forwarded (the last X-Forwarded-For entry, which it writes) is taken, but
-// only from a peer on the trusted list; from anyone else the header is ignored and the peer's own address counts.
+// front door itself, so the address it forwarded is taken (the last X-Forwarded-For entry that is not a trusted
+// proxy), but only from a peer on the trusted list; from anyone else the header is ignored and the peer counts.
 import net from "node:net"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -48,8 +48,11 @@ export const addressListSetting = (env: Env, name: string, fallback: string): Ad
 }
 
 /**
- * The client's address for a request that arrived from `peer`: the last X-Forwarded-For entry when the peer is a
- * trusted proxy (the front door replaces whatever the client sent), else the peer itself.
+ * The client's address for a request that arrived from `peer`: when the peer is a trusted proxy, the last
+ * X-Forwarded-For entry that is not itself a trusted proxy (each proxy appends its own peer, so behind nginx on the
+ * front door's machine the header is `client, nginx` and nginx is skipped); else the peer itself. Only entries
+ * written by trusted hops are read: the walk from the right stops at the first one that is not, or at a malformed
+ * one (then the farthest trusted hop seen counts).
  */
 export const clientAddressOf = (
   peer: string | undefined,
@@ -57,6 +60,32 @@ export const clientAddressOf = (
   trusted: AddressList
 ): string | undefined => {
   if (!trusted.has(peer)) return peer
-  const last = (forwardedFor ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "").at(-1)
-  return last !== undefined && net.isIP(last) !== 0 ? last : peer
+  const entries = (forwardedFor ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
+  let client = peer
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!
+    if (net.isIP(entry) === 0) break
+    client = entry
+    if (!trusted.has(entry)) break
+  }
+  return client
+}
+
+/**
+ * What a per-address limit is keyed by: an IPv4 client (or an IPv4-mapped IPv6 one) by its address, an IPv6 client
+ * by its /64. A subscriber or a rented server is handed a whole /64, so keying by the full IPv6 address would give
+ * one person 2^64 quotas (accounts, held seats, password guesses, streams). Anything else is returned as it is.
+ */
+export const limitKeyOf = (address: string): string => {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  if (mapped !== undefined) return mapped
+  if (net.isIP(address) !== 6) return address
+  const bare = address.split("%")[0]!.toLowerCase()
+  const [head, tail] = bare.includes("::") ? bare.split("::") as [string, string] : [bare, undefined]
+  const left = head === "" ? [] : head.split(":")
+  const right = tail === undefined || tail === "" ? [] : tail.split(":")
+  // An embedded IPv4 tail (`::a.b.c.d` forms) is two groups, in the low 64 bits the key leaves out.
+  const rightGroups = right.length + (right.at(-1)?.includes(".") ? 1 : 0)
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - rightGroups)).fill("0"), ...right]
+  return `${groups.slice(0, 4).map((g) => (g.includes(".") ? "0" : String(parseInt(g, 16).toString(16)))).join(":")}::/64`
 }

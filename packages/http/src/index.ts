@@ -33,7 +33,7 @@ export {
 export type { ServiceGaugeSources } from "./metrics.ts"
 export { currentSigningKey, insertSigningKey, loadOrCreateSigningKey, publicSigningKeys, type StoredKey } from "./signingKeys.ts"
 export { refuseRevoked, revokedUsersOf, tokenRevoked, withRevocationHandler, type RevokedUsers } from "./revocation.ts"
-export { addressListSetting, clientAddressOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
+export { addressListSetting, clientAddressOf, limitKeyOf, LOOPBACK, parseAddressList, type AddressList } from "./clientAddress.ts"
 export {
   DEFAULT_HOST,
   DEFAULT_MAX_BODY_BYTES,

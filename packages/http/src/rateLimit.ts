@@ -2,7 +2,7 @@
 // delays and a temporary lock for logins, and the settings, problem and metrics every limit shares. In memory,
 // per process: each service is one process (DESIGN §3), and a restart forgetting the counts is acceptable.
 import client from "prom-client"
-import { addressListSetting, clientAddressOf, LOOPBACK, type AddressList } from "./clientAddress.ts"
+import { addressListSetting, clientAddressOf, limitKeyOf, LOOPBACK, type AddressList } from "./clientAddress.ts"
 import { HttpProblem } from "./HttpProblem.ts"
 import { METRIC_PREFIX, metricsRegistry } from "./metrics.ts"
 
@@ -52,12 +52,15 @@ export const rateSetting = (env: Env, name: string, fallback: string): Rate | un
 /** The services' trusted front door(s): X-Forwarded-For is believed only from these peers (`TRUSTED_PROXIES`). */
 export const trustedProxiesSetting = (env: Env): AddressList => addressListSetting(env, "TRUSTED_PROXIES", LOOPBACK)
 
-/** The client address of an Elysia request: the front door's forwarded one from a trusted peer, else the peer. */
+/**
+ * The client address an Elysia request's per-address limits are keyed by: the front door's forwarded one from a
+ * trusted peer, else the peer; an IPv6 client by its /64 (`limitKeyOf`).
+ */
 export const requestClientAddress = (
   request: Request,
   server: { requestIP(request: Request): { address: string } | null } | null | undefined,
   trusted: AddressList,
-): string => clientAddressOf(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), trusted) ?? "unknown"
+): string => limitKeyOf(clientAddressOf(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), trusted) ?? "unknown")
 
 // ---------------------------------------------------------------------------------------------------------------
 // Metrics and the problem

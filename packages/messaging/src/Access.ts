@@ -140,14 +140,22 @@ export const checkUserId = (
   if (!isEventType(type)) return { ok: true } // parked as an unknown type anyway
   const producer = catalog[type].producer
   const expected = brokerUserOf(producer)
+  const first = headers?.[PRODUCER_USER_HEADER]
+  // Checked before the producer's user: for a consumer's own events (booking's TicketBookingAttempted) the two are
+  // the same, and a forgery it parked and then replayed must still be judged by the user-id it first came with.
+  if (consumer.ownUser && userId === consumer.user && first !== undefined && first !== expected) {
+    return {
+      ok: false,
+      error: `${type} is published by ${producer} (broker user ${expected}); this message was republished by ${consumer.user} but first arrived with user-id ${typeof first === "string" && first !== "" ? first : "(none)"}`
+    }
+  }
   if (userId === expected) return { ok: true }
   if (!consumer.ownUser && (userId === undefined || userId === consumer.user)) return { ok: true }
   if (userId === consumer.user) {
-    const first = headers?.[PRODUCER_USER_HEADER]
     if (first === expected) return { ok: true }
     return {
       ok: false,
-      error: `${type} is published by ${producer} (broker user ${expected}); this message was republished by ${consumer.user} but first arrived with user-id ${typeof first === "string" ? first : "(none)"}`
+      error: `${type} is published by ${producer} (broker user ${expected}); this message was republished by ${consumer.user} but first arrived with user-id ${typeof first === "string" && first !== "" ? first : "(none)"}`
     }
   }
   return {

@@ -1,5 +1,5 @@
 // Lists and replays messages parked in a service's dead-letter queue.
-import { dlqOf, inboxOf, type OpsApi } from "@bat/contracts"
+import { dlqOf, holdExpiredQueue, inboxOf, type OpsApi } from "@bat/contracts"
 import type { GetMessage } from "amqplib"
 import { PRODUCER_USER_HEADER } from "./Access.ts"
 import type { Broker } from "./Broker.ts"
@@ -26,6 +26,18 @@ const describe = (m: GetMessage): ParkedMessage => {
     parkedAt: String(h["x-parked-at"] ?? ""),
     body: m.content.toString("utf8").slice(0, 4_000)
   }
+}
+
+/**
+ * Where a replay sends a parked message: back to the queue it was parked from, when that is one this service
+ * consumes, else its inbox. The headers naming that queue are whatever the DLQ holds — and any service may write
+ * the DLQ through the default exchange —, so they never pick another service's queue, where this service's
+ * user-id would make the message look like one of its own events.
+ */
+const replayQueueOf = (service: string, headers: Readonly<Record<string, unknown>>): string => {
+  const own = service === "payments" ? [inboxOf(service), holdExpiredQueue] : [inboxOf(service)]
+  const named = String(headers["x-original-queue"] ?? headers["x-first-death-queue"] ?? "")
+  return own.includes(named) ? named : inboxOf(service)
 }
 
 /** Peeks at up to `limit` parked messages; they stay in the queue. */
@@ -62,15 +74,14 @@ export const replayParked = (broker: Broker, service: string, ids?: ReadonlyArra
       headers["x-replayed-at"] = new Date().toISOString()
       // Replayed under the service's own user-id: the consumer then checks the user-id the message first
       // arrived with, never the replay's (a message someone else wrote into the DLQ stays refused).
+      // A message that came without a user-id is recorded as such (an empty one), so that it cannot pass for
+      // one this service published itself.
       const userId = m.properties.userId as unknown
-      if (userId !== broker.user) {
-        if (typeof userId === "string") headers[PRODUCER_USER_HEADER] = userId
-        else delete headers[PRODUCER_USER_HEADER]
-      }
+      if (userId !== broker.user) headers[PRODUCER_USER_HEADER] = typeof userId === "string" ? userId : ""
       await broker.publish([
         {
           exchange: "",
-          routingKey: String(m.properties.headers?.["x-original-queue"] ?? m.properties.headers?.["x-first-death-queue"] ?? inboxOf(service)),
+          routingKey: replayQueueOf(service, m.properties.headers ?? {}),
           body: m.content,
           options: {
             persistent: true,

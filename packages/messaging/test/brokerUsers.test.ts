@@ -101,6 +101,10 @@ describe("permissions and settings", () => {
     // forged header from someone else: only the consumer's own user-id makes the header count
     expect(checkUserId("PaymentSuccessful", "bookaticket-screenings", { "x-producer-user-id": "bookaticket-payments" }, self).ok).toBe(false)
     expect(checkUserId("TicketBookingAttempted", "bookaticket-booking", {}, self).ok).toBe(true)
+    // its own event, republished by itself: the first user-id it recorded still decides (a parked forgery replayed)
+    expect(checkUserId("TicketBookingAttempted", "bookaticket-booking", { "x-producer-user-id": "bookaticket-booking" }, self).ok).toBe(true)
+    expect(checkUserId("TicketBookingAttempted", "bookaticket-booking", { "x-producer-user-id": "bookaticket-movies" }, self).ok).toBe(false)
+    expect(checkUserId("TicketBookingAttempted", "bookaticket-booking", { "x-producer-user-id": "" }, self).ok).toBe(false)
     // a shared user (development) accepts itself and the real producers, nobody else
     const shared = { user: "guest", ownUser: false }
     expect(checkUserId("PaymentSuccessful", "guest", {}, shared).ok).toBe(true)
@@ -157,6 +161,42 @@ describe("a consumer running as its own broker user", () => {
     expect(await m.replayParked()).toBe(1)
     await pollUntil(() => effectsOf(store).some((e) => e.message_id === genuine.id), { message: "the replayed HallCreated applied" })
     expect(await m.parkedCount()).toBe(0)
+  })
+
+  test("a message another user wrote into the DLQ is replayed only into the service's own inbox, whatever queue it names", async () => {
+    const store = newStore("screenings")
+    const m = await startConsumer(store)
+    // booking may write the default exchange (its retries go through it), so it can put a message in any queue;
+    // naming booking's inbox as the original queue, it asks screenings' replay to publish it there as screenings.
+    const forged = hall()
+    const conn = await amqp.connect(serviceAmqpUrl(vh.amqpUrl, "booking"))
+    conn.on("error", () => {})
+    const ch = await conn.createConfirmChannel()
+    ch.publish("", dlqOf("screenings"), Buffer.from(JSON.stringify(forged)), {
+      persistent: true,
+      messageId: forged.id,
+      type: forged.type,
+      contentType: "application/json",
+      userId: "bookaticket-booking",
+      headers: { "x-original-queue": inboxOf("booking"), "x-first-death-queue": inboxOf("booking"), "x-park-reason": "attempts_exhausted" }
+    })
+    await ch.waitForConfirms()
+    await conn.close().catch(() => {})
+
+    expect(await m.replayParked()).toBe(1)
+    // Back in screenings' own inbox, refused again for its user-id; nothing reached booking's inbox.
+    const parked = await pollUntil(async () => (await m.listParked()).find((p) => p.messageId === forged.id && p.reason === "wrong_user_id"), {
+      message: "the replayed forgery parked again"
+    })
+    expect(parked.originalQueue).toBe(inboxOf("screenings"))
+    const admin = await amqp.connect(vh.amqpUrl)
+    try {
+      const ach = await admin.createChannel()
+      expect(await ach.get(inboxOf("booking"), { noAck: true })).toBe(false)
+      while (await ach.get(dlqOf("screenings"), { noAck: true })) {} // the DLQ is empty for the next test
+    } finally {
+      await admin.close().catch(() => {})
+    }
   })
 
   test("does not come up while a queue its events need is missing, and names it", async () => {

@@ -1,5 +1,5 @@
 // The front door: a streaming reverse proxy that routes by path prefix to the services.
-import { clientAddressOf } from "@bat/http/clientAddress";
+import { clientAddressOf, limitKeyOf } from "@bat/http/clientAddress";
 import { METRICS_CONTENT_TYPE, metricsText, observeRequest } from "@bat/http/metrics";
 import { startSpan, type Span } from "@bat/telemetry";
 import type { Server } from "bun";
@@ -157,7 +157,8 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
 
   /** A stream slot for this request's client, or the problem that refuses it. */
   const streamSlot = (req: Request, server: Server<undefined>): { release: () => void } | Response => {
-    const client = clientAddressOf(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), limits.trustedProxies) ?? "unknown";
+    // Keyed as every per-address limit is: an IPv6 client by its /64.
+    const client = limitKeyOf(clientAddressOf(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), limits.trustedProxies) ?? "unknown");
     const slot = slots.acquire(client);
     if (slot === "per_client") {
       metered.streamsRefused.inc({ reason: "per_client" });
@@ -302,9 +303,14 @@ export const startGateway = (options: GatewayOptions): Server<undefined> => {
     });
   };
 
-  /** The front door's own Prometheus metrics (request durations by route, streams, process metrics): allowed peers only. */
+  /**
+   * The front door's own Prometheus metrics (request durations by route, streams, process metrics): allowed peers
+   * only, and through a trusted proxy (nginx on this machine is a loopback peer) only for a client that is allowed too.
+   */
   const metrics = async (req: Request, server: Server<undefined>): Promise<Response> => {
-    if (!limits.metricsAllow.has(server.requestIP(req)?.address)) return problem(404, "not_found", "Not Found", "No service serves /metrics.");
+    const peer = server.requestIP(req)?.address;
+    const client = clientAddressOf(peer, req.headers.get("x-forwarded-for"), limits.trustedProxies);
+    if (!limits.metricsAllow.has(peer) || !limits.metricsAllow.has(client)) return problem(404, "not_found", "Not Found", "No service serves /metrics.");
     return req.method === "GET" || req.method === "HEAD"
       ? new Response(await metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } })
       : own(req, {});

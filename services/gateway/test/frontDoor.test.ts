@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import http from "node:http";
 import net from "node:net";
-import { parseAddressList } from "@bat/http/clientAddress";
+import { clientAddressOf, LOOPBACK, parseAddressList } from "@bat/http/clientAddress";
 import { pollUntil } from "@bat/testing";
 import { startGateway, type GatewayOptions } from "../src/proxy.ts";
 import { routesFromEnv } from "../src/routeTable.ts";
@@ -151,6 +151,20 @@ describe("idle streams never starve the front door", () => {
 });
 
 describe("stream caps", () => {
+  test("the addresses of one IPv6 /64 are one client: a subscriber's network is not 2^64 clients", async () => {
+    await withGateway({ maxStreams: 10, maxStreamsPerClient: 2 }, async (base) => {
+      const open: RawStream[] = [];
+      try {
+        for (const from of ["2001:db8:5:6::1", "2001:db8:5:6::2", "2001:db8:5:6:a:b:c:d", "2001:db8:5:7::1"]) {
+          open.push(await openStream(`${base}/screenings/s-1/seats/stream`, { "x-forwarded-for": from }));
+        }
+        expect(open.map((s) => s.status)).toEqual([200, 200, 429, 200]);
+      } finally {
+        for (const s of open) s.close();
+      }
+    });
+  });
+
   test("per client address 429, in total 503, both problem+json with Retry-After; /ready says saturated; counted in /metrics", async () => {
     await withGateway({ maxStreams: 3, maxStreamsPerClient: 2 }, async (base) => {
       const open: RawStream[] = [];
@@ -301,10 +315,22 @@ describe("the forwarded address", () => {
     });
   });
 
-  test("from a trusted proxy it is kept and the peer appended (services take the last entry)", async () => {
+  test("from a trusted proxy it is kept and the peer appended (services take the last entry that is not a trusted proxy)", async () => {
     await withGateway({ trustedProxies: parseAddressList("127.0.0.0/8") }, async (base) => {
       await (await fetch(`${base}/users/me`, { headers: { "x-forwarded-for": "203.0.113.9" } })).arrayBuffer();
       expect(seen.at(-1)!.headers["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    });
+  });
+
+  test("behind nginx on the same machine, a service tells two clients apart (its per-address limits are theirs, not nginx's)", async () => {
+    await withGateway({ trustedProxies: parseAddressList(LOOPBACK) }, async (base) => {
+      const seenBy = async (client: string) => {
+        await (await fetch(`${base}/users/me`, { headers: { "x-forwarded-for": client } })).arrayBuffer();
+        // What a service with the default TRUSTED_PROXIES makes of it, its peer being the front door on loopback.
+        return clientAddressOf("127.0.0.1", String(seen.at(-1)!.headers["x-forwarded-for"]), parseAddressList(LOOPBACK));
+      };
+      expect(await seenBy("203.0.113.9")).toBe("203.0.113.9");
+      expect(await seenBy("198.51.100.4")).toBe("198.51.100.4");
     });
   });
 });
@@ -321,6 +347,17 @@ describe("the front door's own /metrics", () => {
       const res = await fetch(`${base}/metrics`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain("bookaticket_http_request_duration_seconds");
+    });
+  });
+
+  test("through nginx on the same machine (a loopback peer forwarding a client) it is a 404 for that client", async () => {
+    await withGateway({ metricsAllow: parseAddressList(LOOPBACK), trustedProxies: parseAddressList(LOOPBACK) }, async (base) => {
+      const outside = await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "203.0.113.5" } });
+      expect(outside.status).toBe(404);
+      await outside.arrayBuffer();
+      // A scraper on the list still gets in through the proxy, and straight away.
+      expect((await fetch(`${base}/metrics`, { headers: { "x-forwarded-for": "127.0.0.1" } })).status).toBe(200);
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
     });
   });
 });

@@ -173,7 +173,7 @@ describe("no card data at rest", () => {
 })
 
 describe("the fingerprint key lives outside the database", () => {
-  test("production requires PAYMENTS_FINGERPRINT_KEY_FILE; a short or missing key file stops the start naming it; development generates one once beside the database", async () => {
+  test("production requires PAYMENTS_FINGERPRINT_KEY_FILE outside DATA_DIR; a short or missing key file stops the start naming it; development generates one once beside the database", async () => {
     const { fingerprintKeyFrom } = await import("../src/app/FingerprintKey.ts")
     const { mkdtempSync, writeFileSync, rmSync, statSync } = await import("node:fs")
     const { tmpdir } = await import("node:os")
@@ -182,15 +182,27 @@ describe("the fingerprint key lives outside the database", () => {
       expect(() => fingerprintKeyFrom({ env: {}, dataDir: dir, production: true })).toThrow(/^PAYMENTS_FINGERPRINT_KEY_FILE must be set in production/)
       const short = join(dir, "short.key")
       writeFileSync(short, "too-short\n")
-      expect(() => fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: short }, dataDir: dir, production: true })).toThrow(
+      expect(() => fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: short }, dataDir: dir, production: false })).toThrow(
         /^PAYMENTS_FINGERPRINT_KEY_FILE: .* at least 32 characters/
       )
       expect(() => fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: join(dir, "absent.key") }, dataDir: dir, production: false })).toThrow(
         /^PAYMENTS_FINGERPRINT_KEY_FILE: cannot read/
       )
-      const good = join(dir, "good.key")
+      // In DATA_DIR, a backup of the database directory would carry the key along: refused in production.
+      const inData = join(dir, "good.key")
+      writeFileSync(inData, "k".repeat(40) + "\n")
+      expect(() => fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: inData }, dataDir: dir, production: true })).toThrow(
+        /^PAYMENTS_FINGERPRINT_KEY_FILE: .* is inside DATA_DIR/
+      )
+      expect(fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: inData }, dataDir: dir, production: false }).toString()).toBe("k".repeat(40))
+      const apart = mkdtempSync(join(tmpdir(), "fingerprint-key-etc-"))
+      const good = join(apart, "good.key")
       writeFileSync(good, "k".repeat(40) + "\n")
-      expect(fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: good }, dataDir: dir, production: true }).toString()).toBe("k".repeat(40))
+      try {
+        expect(fingerprintKeyFrom({ env: { PAYMENTS_FINGERPRINT_KEY_FILE: good }, dataDir: dir, production: true }).toString()).toBe("k".repeat(40))
+      } finally {
+        rmSync(apart, { recursive: true, force: true })
+      }
       const first = fingerprintKeyFrom({ env: {}, dataDir: dir, production: false })
       expect(fingerprintKeyFrom({ env: {}, dataDir: dir, production: false })).toEqual(first)
       expect(statSync(join(dir, DEV_KEY_FILE)).mode & 0o777).toBe(0o600)

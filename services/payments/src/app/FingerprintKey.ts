@@ -3,8 +3,8 @@
 import type { ServiceConfig } from "@bat/http"
 import { Context } from "effect"
 import { randomBytes } from "node:crypto"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
 
 export const FINGERPRINT_KEY_SETTING = "PAYMENTS_FINGERPRINT_KEY_FILE"
 /** Where a development key is generated when the setting is absent: beside the database, not inside it. */
@@ -28,13 +28,34 @@ const readKey = (file: string): Buffer => {
   return Buffer.from(text, "utf8")
 }
 
+/** The path with its symbolic links followed as far as they exist (a file not made yet: its directory's). */
+const realPath = (path: string): string => {
+  try {
+    return realpathSync(path)
+  } catch {
+    const parent = dirname(path)
+    return parent === path ? path : join(realPath(parent), path.slice(parent.length + 1))
+  }
+}
+
+/** Whether `file` is inside `dir` (after links): a copy or backup of DATA_DIR would then take the key along. */
+const isInside = (file: string, dir: string): boolean => {
+  const rel = relative(realPath(resolve(dir)), realPath(resolve(file)))
+  return rel === "" || (!rel.startsWith("..") && !rel.startsWith("/"))
+}
+
 /**
  * The key from `PAYMENTS_FINGERPRINT_KEY_FILE`; required in production. In development, without the setting, a
  * random key is generated once into `DATA_DIR/payments-fingerprint.key` (mode 600) and read from there afterwards.
  */
 export const fingerprintKeyFrom = (config: Pick<ServiceConfig, "env" | "dataDir" | "production">): Buffer => {
   const file = config.env[FINGERPRINT_KEY_SETTING]
-  if (file !== undefined && file !== "") return readKey(file)
+  if (file !== undefined && file !== "") {
+    if (config.production && isInside(file, config.dataDir)) {
+      throw new Error(`${FINGERPRINT_KEY_SETTING}: ${file} is inside DATA_DIR; in production the key must live apart from the database it protects (e.g. /etc/bookaticket)`)
+    }
+    return readKey(file)
+  }
   if (config.production) {
     throw new Error(`${FINGERPRINT_KEY_SETTING} must be set in production: a file, outside DATA_DIR, holding the key of card fingerprints`)
   }
