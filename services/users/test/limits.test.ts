@@ -41,6 +41,25 @@ const metric = async (svc: RunningService, limit: string): Promise<number | unde
 }
 
 describe("log-in limits", () => {
+  test("a stranger cannot keep an account locked for its owner: the owner's own address is let past the account's lock", async () => {
+    const { post } = await boot({ LOGIN_DELAY_MS: "60000", LOGIN_LOCK_SECONDS: "600" })
+    const owner = email()
+    expect((await post("/users/register", { fullName: "Owner", email: owner, password: PASSWORD }, "198.51.100.7")).status).toBe(201)
+    expect((await post("/users/login", { email: owner, password: PASSWORD }, "198.51.100.7")).status).toBe(200)
+    // A stranger from another address locks the account with wrong passwords.
+    const strangers: Array<number> = []
+    for (let i = 0; i < 15; i++) strangers.push((await post("/users/login", { email: owner, password: `guess-${i}` }, "203.0.113.9")).status)
+    expect(strangers.at(-1)).toBe(429)
+    // Locked for the stranger and for a new address; the owner, from where they logged in before, still gets in.
+    expect((await post("/users/login", { email: owner, password: PASSWORD }, "203.0.113.9")).status).toBe(429)
+    expect((await post("/users/login", { email: owner, password: PASSWORD }, "192.0.2.44")).status).toBe(429)
+    expect((await post("/users/login", { email: owner, password: PASSWORD }, "198.51.100.7")).status).toBe(200)
+    // Wrong passwords from the owner's address meet a lock of their own there.
+    const own: Array<number> = []
+    for (let i = 0; i < 15; i++) own.push((await post("/users/login", { email: owner, password: `typo-${i}` }, "198.51.100.7")).status)
+    expect(own.at(-1)).toBe(429)
+  })
+
   test("the 200th wrong password is 429 without its hash being checked, and the owner gets in after the cool-down", async () => {
     const { svc, post } = await boot({ LOGIN_DELAY_MS: "60000", LOGIN_LOCK_SECONDS: "2" })
     // Known from the first scrape, before anything was refused.

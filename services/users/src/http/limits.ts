@@ -27,12 +27,31 @@ const policy = (env: Env, prefix: string, free: number, lockAfter: number): Fail
   return p
 }
 
+/** Addresses each account logged in from (most recent accounts kept; a few addresses each). In memory. */
+const knownAddresses = (maxAccounts = 100_000, perAccount = 8) => {
+  const byAccount = new Map<string, Array<string>>()
+  return {
+    has: (account: string, address: string): boolean => byAccount.get(account)?.includes(address) ?? false,
+    add: (account: string, address: string): void => {
+      const list = (byAccount.get(account) ?? []).filter((a) => a !== address)
+      byAccount.delete(account)
+      byAccount.set(account, [address, ...list].slice(0, perAccount))
+      if (byAccount.size > maxAccounts) byAccount.delete(byAccount.keys().next().value as string)
+    }
+  }
+}
+
 export const usersLimits = (env: Env) => {
   const on = abuseLimitsEnabled(env)
+  const accountPolicy = policy(env, "LOGIN_ACCOUNT", 5, 10)
   return {
     trusted: trustedProxiesSetting(env),
     // One account: 5 wrong passwords in a row are free, then 1 s, 2 s, 4 s … and a 15-minute lock at 10.
-    loginAccount: failureLimiter("login_account", policy(env, "LOGIN_ACCOUNT", 5, 10), on),
+    loginAccount: failureLimiter("login_account", accountPolicy, on),
+    // From an address the account logged in from before, the same policy counts that address's failures only,
+    // so strangers elsewhere cannot keep the owner locked out (docs/DECISIONS.md).
+    loginKnownAddress: failureLimiter("login_account_known_address", accountPolicy, on),
+    known: knownAddresses(),
     // One address trying many accounts (or many people behind one address): more room, same shape.
     loginAddress: failureLimiter("login_address", policy(env, "LOGIN_ADDRESS", 30, 100), on),
     // Registrations (each attempt, taken e-mail or not) from one address: 20 an hour, refilled evenly.

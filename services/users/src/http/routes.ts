@@ -46,20 +46,24 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
         const address = requestClientAddress(request, server, limits.trusted)
         const account = normaliseEmail(body.email)
         refuse(limits.loginAddress.attempt(address), "Too many failed log-ins from your address; try again later.")
-        const byAccount = limits.loginAccount.attempt(account)
+        // From where the owner logged in before, only that address's failures count against the account.
+        const accountLimit = limits.known.has(account, address) ? limits.loginKnownAddress : limits.loginAccount
+        const accountKey = accountLimit === limits.loginAccount ? account : `${account} ${address}`
+        const byAccount = accountLimit.attempt(accountKey)
         if (!byAccount.ok) {
           limits.loginAddress.succeeded(address, "uncount")
           refuse(byAccount, "Too many failed log-ins for this account; try again later.")
         }
         try {
           const answer = await ctx.run(Accounts.use((a) => a.login(body, ctx.ids.next())))
-          limits.loginAccount.succeeded(account, "reset")
+          accountLimit.succeeded(accountKey, "reset")
           limits.loginAddress.succeeded(address, "uncount")
+          limits.known.add(account, address)
           return answer
         } catch (error) {
           // Only a wrong e-mail or password counts as a failure.
           if (!(error instanceof HttpProblem && error.code === "invalid_credentials")) {
-            limits.loginAccount.succeeded(account, "uncount")
+            accountLimit.succeeded(accountKey, "uncount")
             limits.loginAddress.succeeded(address, "uncount")
           }
           throw error
