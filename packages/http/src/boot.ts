@@ -6,7 +6,8 @@ import { Store, makeStore, openDatabase, pruneRetention, type Migration, type St
 import { flushTracing, startTracing } from "@bat/telemetry"
 import { Elysia } from "elysia"
 import { Layer, ManagedRuntime, Schema } from "effect"
-import { makeAuth, requireRole, type Auth } from "./auth.ts"
+import { makeAuth, type Auth } from "./auth.ts"
+import { authorize } from "./authorize.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
 import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
@@ -163,10 +164,10 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   const stopBackground = opts.background?.({ ...ctx, messaging })
 
   const ops = new Elysia({ prefix: `${opts.prefix}/_ops` })
+    .use(authorize(auth))
     .get(
       "/dlq",
-      async ({ headers, query }) => {
-        requireRole(await auth.authenticate(headers), "staff")
+      async ({ query }) => {
         if (!consumes) return { items: [], count: 0 }
         const items = await messaging.listParked(query.limit ?? DEFAULT_LIMIT)
         return { items, count: await messaging.parkedCount() }
@@ -184,8 +185,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     )
     .post(
       "/dlq/replay",
-      async ({ headers, body }) => {
-        requireRole(await auth.authenticate(headers), "staff")
+      async ({ body }) => {
         const replayed = consumes ? await messaging.replayParked(body.messageIds) : 0
         await refreshParked()
         return { replayed }
