@@ -1,7 +1,30 @@
 // Payments' tagged errors as HTTP problems: status, stable code and a sentence for people.
-import type { ProblemTable } from "@bat/http"
+import type { ProblemTableOf } from "@bat/http"
+import type {
+  ReservationNotFoundYet,
+  BookingNotFound,
+  PaymentNotFound,
+  ReservationExpired,
+  PaymentInProgress,
+  BookingAlreadyPaid,
+  ReservationClosed,
+  IdempotencyKeyReused,
+  GatewayUnavailable
+} from "../domain/errors.ts"
 
-export const problems: ProblemTable = {
+/** The tagged errors the service's use cases answer HTTP requests with. */
+export type PaymentsError =
+  | ReservationNotFoundYet
+  | BookingNotFound
+  | PaymentNotFound
+  | ReservationExpired
+  | PaymentInProgress
+  | BookingAlreadyPaid
+  | ReservationClosed
+  | IdempotencyKeyReused
+  | GatewayUnavailable
+
+export const problems = {
   ReservationNotFoundYet: {
     status: 409,
     code: "reservation_not_found_yet",
@@ -31,4 +54,4 @@ export const problems: ProblemTable = {
     code: "payment_gateway_unavailable",
     detail: () => "The card gateway cannot be reached; the payment is settled automatically."
   }
-}
+} satisfies ProblemTableOf<PaymentsError>
