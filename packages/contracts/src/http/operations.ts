@@ -23,7 +23,8 @@ export const ParkedList = Schema.Struct({
 })
 
 export const ReplayBody = Schema.Struct({
-  messageIds: Schema.optional(
+  // An optional key, never `null`: left out means all (the document must not offer a `null` the decoder refuses).
+  messageIds: Schema.optionalKey(
     Schema.Array(Schema.String).annotate({ description: "Ids of parked messages (their AMQP message ids); left out: all" })
   )
 })
