@@ -100,17 +100,6 @@ export const streamCap = (env: Readonly<Record<string, string | undefined>>) => 
 export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) => {
   const streams = streamCap(ctx.config.env)
   return new Elysia({ prefix: "/notifications" })
-    // Tokens travel only in `Authorization`: a URL ends up in proxy and access logs, so a token in the query
-    // is refused (never used, never logged), even beside a good header, before anyone is authenticated.
-    .onTransform(({ request }) => {
-      if (new URL(request.url).searchParams.has("access_token")) {
-        throw new HttpProblem({
-          status: 400,
-          code: "token_in_query",
-          detail: "Send the token in the Authorization header, never in the URL."
-        })
-      }
-    })
     .use(authorize(ctx.auth))
     .get(
       "",
@@ -170,6 +159,17 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         }
       },
       {
+        // Tokens travel only in `Authorization`: a URL ends up in proxy and access logs, so a token in the query
+        // is refused (never used, never logged), even beside a good header, before anyone is authenticated.
+        transform({ request }) {
+          if (new URL(request.url).searchParams.has("access_token")) {
+            throw new HttpProblem({
+              status: 400,
+              code: "token_in_query",
+              detail: "Send the token in the Authorization header, never in the URL."
+            })
+          }
+        },
         query: schema(NotificationsApi.StreamQuery),
         ...operation({
           summary: "The caller's notifications as they happen (Server-Sent Events)",
