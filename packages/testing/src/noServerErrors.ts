@@ -35,13 +35,18 @@ export const assertNoServerErrors = async <Req extends FuzzRequest>(opts: NoServ
       const headers: Record<string, string> = {}
       for (const [name, value] of Object.entries(r.headers ?? {})) if (value !== undefined) headers[name] = value.replace(/[\r\n\0]/g, "")
       const sendsBody = r.body !== undefined && r.method !== "GET" && r.method !== "HEAD"
+      const abort = new AbortController()
       const res = await fetch(`${opts.url}${r.path}`, {
         method: r.method,
         headers,
+        signal: abort.signal,
         ...(sendsBody ? { body: bodyFor(r.body) as BodyInit } : {}),
       }).catch(() => undefined)
       if (res === undefined) return true // the client refused to send it (e.g. a header it will not carry)
-      const text = await res.text()
+      // An event stream that opened does not end: its answer is its status and headers.
+      const streaming = res.ok && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")
+      if (streaming) abort.abort()
+      const text = streaming ? await res.body?.cancel().then(() => "", () => "") ?? "" : await res.text()
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
       if (res.status >= 500) throw new Error(`${r.method} ${r.path} -> ${res.status}: ${text}`)
       if (res.status >= 400 && r.method !== "HEAD") {
