@@ -9,7 +9,7 @@ import { Layer, ManagedRuntime, Schema } from "effect"
 import { makeAuth, type Auth } from "./auth.ts"
 import { authorize } from "./authorize.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
-import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
+import { declareServiceMetrics, messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
 import { refuseRevoked, revokedUsersOf, withRevocationHandler } from "./revocation.ts"
 import { makeRunner, type Runner } from "./runner.ts"
@@ -133,6 +133,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     store.db.close()
     throw new Error(`subscriptions and handlers disagree: ${mismatch}`)
   }
+  // Every counter and gauge the service owns, at 0 from the first scrape (DESIGN §12).
+  declareServiceMetrics(opts.service, Object.keys(handlers ?? {}))
   const messaging = await startMessaging<R | Store>({
     service: opts.service,
     url: config.amqpUrl,
