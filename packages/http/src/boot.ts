@@ -14,7 +14,7 @@ import { operation } from "./openapiDoc.ts"
 import { refuseRevoked, revokedUsersOf, withRevocationHandler } from "./revocation.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
-import { intSetting } from "./settings.ts"
+import { intSetting, portSetting } from "./settings.ts"
 import { makeServiceApp } from "./serviceApp.ts"
 import { httpSettings, localUrl, refuseExampleSecrets, type HttpSettings } from "./hardening.ts"
 
@@ -39,10 +39,10 @@ export interface ServiceConfig {
 }
 
 export const loadConfig = (service: string, defaultPort: number, env = process.env): ServiceConfig => {
-  const usersPort = intSetting(env, "USERS_PORT", 3001)
+  const usersPort = portSetting(env, "USERS_PORT", 3001)
   return {
     service,
-    port: intSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
+    port: portSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
     dataDir: env.DATA_DIR ?? "./data",
     // AMQP_URL names the node(s) and vhost; AMQP_USER/AMQP_PASSWORD the service's own broker user (DESIGN §17).
     amqpUrl: brokerCredentialsFor(service, env).url,
