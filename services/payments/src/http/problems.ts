@@ -1,28 +1,11 @@
 // Payments' tagged errors as HTTP problems: status, stable code and a sentence for people.
 import type { ProblemTableOf } from "@bat/http"
-import type {
-  ReservationNotFoundYet,
-  BookingNotFound,
-  PaymentNotFound,
-  ReservationExpired,
-  PaymentInProgress,
-  BookingAlreadyPaid,
-  ReservationClosed,
-  IdempotencyKeyReused,
-  GatewayUnavailable
-} from "../domain/errors.ts"
+import type { StoreError } from "@bat/store"
+import type { PayError } from "../app/Payments.ts"
+import type { PaymentNotFound } from "../domain/errors.ts"
 
-/** The tagged errors the service's use cases answer HTTP requests with. */
-export type PaymentsError =
-  | ReservationNotFoundYet
-  | BookingNotFound
-  | PaymentNotFound
-  | ReservationExpired
-  | PaymentInProgress
-  | BookingAlreadyPaid
-  | ReservationClosed
-  | IdempotencyKeyReused
-  | GatewayUnavailable
+/** The tagged errors the service's use cases answer HTTP requests with: paying's, and reading a payment's. */
+export type PaymentsError = Exclude<PayError, StoreError> | PaymentNotFound
 
 export const problems = {
   ReservationNotFoundYet: {
