@@ -1,4 +1,4 @@
-// Every request body the published documents allow is accepted. Bodies are generated from each route's published
+// Every request body, query string and path the published documents allow is accepted. Values are generated from each route's published
 // JSON Schema alone (what a client generator or a fuzzer reads), kept when a JSON Schema validator says the document
 // allows them, and then decoded as the route decodes them: none may be refused. A rule the schema cannot state is
 // named below together with the description that states it (the card's Luhn check).
@@ -6,7 +6,7 @@ import Ajv2020 from "ajv/dist/2020.js"
 import { describe, expect, test } from "bun:test"
 import { Result, Schema } from "effect"
 import fc from "fast-check"
-import { BookingApi, CinemasApi, MoviesApi, OpsApi, PaymentsApi, ScreeningsApi, UsersApi } from "../src/index.ts"
+import { BookingApi, CinemasApi, MoviesApi, NotificationsApi, OpsApi, PageQuery, PaymentsApi, ScreeningsApi, UsersApi } from "../src/index.ts"
 
 type Json = Record<string, any>
 
@@ -81,6 +81,26 @@ const refusedOf = (s: Schema.Top, runs: number, unstated?: (body: any) => boolea
   return { allowed: bodies.length, refused: bodies.filter((b) => Result.isFailure(decode(b))).slice(0, 3) }
 }
 
+const queries: ReadonlyArray<readonly [string, Schema.Top]> = [
+  ["?limit&cursor (lists)", PageQuery],
+  ["GET /tickets", BookingApi.BookingListQuery],
+  ["GET /tickets/reports/days/{date}", BookingApi.DayReportQuery],
+  ["GET /notifications", NotificationsApi.ListNotificationsQuery],
+  ["GET /notifications/stream", NotificationsApi.StreamQuery],
+  ["GET /<service>/_ops/dlq", OpsApi.ParkedQuery],
+  ["GET /screenings", ScreeningsApi.ScreeningsQuery],
+  ["GET /screenings/{id}/seats/stream", ScreeningsApi.SeatStreamQuery],
+  ["/tickets/bookings/{bookingId}", BookingApi.BookingParams],
+  ["/tickets/reports/days/{date}", BookingApi.DayReportParams],
+  ["/tickets/reports/screenings/{screeningId}", BookingApi.ScreeningReportParams],
+  ["/tickets/bookings/{bookingId}/tickets/{ticketId}", BookingApi.TicketParams],
+  ["/cinemas/{id}", CinemasApi.CinemaParams],
+  ["/movies/{id}", MoviesApi.MovieParams],
+  ["/payments/{id}", PaymentsApi.PaymentParams],
+  ["/screenings/{id}", ScreeningsApi.ScreeningParams],
+  ["/users/{userId}", UsersApi.UserParams]
+]
+
 const bodies: ReadonlyArray<readonly [string, Schema.Top]> = [
   ["POST /users/register", UsersApi.RegisterRequest],
   ["POST /users/login", UsersApi.LoginRequest],
@@ -95,6 +115,16 @@ const bodies: ReadonlyArray<readonly [string, Schema.Top]> = [
   ["POST /tickets/checkin", BookingApi.CheckinRequest],
   ["POST /<service>/_ops/dlq/replay", OpsApi.ReplayBody]
 ]
+
+describe("what the documents allow in a query string or a path is accepted", () => {
+  for (const [route, s] of queries) {
+    test(route, () => {
+      const { allowed, refused } = refusedOf(s, 400)
+      expect({ route, refused }).toEqual({ route, refused: [] })
+      expect(allowed).toBeGreaterThan(20)
+    })
+  }
+})
 
 describe("what the documents allow in a body is accepted", () => {
   for (const [route, s] of bodies) {

@@ -15,7 +15,7 @@ export const ParkedMessage = Schema.Struct({
 })
 export type ParkedMessage = typeof ParkedMessage.Type
 
-export const ParkedQuery = Schema.Struct({ limit: Schema.optional(Limit) })
+export const ParkedQuery = Schema.Struct({ limit: Schema.optionalKey(Limit) })
 
 export const ParkedList = Schema.Struct({
   items: Schema.Array(ParkedMessage),
