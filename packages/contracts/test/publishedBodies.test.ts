@@ -1,7 +1,7 @@
-// Every request body, query string and path the published documents allow is accepted. Values are generated from each route's published
-// JSON Schema alone (what a client generator or a fuzzer reads), kept when a JSON Schema validator says the document
-// allows them, and then decoded as the route decodes them: none may be refused. A rule the schema cannot state is
-// named below together with the description that states it (the card's Luhn check).
+// Every request body, query string and path the published documents allow is accepted. Values are generated from
+// each route's published JSON Schema alone (what a client generator or a fuzzer reads), kept when a JSON Schema
+// validator says the document allows them, and then decoded as the route decodes them: none may be refused. A rule
+// the schema cannot state is named below together with the description that states it (the card's Luhn check).
 import Ajv2020 from "ajv/dist/2020.js"
 import { describe, expect, test } from "bun:test"
 import { Result, Schema } from "effect"
