@@ -98,6 +98,6 @@ describe("compiled executables", () => {
   }, 60_000)
 
   test("the CLI given a bad front door address stops with one line naming it", async () => {
-    expectOneLineNaming(await runBinary("bookaticket", ["movies", "list"], { BOOKATICKET_API: "not a url" }), "--api")
+    expectOneLineNaming(await runBinary("bookaticket", ["movies", "list"], { BOOKATICKET_API: "not a url" }), "BOOKATICKET_API")
   }, 30_000)
 })
