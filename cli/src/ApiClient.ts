@@ -15,16 +15,16 @@ export interface RequestOptions {
   readonly signal?: AbortSignal
 }
 
-/** Validates `--api`: an http(s) URL without a trailing slash. */
-export const normaliseApi = (raw: string): string => {
+/** Validates `--api` (or the setting it came from, `setting`): an http(s) URL without a trailing slash. */
+export const normaliseApi = (raw: string, setting = "--api"): string => {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw usageError(`--api must be a URL such as ${DEFAULT_API}, not "${raw}"`)
+    throw usageError(`${setting} must be a URL such as ${DEFAULT_API}, not "${raw}"`)
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw usageError(`--api must be an http:// or https:// URL, not "${raw}"`)
+    throw usageError(`${setting} must be an http:// or https:// URL, not "${raw}"`)
   }
   return url.href.replace(/\/+$/, "")
 }

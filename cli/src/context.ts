@@ -18,10 +18,20 @@ export interface CommandContext {
   readonly config: StoredConfig
 }
 
+/** Where `--api`'s value came from (`env`, `cli`, `default`), asked of the command that declares it. */
+const sourceOfApi = (command: Command): string | undefined => {
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    if (c.options.some((o) => o.attributeName() === "api")) return c.getOptionValueSource("api")
+  }
+  return undefined
+}
+
 export const contextOf = (command: Command): CommandContext => {
   const globals = command.optsWithGlobals<GlobalOptions>()
   const config = readConfig()
-  const base = normaliseApi(globals.api ?? DEFAULT_API)
+  // Named as the user gave it: the BOOKATICKET_API setting, or the --api option.
+  const fromSetting = sourceOfApi(command) === "env"
+  const base = normaliseApi(globals.api ?? DEFAULT_API, fromSetting ? "BOOKATICKET_API" : "--api")
   const out = new Output({ json: globals.json === true, ...(globals.color === false ? { colour: false } : {}) })
   return { api: new ApiClient(base, config.token), out, yes: globals.yes === true, config }
 }

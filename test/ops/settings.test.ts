@@ -1,10 +1,11 @@
 // A service started with a bad setting, or in production with an example secret, stops at once with one
 // log line naming the setting: no stack trace, a non-zero exit, nothing opened or listened on.
-import { afterAll, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { repoRoot } from "@bat/testing"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { build } from "../../scripts/build.ts"
 
 const SERVICES = ["users", "cinemas", "movies", "screenings", "booking", "payments", "notifications"] as const
 const dataDir = mkdtempSync(join(tmpdir(), "bat-settings-"))
@@ -57,3 +58,46 @@ test("in production every service refuses the example broker password and anothe
   await eachService(async (s) => expectOneLine(await run(s, { ...production, AMQP_URL: example(s) }), "AMQP_PASSWORD"))
   expectOneLine(await run("booking", { ...production, AMQP_URL: "amqp://bookaticket-payments:a-real-one@127.0.0.1:1/bookaticket" }), "AMQP_USER")
 }, 120_000)
+
+test("a port out of range stops a service with one line naming the setting", async () => {
+  expectOneLine(await run("booking", { PORT: "70000" }), "PORT")
+  expectOneLine(await run("payments", { USERS_PORT: "x" }), "USERS_PORT")
+}, 60_000)
+
+describe("compiled executables", () => {
+  let bin: string
+  beforeAll(async () => {
+    const built = await build({ outdir: join(dataDir, "bin"), only: ["bookaticket-gateway", "bookaticket"] })
+    bin = join(dataDir, "bin")
+    expect(built.length).toBe(2)
+  }, 120_000)
+
+  /** Runs an executable from a directory of its own; kills it after the deadline (then it got past its settings). */
+  const runBinary = async (name: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
+    const proc = Bun.spawn([join(bin, name), ...args], {
+      cwd: dataDir,
+      env: { PATH: process.env.PATH ?? "", HOME: dataDir, WEB_DIST: join(dataDir, "no-web"), ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    })
+    const timer = setTimeout(() => proc.kill(), 15_000)
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    clearTimeout(timer)
+    return { code, killed: proc.signalCode !== null, lines: `${out}${err}`.split("\n").filter((l) => l.trim() !== "") }
+  }
+  const expectOneLineNaming = (r: Awaited<ReturnType<typeof runBinary>>, name: string) => {
+    expect({ killed: r.killed, nonZero: r.code !== 0, lines: r.lines.length }).toEqual({ killed: false, nonZero: true, lines: 1 })
+    expect(r.lines[0]).toContain(name)
+    expect(r.lines[0]).not.toMatch(/\bat .*:\d+:\d+|^\s*\d+ \|/)
+  }
+
+  test("the front door given a bad port, host or upstream port stops with one line naming it", async () => {
+    for (const [name, value] of [["GATEWAY_PORT", "abc"], ["GATEWAY_PORT", "70000"], ["PORT", "-1"], ["GATEWAY_HOST", "::::"], ["USERS_PORT", "x"], ["GATEWAY_MAX_STREAMS", "0"]] as const) {
+      expectOneLineNaming(await runBinary("bookaticket-gateway", [], { [name]: value }), name)
+    }
+  }, 60_000)
+
+  test("the CLI given a bad front door address stops with one line naming it", async () => {
+    expectOneLineNaming(await runBinary("bookaticket", ["movies", "list"], { BOOKATICKET_API: "not a url" }), "BOOKATICKET_API")
+  }, 30_000)
+})

@@ -113,4 +113,20 @@ export const TimeZone = Schema.String.check(
 ).annotate({
   description: "An IANA time zone name the runtime knows, such as Europe/Berlin or UTC."
 })
+/** The canonical zone names (and `UTC`) a request's schema lists: a client choosing one of them is never refused. */
+const publishedTimeZones = [...knownTimeZones].sort()
+/**
+ * A time zone a client sends (`POST`/`PATCH /cinemas`): the same rule as `TimeZone`, published as the list of
+ * canonical names, so that a client or fuzzer generating from the document picks a zone the service accepts.
+ */
+export const TimeZoneInput = Schema.String.check(
+  Schema.makeFilter((s: string) => isKnownTimeZone(s), {
+    message: "Expected an IANA time zone such as Europe/Berlin",
+    toJsonSchema: () => ({ enum: publishedTimeZones })
+  })
+).annotate({
+  description:
+    "An IANA time zone name, such as Europe/Berlin or UTC: one of the canonical names listed (links such as " +
+    "Asia/Calcutta are accepted too); any other string is 422 `invalid_input`."
+})
 export type TimeZone = typeof TimeZone.Type

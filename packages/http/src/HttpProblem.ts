@@ -87,18 +87,27 @@ export class HttpProblem extends Error {
 }
 
 /** How one tagged error (by `_tag`) becomes a problem. */
-export interface ProblemMapping {
+export interface ProblemMapping<E = any> {
   readonly status: number
   readonly code: string
   readonly title?: string
-  readonly detail?: (error: any) => string
+  readonly detail?: (error: E) => string
   /** Extension members the problem body carries, taken from the error (e.g. the first `admittedAt`). */
-  readonly extensions?: (error: any) => Readonly<Record<string, unknown>>
+  readonly extensions?: (error: E) => Readonly<Record<string, unknown>>
   /** Response headers the problem carries, taken from the error (e.g. a 429's `Retry-After`). */
-  readonly headers?: (error: any) => Readonly<Record<string, string>>
+  readonly headers?: (error: E) => Readonly<Record<string, string>>
 }
 
 export type ProblemTable = Readonly<Record<string, ProblemMapping>>
+
+/**
+ * A service's problem table against its error union: `{ ... } satisfies ProblemTableOf<CinemasError>` has exactly
+ * one mapping per `_tag` of the union (a misspelt, missing or extra tag does not compile), and each mapping's
+ * functions get that tag's error.
+ */
+export type ProblemTableOf<E extends { readonly _tag: string }> = {
+  readonly [K in E["_tag"]]: ProblemMapping<Extract<E, { readonly _tag: K }>>
+}
 
 const tagOf = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"

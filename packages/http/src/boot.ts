@@ -6,14 +6,15 @@ import { Store, makeStore, openDatabase, pruneRetention, type Migration, type St
 import { flushTracing, startTracing } from "@bat/telemetry"
 import { Elysia } from "elysia"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { makeAuth, requireRole, type Auth } from "./auth.ts"
+import { makeAuth, type Auth } from "./auth.ts"
+import { authorize } from "./authorize.ts"
 import type { ProblemTable } from "./HttpProblem.ts"
-import { messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
+import { declareServiceMetrics, messagesConsumed, serviceMetricsRegistry } from "./metrics.ts"
 import { operation } from "./openapiDoc.ts"
 import { refuseRevoked, revokedUsersOf, withRevocationHandler } from "./revocation.ts"
 import { makeRunner, type Runner } from "./runner.ts"
 import { schema } from "./schema.ts"
-import { intSetting } from "./settings.ts"
+import { intSetting, portSetting } from "./settings.ts"
 import { makeServiceApp } from "./serviceApp.ts"
 import { httpSettings, localUrl, refuseExampleSecrets, type HttpSettings } from "./hardening.ts"
 
@@ -38,10 +39,10 @@ export interface ServiceConfig {
 }
 
 export const loadConfig = (service: string, defaultPort: number, env = process.env): ServiceConfig => {
-  const usersPort = intSetting(env, "USERS_PORT", 3001)
+  const usersPort = portSetting(env, "USERS_PORT", 3001)
   return {
     service,
-    port: intSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
+    port: portSetting(env, env.PORT !== undefined ? "PORT" : `${service.toUpperCase()}_PORT`, defaultPort),
     dataDir: env.DATA_DIR ?? "./data",
     // AMQP_URL names the node(s) and vhost; AMQP_USER/AMQP_PASSWORD the service's own broker user (DESIGN §17).
     amqpUrl: brokerCredentialsFor(service, env).url,
@@ -136,6 +137,8 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     store.db.close()
     throw new Error(`subscriptions and handlers disagree: ${mismatch}`)
   }
+  // Every counter and gauge the service owns, at 0 from the first scrape (DESIGN §12).
+  declareServiceMetrics(opts.service, Object.keys(handlers ?? {}))
   const messaging = await startMessaging<R | Store>({
     service: opts.service,
     url: config.amqpUrl,
@@ -167,10 +170,10 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
   const stopBackground = opts.background?.({ ...ctx, messaging })
 
   const ops = new Elysia({ prefix: `${opts.prefix}/_ops` })
+    .use(authorize(auth))
     .get(
       "/dlq",
-      async ({ headers, query }) => {
-        requireRole(await auth.authenticate(headers), "staff")
+      async ({ query }) => {
         if (!consumes) return { items: [], count: 0 }
         const items = await messaging.listParked(query.limit ?? DEFAULT_LIMIT)
         return { items, count: await messaging.parkedCount() }
@@ -188,8 +191,7 @@ export const bootService = async <R>(opts: BootOptions<R>): Promise<RunningServi
     )
     .post(
       "/dlq/replay",
-      async ({ headers, body }) => {
-        requireRole(await auth.authenticate(headers), "staff")
+      async ({ body }) => {
         const replayed = consumes ? await messaging.replayParked(body.messageIds) : 0
         await refreshParked()
         return { replayed }

@@ -95,6 +95,23 @@ const streamClients = lazy(
     }),
 )
 
+/** The reasons booking's decision rejects a pending booking with (DESIGN §12, docs/OPERATIONS.md). */
+export const BOOKING_REJECTION_REASONS = [
+  "seat_unavailable",
+  "seat_limit",
+  "unknown_seat",
+  "unknown_screening",
+  "screening_started",
+  "screening_cancelled",
+  "user_unregistered",
+] as const
+/** The statuses `bookaticket_payments_total` counts. */
+export const PAYMENT_STATUSES = ["succeeded", "failed", "expired", "refunded"] as const
+/** The results `bookaticket_notification_deliveries_total` counts. */
+export const DELIVERY_RESULTS = ["sent", "failed_permanent", "retry", "given_up", "skipped"] as const
+/** The outcomes `bookaticket_messages_consumed_total` counts. */
+export const CONSUMED_OUTCOMES = ["done", "retried", "parked"] as const
+
 /** Counts one booking decision: `reserved`, or `rejected` with its reason (e.g. `seat_unavailable`). */
 export const countBookingDecision = (outcome: "reserved" | "rejected", reason = ""): void =>
   bookingDecisions().inc({ outcome, reason })
@@ -103,11 +120,40 @@ export const countBookingDecision = (outcome: "reserved" | "rejected", reason = 
 export const countHoldExpired = (): void => holdsExpired().inc()
 
 /** Counts one payment reaching `status`. */
-export const countPayment = (status: "succeeded" | "failed" | "expired" | "refunded"): void => payments().inc({ status })
+export const countPayment = (status: (typeof PAYMENT_STATUSES)[number]): void => payments().inc({ status })
 
 /** Counts one notification delivery attempt's result. */
-export const countNotificationDelivery = (result: "sent" | "failed_permanent" | "retry" | "given_up" | "skipped"): void =>
+export const countNotificationDelivery = (result: (typeof DELIVERY_RESULTS)[number]): void =>
   notificationDeliveries().inc({ result })
+
+/**
+ * The domain counters and gauges each service owns, with their known label values: made present at 0 when the
+ * service boots, so that an alert or `rate()` has a series from the first scrape, before the first event.
+ */
+const domainMetricsOf: Readonly<Record<string, () => void>> = {
+  booking: () => {
+    bookingDecisions().inc({ outcome: "reserved", reason: "" }, 0)
+    for (const reason of BOOKING_REJECTION_REASONS) bookingDecisions().inc({ outcome: "rejected", reason }, 0)
+  },
+  payments: () => {
+    holdsExpired().inc(0)
+    for (const status of PAYMENT_STATUSES) payments().inc({ status }, 0)
+  },
+  notifications: () => {
+    for (const result of DELIVERY_RESULTS) notificationDeliveries().inc({ result }, 0)
+    streamClients().inc({ stream: "notifications" }, 0)
+  },
+  screenings: () => streamClients().inc({ stream: "seats" }, 0),
+}
+
+/**
+ * Makes `service`'s metrics present at 0 from the first scrape: its domain counters and gauges, and the messages
+ * it consumes (`types`) by every outcome.
+ */
+export const declareServiceMetrics = (service: string, consumedTypes: ReadonlyArray<string>): void => {
+  domainMetricsOf[service]?.()
+  for (const type of consumedTypes) for (const outcome of CONSUMED_OUTCOMES) messagesConsumed().inc({ service, type, outcome }, 0)
+}
 
 /**
  * One client joined the live stream `stream` (e.g. `notifications`, `seats`); call the returned function

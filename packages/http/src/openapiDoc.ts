@@ -96,10 +96,12 @@ export const wireJsonSchema = (s: Schema.Top): Record<string, unknown> => {
 }
 
 /**
- * Route options for the document: spread into the route's options,
+ * Route options for the document and the `auth` macro: spread into the route's options,
  * `{ body: schema(X), ...operation({ summary, auth: "staff", ok: { status: 201, schema: Y } }) }`.
  */
-export const operation = (doc: OperationDoc): { detail: Record<string, unknown> } => {
+export const operation = <A extends OperationAuth>(
+  doc: OperationDoc & { readonly auth: A },
+): { auth: A; detail: Record<string, unknown> } => {
   const data: OperationDocData = {
     auth: doc.auth,
     ok: {
@@ -135,6 +137,8 @@ export const operation = (doc: OperationDoc): { detail: Record<string, unknown> 
         }),
   }
   return {
+    // The `auth` macro's key (packages/http/src/authorize.ts): the same declaration enforces what it documents.
+    auth: doc.auth,
     detail: {
       summary: doc.summary,
       ...(doc.description === undefined ? {} : { description: doc.description }),

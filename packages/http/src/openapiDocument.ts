@@ -1,6 +1,7 @@
 // A service's OpenAPI 3.1 document, built from its Elysia routes: their schemas (params, query, headers,
 // body) and what each route's `operation()` says (success, who may call it, problem codes).
 import { OPERATION_DOC_KEY, type OperationDocData, type ProblemStatus, type ResponseHeadersDoc } from "./openapiDoc.ts"
+import { ENFORCED_AUTH_KEY } from "./authorize.ts"
 import { titleForStatus } from "./HttpProblem.ts"
 
 type Json = Record<string, unknown>
@@ -316,6 +317,10 @@ const buildOperation = (route: DocumentedRoute, opts: DocumentOptions, component
 
   // Problems: the automatic ones, then the route's own.
   const auth = doc?.auth ?? (Array.isArray(detail.security) && detail.security.length > 0 ? "user" : "none")
+  // Documented auth that no `auth` macro enforces (its instance never `use`d `authorize`) is refused outright.
+  if (doc !== undefined && auth !== "none" && detail[ENFORCED_AUTH_KEY] !== auth) {
+    throw new Error(`${method.toUpperCase()} ${route.path} documents auth "${auth}" but no auth macro enforces it (use authorize(auth))`)
+  }
   const problems = new Map<number, Array<string>>()
   if (bodySchema !== undefined) {
     add(problems, 400, ["malformed_json"])

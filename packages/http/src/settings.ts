@@ -12,3 +12,12 @@ export const intSetting = (env: Env, name: string, fallback: number, min = 0): n
   }
   return n
 }
+
+/** A port to listen on or to reach: unset or empty means the default; else 0 to 65535, or the process refuses to start. */
+export const portSetting = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === "") return fallback
+  const n = Number(raw)
+  if (!/^[0-9]+$/.test(raw.trim()) || n > 65_535) throw new Error(`${name} must be a port (0 to 65535), got ${JSON.stringify(raw)}`)
+  return n
+}

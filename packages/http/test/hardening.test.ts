@@ -7,7 +7,7 @@ import { Elysia } from "elysia"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { bootService, HttpProblem, loadConfig, makeServiceApp, operation, parseAddressList, schema, type AddressList } from "../src/index.ts"
+import { authorize, bootService, HttpProblem, loadConfig, makeServiceApp, operation, parseAddressList, schema, type AddressList } from "../src/index.ts"
 
 const MiB = 1024 * 1024
 const Note = Schema.Struct({ text: Schema.String })
@@ -16,11 +16,19 @@ const Note = Schema.Struct({ text: Schema.String })
 const makeApp = (opts: { metricsAllow?: AddressList; maxBodyBytes?: number } = {}) => {
   const ran = { handler: 0, auth: 0 }
   const routes = new Elysia({ prefix: "/notes" })
+    .use(
+      authorize({
+        authenticate: async (headers) => {
+          ran.auth++
+          const authorization = headers instanceof Headers ? headers.get("authorization") : headers["authorization"]
+          if (authorization !== "Bearer good") throw new HttpProblem({ status: 401, code: "unauthorized", detail: "No token." })
+          return { userId: "u1", role: "customer" }
+        },
+      }),
+    )
     .post(
       "/",
-      ({ headers, body }) => {
-        ran.auth++
-        if (headers.authorization !== "Bearer good") throw new HttpProblem({ status: 401, code: "unauthorized", detail: "No token." })
+      ({ body }) => {
         ran.handler++
         return { length: body.text.length }
       },

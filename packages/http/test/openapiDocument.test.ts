@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { PageQuery } from "@bat/contracts"
 import { Schema } from "effect"
 import { Elysia } from "elysia"
-import { makeServiceApp, operation, schema } from "../src/index.ts"
+import { authorize, makeServiceApp, operation, schema } from "../src/index.ts"
 import { rangeRegex } from "../src/openapiDocument.ts"
 
 const Movie = Schema.Struct({ movieId: Schema.String, title: Schema.String })
@@ -18,6 +18,7 @@ const makeApp = () =>
     tags: [{ name: "movies", description: "The film catalogue." }],
   }).use(
     new Elysia({ prefix: "/movies" })
+      .use(authorize({ authenticate: async () => ({ userId: "u1", role: "staff" }) }))
       .get("/", ({ query }) => ({ items: [], nextCursor: null, limit: query.limit ?? null }), {
         query: schema(PageQuery),
         ...operation({ summary: "Movies", tags: ["movies"], auth: "none", ok: { status: 200, schema: Schema.Struct({ items: Schema.Array(Movie) }) } }),

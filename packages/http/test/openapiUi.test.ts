@@ -3,14 +3,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { Elysia } from "elysia"
 import { chromium, type Browser } from "playwright-core"
-import { makeServiceApp, operation } from "../src/index.ts"
+import { authorize, makeServiceApp, operation } from "../src/index.ts"
 
 let browser: Browser
 let app: { readonly server: { readonly port?: number } | null; readonly stop: (closeActive?: boolean) => Promise<unknown> }
 let url: string
 
 beforeAll(async () => {
-  const routes = new Elysia({ prefix: "/notes" }).get("/mine", () => ({ ok: true }), {
+  const routes = new Elysia({ prefix: "/notes" }).use(authorize({ authenticate: async () => ({ userId: "u1", role: "customer" }) })).get("/mine", () => ({ ok: true }), {
     ...operation({ summary: "The caller's notes", auth: "user", ok: { status: 200 } }),
   })
   app = makeServiceApp({ service: "notes", prefix: "/notes", readiness: async () => ({ ok: true, checks: {} }), log: () => {} })

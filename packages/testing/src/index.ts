@@ -26,4 +26,5 @@ export { startPrivateBroker, type PrivateBroker } from "./privateBroker.ts";
 export { startCluster, type BrokerCluster, type ClusterNode, type QueueInfo } from "./cluster.ts";
 export { formatViolation, makeContractChecker, serviceDescriptionUrl, uncheckedFetch } from "./contractCheck.ts";
 export type { ContractCheckResult, ContractChecker, ContractViolation, ObservedResponse } from "./contractCheck.ts";
+export { assertNoServerErrors, fuzz, jsonRequest, type FuzzRequest, type NoServerErrorsOptions } from "./noServerErrors.ts";
 export { bodyFor, isOversized, OVERSIZED_BYTES, OVERSIZED_CHUNKED, OVERSIZED_DECLARED, OVERSIZED_MARKERS } from "./oversized.ts";

@@ -1,4 +1,5 @@
 // The front door's routing table: path prefix → the service's base URL, from the environment.
+import { portSetting } from "@bat/http/settings";
 
 /** Each public path prefix, the service behind it, and that service's default port (DESIGN §2). */
 export const SERVICES = [
@@ -26,8 +27,7 @@ export const routesFromEnv = (env: Record<string, string | undefined>): Route[] 
   const host = env.UPSTREAM_HOST ?? "127.0.0.1";
   return SERVICES.map(({ prefix, name, portEnv, defaultPort }) => {
     const urlEnv = portEnv.replace(/_PORT$/, "_URL");
-    const port = env[portEnv] ?? String(defaultPort);
-    if (!/^\d+$/.test(port)) throw new Error(`${portEnv}=${port} is not a port`);
+    const port = portSetting(env, portEnv, defaultPort);
     return { prefix, service: name, upstream: (env[urlEnv] ?? `http://${host}:${port}`).replace(/\/+$/, "") };
   });
 };

@@ -1,5 +1,6 @@
 // The front door's settings, read once at start-up; a bad value stops it with one line naming the setting.
 import { addressListSetting, LOOPBACK, type AddressList } from "@bat/http/clientAddress";
+import { hostSetting } from "@bat/http/hardening";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -56,8 +57,7 @@ export const limitsFromEnv = (env: Env): GatewayLimits => ({
 /** The address to bind: GATEWAY_HOST, else HOST, else loopback only. */
 export const hostFromEnv = (env: Env): string => {
   for (const name of ["GATEWAY_HOST", "HOST"]) {
-    const host = (env[name] ?? "").trim();
-    if (host !== "") return host;
+    if ((env[name] ?? "").trim() !== "") return hostSetting(env, name);
   }
   return "127.0.0.1";
 };

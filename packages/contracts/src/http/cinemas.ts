@@ -1,13 +1,13 @@
 // HTTP request and response bodies of the cinemas service.
 import { Schema } from "effect"
-import { Layout, NonEmptyText, TimeZone, Uuid } from "../primitives.ts"
+import { Layout, NonEmptyText, TimeZone, TimeZoneInput, Uuid } from "../primitives.ts"
 import { hasAnyOf, Page, PathId } from "./common.ts"
 
 /** `POST /cinemas`; without `timeZone` the cinema gets the service's default zone (`DEFAULT_TIME_ZONE`, else UTC). */
 export const CreateCinemaRequest = Schema.Struct({
   name: NonEmptyText(200),
   address: NonEmptyText(500),
-  timeZone: Schema.optionalKey(TimeZone)
+  timeZone: Schema.optionalKey(TimeZoneInput)
 })
 export type CreateCinemaRequest = typeof CreateCinemaRequest.Type
 
@@ -15,7 +15,7 @@ export type CreateCinemaRequest = typeof CreateCinemaRequest.Type
 export const UpdateCinemaRequest = Schema.Struct({
   name: Schema.optionalKey(NonEmptyText(200)),
   address: Schema.optionalKey(NonEmptyText(500)),
-  timeZone: Schema.optionalKey(TimeZone)
+  timeZone: Schema.optionalKey(TimeZoneInput)
 }).check(hasAnyOf(["name", "address", "timeZone"]))
 export type UpdateCinemaRequest = typeof UpdateCinemaRequest.Type
 

@@ -15,7 +15,7 @@ export const ParkedMessage = Schema.Struct({
 })
 export type ParkedMessage = typeof ParkedMessage.Type
 
-export const ParkedQuery = Schema.Struct({ limit: Schema.optional(Limit) })
+export const ParkedQuery = Schema.Struct({ limit: Schema.optionalKey(Limit) })
 
 export const ParkedList = Schema.Struct({
   items: Schema.Array(ParkedMessage),
@@ -23,7 +23,8 @@ export const ParkedList = Schema.Struct({
 })
 
 export const ReplayBody = Schema.Struct({
-  messageIds: Schema.optional(
+  // An optional key, never `null`: left out means all (the document must not offer a `null` the decoder refuses).
+  messageIds: Schema.optionalKey(
     Schema.Array(Schema.String).annotate({ description: "Ids of parked messages (their AMQP message ids); left out: all" })
   )
 })

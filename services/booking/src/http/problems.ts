@@ -1,7 +1,40 @@
 // Booking's tagged errors as HTTP problems: status, stable code and a sentence for people.
-import type { ProblemTable } from "@bat/http"
+import type { ProblemTableOf } from "@bat/http"
+import type {
+  BookingNotFound,
+  TicketNotFound,
+  ScreeningNotFound,
+  TicketNotValid,
+  WrongScreening,
+  CheckinTooEarly,
+  CheckinTooLate,
+  AlreadyAdmitted,
+  BookingPending,
+  BookingNotCancellable,
+  CancellationClosed,
+  InvalidTicketCode,
+  HeldSeatsQuota,
+  IdempotencyKeyReused
+} from "../domain/Booking.ts"
 
-export const problems: ProblemTable = {
+/** The tagged errors the service's use cases answer HTTP requests with. */
+export type BookingError =
+  | BookingNotFound
+  | TicketNotFound
+  | ScreeningNotFound
+  | TicketNotValid
+  | WrongScreening
+  | CheckinTooEarly
+  | CheckinTooLate
+  | AlreadyAdmitted
+  | BookingPending
+  | BookingNotCancellable
+  | CancellationClosed
+  | InvalidTicketCode
+  | HeldSeatsQuota
+  | IdempotencyKeyReused
+
+export const problems = {
   BookingNotFound: { status: 404, code: "booking_not_found", detail: () => "No such booking." },
   TicketNotFound: { status: 404, code: "ticket_not_found", detail: () => "This booking has no such ticket." },
   ScreeningNotFound: { status: 404, code: "screening_not_found", detail: () => "No such screening." },
@@ -70,4 +103,4 @@ export const problems: ProblemTable = {
     code: "idempotency_key_reused",
     detail: () => "This Idempotency-Key was used with a different request body."
   }
-}
+} satisfies ProblemTableOf<BookingError>

@@ -9,7 +9,7 @@ import {
   operation,
   rateSetting,
   requestClientAddress,
-  requireRole,
+  authorize,
   tokenBucket,
   tooManyRequests,
   trustedProxiesSetting,
@@ -76,11 +76,11 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
   const limits = bookLimits(ctx.config.env)
   const qr = makeQrCache(intSetting(ctx.config.env, "QR_CACHE_SIZE", QR_CACHE_SIZE, 0))
   return new Elysia({ prefix: "/tickets" })
+    .use(authorize(ctx.auth))
     .post(
       "/book",
-      async ({ headers, body, set, request, server }) => {
+      async ({ principal, headers, body, set, request, server }) => {
         // Customers book for themselves; staff may book too (e.g. at the box office), as themselves.
-        const principal = await ctx.auth.authenticate(headers)
         // Staff book at the box office, for the people in front of them: no rate, no held-seat quota.
         const staff = principal.role === "staff"
         const verdict = staff ? { ok: true as const } : limits.rate.take(principal.userId)
@@ -118,8 +118,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .get(
       "/bookings/:bookingId",
-      async ({ headers, params }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, params }) => {
         return ctx.run(Bookings.use((b) => b.view(params.bookingId, principal)))
       },
       {
@@ -136,8 +135,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .get(
       "",
-      async ({ headers, query }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, query }) => {
         const { limit, after } = cursor.request(query)
         const page = await ctx.run(Bookings.use((b) => b.listOfUser(principal.userId, after, limit)))
         return cursor.page({ items: page.items, next: page.nextLastId })
@@ -176,8 +174,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .get(
       "/bookings/:bookingId/tickets/:ticketId/qr.svg",
-      async ({ headers, params, set }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, headers, params, set }) => {
         const code = await ctx.run(Bookings.use((b) => b.ticketCode(params.bookingId, params.ticketId, principal)))
         const svg = await qr.svg(code)
         set.headers["content-type"] = "image/svg+xml"
@@ -201,8 +198,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .post(
       "/checkin",
-      async ({ headers, body }) => {
-        const scanner = requireRole(await ctx.auth.authenticate(headers), "staff")
+      async ({ principal: scanner, headers, body }) => {
         const key = idempotencyKeyOf(headers)
         return ctx.run(
           Bookings.use((b) => b.checkin({ scannerId: scanner.userId, request: body, idempotencyKey: key }))
@@ -237,8 +233,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .post(
       "/bookings/:bookingId/cancel",
-      async ({ headers, params }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, params }) => {
         return ctx.run(Bookings.use((b) => b.cancelByCustomer(params.bookingId, principal)))
       },
       {
@@ -265,8 +260,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .get(
       "/reports/screenings/:screeningId",
-      async ({ headers, params }) => {
-        requireRole(await ctx.auth.authenticate(headers), "staff")
+      async ({ params }) => {
         return ctx.run(Bookings.use((b) => b.screeningReport(params.screeningId)))
       },
       {
@@ -289,8 +283,7 @@ export const bookingRoutes = (ctx: ServiceContext<Bookings>) => {
     )
     .get(
       "/reports/days/:date",
-      async ({ headers, params, query }) => {
-        requireRole(await ctx.auth.authenticate(headers), "staff")
+      async ({ params, query }) => {
         return ctx.run(Bookings.use((b) => b.dayReport(params.date, query.cinemaId)))
       },
       {

@@ -1,6 +1,6 @@
 // HTTP routes of the cinemas service: decode, call a use case, encode.
 import { CinemasApi, PageQuery, Uuid } from "@bat/contracts"
-import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
+import { authorize, makeCursor, operation, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { CinemaCatalog } from "../app/CinemaCatalog.ts"
 
@@ -12,8 +12,8 @@ const authUnavailable = { 503: ["auth_unavailable"] } as const
 const cursor = makeCursor("cinemas", Uuid)
 
 export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
-  const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/cinemas" })
+    .use(authorize(ctx.auth))
     .get("", async ({ query }) => cursor.page(await ctx.run(CinemaCatalog.use((c) => c.list(cursor.request(query))))), {
       query: schema(PageQuery),
       response: { 200: schema(CinemasApi.CinemaPage) },
@@ -38,8 +38,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
     })
     .post(
       "",
-      async ({ headers, body, set }) => {
-        await asStaff(headers)
+      async ({ body, set }) => {
         const cinema = await ctx.run(CinemaCatalog.use((c) => c.create(body, ctx.ids.next())))
         set.status = 201
         return cinema
@@ -58,8 +57,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
     )
     .patch(
       "/:id",
-      async ({ headers, params, body }) => {
-        await asStaff(headers)
+      async ({ params, body }) => {
         return ctx.run(CinemaCatalog.use((c) => c.update(params.id, body, ctx.ids.next())))
       },
       {
@@ -77,8 +75,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
     )
     .delete(
       "/:id",
-      async ({ headers, params, set }) => {
-        await asStaff(headers)
+      async ({ params, set }) => {
         await ctx.run(CinemaCatalog.use((c) => c.remove(params.id, ctx.ids.next())))
         set.status = 204
       },
@@ -96,8 +93,7 @@ export const routes = (ctx: ServiceContext<CinemaCatalog>) => {
     )
     .post(
       "/:id/halls",
-      async ({ headers, params, body, set }) => {
-        await asStaff(headers)
+      async ({ params, body, set }) => {
         const hall = await ctx.run(CinemaCatalog.use((c) => c.addHall(params.id, body, ctx.ids.next())))
         set.status = 201
         return hall

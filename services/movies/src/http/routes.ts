@@ -1,6 +1,6 @@
 // HTTP routes of the movies service: decode, call a use case, encode.
 import { MoviesApi, PageQuery, Uuid } from "@bat/contracts"
-import { makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
+import { authorize, makeCursor, operation, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { MovieCatalog } from "../app/MovieCatalog.ts"
 
@@ -12,8 +12,8 @@ const authUnavailable = { 503: ["auth_unavailable"] } as const
 const cursor = makeCursor("movies", Uuid)
 
 export const routes = (ctx: ServiceContext<MovieCatalog>) => {
-  const asStaff = async (headers: Record<string, string | undefined>) => requireRole(await ctx.auth.authenticate(headers), "staff")
   return new Elysia({ prefix: "/movies" })
+    .use(authorize(ctx.auth))
     .get("", async ({ query }) => cursor.page(await ctx.run(MovieCatalog.use((m) => m.list(cursor.request(query))))), {
       query: schema(PageQuery),
       response: { 200: schema(MoviesApi.MoviePage) },
@@ -38,8 +38,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
     })
     .post(
       "",
-      async ({ headers, body, set }) => {
-        await asStaff(headers)
+      async ({ body, set }) => {
         const movie = await ctx.run(MovieCatalog.use((m) => m.add(body, ctx.ids.next())))
         set.status = 201
         return movie
@@ -58,8 +57,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
     )
     .patch(
       "/:id",
-      async ({ headers, params, body }) => {
-        await asStaff(headers)
+      async ({ params, body }) => {
         return ctx.run(MovieCatalog.use((m) => m.update(params.id, body, ctx.ids.next())))
       },
       {
@@ -78,8 +76,7 @@ export const routes = (ctx: ServiceContext<MovieCatalog>) => {
     )
     .delete(
       "/:id",
-      async ({ headers, params, set }) => {
-        await asStaff(headers)
+      async ({ params, set }) => {
         await ctx.run(MovieCatalog.use((m) => m.remove(params.id, ctx.ids.next())))
         set.status = 204
       },

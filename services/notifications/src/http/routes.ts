@@ -2,6 +2,7 @@
 import { NotificationsApi } from "@bat/contracts"
 import {
   abuseLimitsEnabled,
+  authorize,
   concurrencyLimiter,
   HttpProblem,
   intSetting,
@@ -63,10 +64,10 @@ export const streamCap = (env: Readonly<Record<string, string | undefined>>) => 
 export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: RouteOptions) => {
   const streams = streamCap(ctx.config.env)
   return new Elysia({ prefix: "/notifications" })
+    .use(authorize(ctx.auth))
     .get(
       "",
-      async ({ headers, query }) => {
-        const me = await ctx.auth.authenticate(headers)
+      async ({ principal: me, query }) => {
         const page = cursor.request(query)
         return cursor.page(await ctx.run(Notifications.use((n) => n.list(me.userId, page))))
       },
@@ -84,17 +85,7 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
     )
     .get(
       "/stream",
-      async function* ({ headers, query, request, set }) {
-        // Tokens travel only in `Authorization`: a URL ends up in proxy and access logs, so a token in the query
-        // is refused (never used, never logged), even beside a good header.
-        if (new URL(request.url).searchParams.has("access_token")) {
-          throw new HttpProblem({
-            status: 400,
-            code: "token_in_query",
-            detail: "Send the token in the Authorization header, never in the URL."
-          })
-        }
-        const me = await ctx.auth.authenticate(headers)
+      async function* ({ principal: me, headers, query, request, set }) {
         let last = lastEventIdOf(headers["last-event-id"], query.lastEventId)
         const release = streams.acquire(me.userId)
         if (release === undefined) {
@@ -127,6 +118,17 @@ export const notificationRoutes = (ctx: ServiceContext<AppServices>, opts: Route
         }
       },
       {
+        // Tokens travel only in `Authorization`: a URL ends up in proxy and access logs, so a token in the query
+        // is refused (never used, never logged), even beside a good header, before anyone is authenticated.
+        transform({ request }) {
+          if (new URL(request.url).searchParams.has("access_token")) {
+            throw new HttpProblem({
+              status: 400,
+              code: "token_in_query",
+              detail: "Send the token in the Authorization header, never in the URL."
+            })
+          }
+        },
         query: schema(NotificationsApi.StreamQuery),
         ...operation({
           summary: "The caller's notifications as they happen (Server-Sent Events)",

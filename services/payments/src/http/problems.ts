@@ -1,7 +1,13 @@
 // Payments' tagged errors as HTTP problems: status, stable code and a sentence for people.
-import type { ProblemTable } from "@bat/http"
+import type { ProblemTableOf } from "@bat/http"
+import type { StoreError } from "@bat/store"
+import type { PayError } from "../app/Payments.ts"
+import type { PaymentNotFound } from "../domain/errors.ts"
 
-export const problems: ProblemTable = {
+/** The tagged errors the service's use cases answer HTTP requests with: paying's, and reading a payment's. */
+export type PaymentsError = Exclude<PayError, StoreError> | PaymentNotFound
+
+export const problems = {
   ReservationNotFoundYet: {
     status: 409,
     code: "reservation_not_found_yet",
@@ -31,4 +37,4 @@ export const problems: ProblemTable = {
     code: "payment_gateway_unavailable",
     detail: () => "The card gateway cannot be reached; the payment is settled automatically."
   }
-}
+} satisfies ProblemTableOf<PaymentsError>

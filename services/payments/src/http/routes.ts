@@ -5,6 +5,7 @@ import {
   HttpProblem,
   idempotencyKeyHeader,
   idempotencyKeyOf,
+  authorize,
   operation,
   rateSetting,
   schema,
@@ -28,10 +29,10 @@ export const payRate = (env: Readonly<Record<string, string | undefined>>) =>
 export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) => {
   const rate = payRate(ctx.config.env)
   return new Elysia({ prefix: "/payments" })
+    .use(authorize(ctx.auth))
     .post(
       "",
-      async ({ headers, body }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, headers, body }) => {
         const verdict = rate.take(principal.userId)
         if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, "Too many payment attempts from your account; try again shortly.")
         const idempotencyKey = idempotencyKeyOf(headers)
@@ -74,8 +75,7 @@ export const paymentRoutes = (ctx: ServiceContext<PaymentsServices>) => {
     )
     .get(
       "/:paymentId",
-      async ({ headers, params }) => {
-        const principal = await ctx.auth.authenticate(headers)
+      async ({ principal, params }) => {
         return ctx.run(Payments.use((p) => p.get(params.paymentId, principal)))
       },
       {

@@ -1,6 +1,6 @@
 // HTTP routes of the screenings service: decode, authorize, call a use case, encode.
 import { ScreeningsApi, Uuid } from "@bat/contracts"
-import { log, makeCursor, operation, requireRole, schema, type ServiceContext } from "@bat/http"
+import { authorize, log, makeCursor, operation, schema, type ServiceContext } from "@bat/http"
 import { Elysia } from "elysia"
 import { Effect, Exit, Schema } from "effect"
 import { ScreeningNotFound } from "../domain/errors.ts"
@@ -187,12 +187,9 @@ export const screeningsRoutes = (ctx: ServiceContext<Screenings>, seats: SeatStr
       }
     )
 
-  // Staff only. The token is checked while transforming, before the body is validated,
-  // so an anonymous caller learns nothing about what a valid body looks like.
+  // Staff only (the auth macro checks the token before the body is validated).
   const staffRoutes = new Elysia({ prefix: "/screenings" })
-    .onTransform(async ({ headers }) => {
-      requireRole(await auth.authenticate(headers), "staff")
-    })
+    .use(authorize(auth))
     .post(
       "",
       async ({ body, set }) => {

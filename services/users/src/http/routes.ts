@@ -1,6 +1,6 @@
 // HTTP routes of the users service: decode, call a use case, encode.
 import { UsersApi } from "@bat/contracts"
-import { HttpProblem, operation, requestClientAddress, schema, tooManyRequests, type ServiceContext, type Verdict } from "@bat/http"
+import { authorize, HttpProblem, operation, requestClientAddress, schema, tooManyRequests, type ServiceContext, type Verdict } from "@bat/http"
 import { Effect } from "effect"
 import { Elysia } from "elysia"
 import { Accounts } from "../app/Accounts.ts"
@@ -17,6 +17,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
     if (!verdict.ok) throw tooManyRequests(verdict.retryAfterMs, detail)
   }
   return new Elysia({ prefix: "/users" })
+    .use(authorize(ctx.auth))
     .post(
       "/register",
       async ({ body, set, request, server }) => {
@@ -88,8 +89,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
     )
     .get(
       "/me",
-      async ({ headers }) => {
-        const caller = await ctx.auth.authenticate(headers)
+      async ({ principal: caller }) => {
         return ctx.run(Accounts.use((a) => a.me(caller.userId)))
       },
       {
@@ -106,8 +106,7 @@ export const routes = (ctx: ServiceContext<Accounts | TokenIssuer>) => {
     )
     .delete(
       "/:userId/unregister",
-      async ({ headers, params, set }) => {
-        const caller = await ctx.auth.authenticate(headers)
+      async ({ principal: caller, params, set }) => {
         await ctx.run(Accounts.use((a) => a.unregister(caller, params.userId, ctx.ids.next())))
         set.status = 204
       },
