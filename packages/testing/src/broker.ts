@@ -90,18 +90,19 @@ const expectOk = async (res: Response, what: string): Promise<void> => {
 };
 
 /**
- * Waits, before a vhost is deleted, until it is at least 1.5 s old and each of its queues runs (at most 5 s).
+ * Waits, before a vhost is deleted, until it is at least 1.5 s old and each of its queues is up (at most 3 s).
  * RabbitMQ 3.10.8 stops its quorum-queue dead-letter supervisor for good when at-least-once dead-letter workers
  * crash because their queue is deleted while they start (`ra_command_failed`, then
  * `reached_max_restart_intensity`); afterwards no such queue can be declared on the node, by any test.
  * A vhost deleted a moment after its layout was declared did that here.
  */
 const settleBeforeDeletion = async (encoded: string, createdAt: number, managementUrl: string): Promise<void> => {
-  const deadline = performance.now() + 5_000;
+  const deadline = performance.now() + 3_000;
   for (;;) {
     const res = await managementRequest(`/api/queues/${encoded}?columns=name,state`, {}, managementUrl).catch(() => undefined);
     const queues = res?.ok ? ((await res.json()) as Array<{ state?: string }>) : [];
-    const starting = queues.some((q) => q.state !== undefined && q.state !== "running");
+    // Quorum queues say "live" once up, classic ones "running".
+    const starting = queues.some((q) => q.state !== undefined && q.state !== "live" && q.state !== "running");
     const young = performance.now() - createdAt < 1_500;
     if ((!starting && !young) || performance.now() > deadline) break;
     await Bun.sleep(100);
