@@ -2,12 +2,10 @@
 // address cannot hoard a hall while a customer elsewhere still books; a rapid run of wrong passwords is refused
 // before hashing and the owner gets in after the cool-down; notification streams are capped per account.
 // "Elsewhere" is a second loopback address (127.0.0.2) as the connection's source: the front door forwards it.
-import { createTestVhost, pollUntil, startFleet, type Fleet, type TestVhost } from "@bat/testing"
+import { pollUntil, type Fleet, type TestVhost } from "@bat/testing"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { mkdtempSync, rmSync } from "node:fs"
 import http from "node:http"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { startWholeFleet, stopWholeFleet } from "./wholeFleet.ts"
 import { Api, registerCustomer, setupCatalog, type Reply } from "./client.ts"
 
 const ADMIN = { email: "boss@limits.test", password: "correct horse battery" }
@@ -20,33 +18,15 @@ let api: Api
 let staff: Api
 
 beforeAll(async () => {
-  vh = await createTestVhost({ prefix: "bat-e2e-limits" })
-  dataDir = mkdtempSync(join(tmpdir(), "bat-e2e-limits-"))
-  fleet = await startFleet({
-    ports: "free",
-    env: {
-      ...process.env,
-      AMQP_URL: vh.amqpUrl,
-      DATA_DIR: dataDir,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      // The defaults, but a short cool-down (and no second chance before it) so the test need not wait 15 minutes.
-      LOGIN_DELAY_MS: "60000",
-      LOGIN_LOCK_SECONDS: "3",
-      MAX_STREAMS_PER_ACCOUNT: "3"
-    }
-  })
-  api = new Api(fleet.urls.gateway!)
-  const login = await api.post("/users/login", ADMIN)
-  expect(login.status).toBe(200)
-  staff = api.as(login.body.token)
+  ;({ vh, dataDir, fleet, api, staff } = await startWholeFleet("bat-e2e-limits", ADMIN, {
+    // The defaults, but a short cool-down (and no second chance before it) so the test need not wait 15 minutes.
+    LOGIN_DELAY_MS: "60000",
+    LOGIN_LOCK_SECONDS: "3",
+    MAX_STREAMS_PER_ACCOUNT: "3"
+  }))
 }, 120_000)
 
-afterAll(async () => {
-  await fleet?.stop()
-  await vh?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-}, 30_000)
+afterAll(() => stopWholeFleet({ fleet, vh, dataDir }), 30_000)
 
 /** A JSON request to the front door from the source address `from` (a loopback address). */
 const callFrom = (from: string, method: string, path: string, body?: unknown, token?: string): Promise<Reply & { headers: http.IncomingHttpHeaders }> =>

@@ -3,11 +3,9 @@
 // restart too; and their open notification stream is closed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { newId } from "@bat/contracts"
-import { createTestVhost, pollUntil, startFleet, type Fleet, type TestVhost } from "@bat/testing"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { pollUntil, type Fleet, type TestVhost } from "@bat/testing"
 import { Api, registerCustomer } from "./client.ts"
+import { startWholeFleet, stopWholeFleet } from "./wholeFleet.ts"
 
 const ADMIN = { email: "revocation-admin@e2e.test", password: "revocation-admin-password" }
 /** Every service's own path prefix: each has a staff route (`_ops/dlq`) that authenticates the caller first. */
@@ -27,20 +25,10 @@ let dataDir: string
 let api: Api
 
 beforeAll(async () => {
-  vh = await createTestVhost({ prefix: "bat-e2e-revocation" })
-  dataDir = mkdtempSync(join(tmpdir(), "bat-e2e-revocation-"))
-  fleet = await startFleet({
-    ports: "free",
-    env: { ...process.env, AMQP_URL: vh.amqpUrl, DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }
-  })
-  api = new Api(fleet.urls.gateway!)
+  ;({ vh, dataDir, fleet, api } = await startWholeFleet("bat-e2e-revocation", ADMIN))
 }, 120_000)
 
-afterAll(async () => {
-  await fleet?.stop()
-  await vh?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-}, 30_000)
+afterAll(() => stopWholeFleet({ fleet, vh, dataDir }), 30_000)
 
 describe("an unregistered user's token", () => {
   test("is refused 401 by every service within 5 s of unregistering, its open stream closes, and a restart keeps refusing it", async () => {

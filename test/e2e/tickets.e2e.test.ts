@@ -3,12 +3,12 @@
 // its customer; once the queues are drained the card gateway refunded once, the customer was told, the
 // report equals the payments to the cent, the seats are free, and I1/I3 hold.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { createTestVhost, managementRequest, pollUntil, startFleet, type Fleet, type TestVhost } from "@bat/testing"
+import { managementRequest, pollUntil, type Fleet, type TestVhost } from "@bat/testing"
 import Database from "better-sqlite3"
 import { createRemoteJWKSet, jwtVerify } from "jose"
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync } from "node:fs"
 import { join } from "node:path"
+import { startWholeFleet, stopWholeFleet } from "./wholeFleet.ts"
 import { Api, CARD_OK, registerCustomer, setupCatalog } from "./client.ts"
 import { awaitTerminal, expectSeatsAndMoneyAgree, payOnceKnown, type AcceptedBooking } from "./invariants.ts"
 
@@ -22,32 +22,14 @@ let api: Api
 let staff: Api
 
 beforeAll(async () => {
-  vh = await createTestVhost({ prefix: "bat-e2e-tickets" })
-  dataDir = mkdtempSync(join(tmpdir(), "bat-e2e-tickets-"))
-  fleet = await startFleet({
-    ports: "free",
-    env: {
-      ...process.env,
-      AMQP_URL: vh.amqpUrl,
-      DATA_DIR: dataDir,
-      HOLD_TTL_MS: "60000",
-      // The screening starts a day ahead (setupCatalog); the door opens two days before it here.
-      CHECKIN_OPENS_MINUTES: "2880",
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password
-    }
-  })
-  api = new Api(fleet.urls.gateway!)
-  const login = await api.post("/users/login", ADMIN)
-  expect(login.status).toBe(200)
-  staff = api.as(login.body.token)
+  ;({ vh, dataDir, fleet, api, staff } = await startWholeFleet("bat-e2e-tickets", ADMIN, {
+    HOLD_TTL_MS: "60000",
+    // The screening starts a day ahead (setupCatalog); the door opens two days before it here.
+    CHECKIN_OPENS_MINUTES: "2880"
+  }))
 }, 120_000)
 
-afterAll(async () => {
-  await fleet?.stop()
-  await vh?.cleanup()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-}, 30_000)
+afterAll(() => stopWholeFleet({ fleet, vh, dataDir }), 30_000)
 
 /**
  * Messages still to be handled in the vhost (ready or unacknowledged in inboxes, retry queues and dead-letter
