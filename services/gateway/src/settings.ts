@@ -1,6 +1,7 @@
 // The front door's settings, read once at start-up; a bad value stops it with one line naming the setting.
 import { addressListSetting, LOOPBACK, type AddressList } from "@bat/http/clientAddress";
 import { hostSetting } from "@bat/http/hardening";
+import { abuseLimitsEnabled } from "@bat/http/rateLimit";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,18 +36,11 @@ const positiveInt = (env: Env, name: string, fallback: number): number => {
   return Number(raw);
 };
 
-/** ABUSE_LIMITS=off turns the abuse limits off (not capacity); refused with NODE_ENV=production. */
-export const abuseLimitsOff = (env: Env): boolean => {
-  const raw = (env.ABUSE_LIMITS ?? "on").trim().toLowerCase();
-  if (raw !== "on" && raw !== "off") throw new Error(`ABUSE_LIMITS must be on or off, got ${JSON.stringify(env.ABUSE_LIMITS)}`);
-  if (raw === "off" && env.NODE_ENV === "production") throw new Error("ABUSE_LIMITS=off is for benchmarks and load tests and is refused with NODE_ENV=production");
-  return raw === "off";
-};
-
 export const limitsFromEnv = (env: Env): GatewayLimits => ({
   maxBodyBytes: positiveInt(env, "MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes),
   maxStreams: positiveInt(env, "GATEWAY_MAX_STREAMS", DEFAULT_LIMITS.maxStreams),
-  maxStreamsPerClient: abuseLimitsOff(env)
+  // ABUSE_LIMITS=off lifts the per-client cap (an abuse limit), never the total (capacity).
+  maxStreamsPerClient: !abuseLimitsEnabled(env)
     ? undefined
     : positiveInt(env, "GATEWAY_MAX_STREAMS_PER_CLIENT", DEFAULT_LIMITS.maxStreamsPerClient ?? 64),
   trustedProxies: addressListSetting(env, "TRUSTED_PROXIES", LOOPBACK),
