@@ -14,18 +14,22 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 /** Nothing listens there: a service that got past its settings would keep retrying, never reach a broker. */
 const NO_BROKER = "amqp://svc:not-an-example@127.0.0.1:1"
 
-/** Runs a service's main; kills it after the deadline (then it started, the setting was taken). */
-const run = async (service: string, env: Record<string, string>) => {
-  const proc = Bun.spawn([process.execPath, join(repoRoot(), "services", service, "src", "main.ts")], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", DATA_DIR: join(dataDir, service), AMQP_URL: NO_BROKER, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  })
-  const timer = setTimeout(() => proc.kill(), 20_000)
+/** Runs `cmd` until it exits, or kills it after `killAfterMs` (then it got past its settings); its output lines. */
+const runUntilExit = async (cmd: ReadonlyArray<string>, env: Record<string, string>, killAfterMs: number, cwd?: string) => {
+  const proc = Bun.spawn([...cmd], { ...(cwd === undefined ? {} : { cwd }), env, stdout: "pipe", stderr: "pipe" })
+  const timer = setTimeout(() => proc.kill(), killAfterMs)
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   clearTimeout(timer)
   return { code, killed: proc.signalCode !== null, lines: `${out}${err}`.split("\n").filter((l) => l.trim() !== "") }
 }
+
+/** Runs a service's main; kills it after the deadline (then it started, the setting was taken). */
+const run = (service: string, env: Record<string, string>) =>
+  runUntilExit(
+    [process.execPath, join(repoRoot(), "services", service, "src", "main.ts")],
+    { PATH: process.env.PATH ?? "", PORT: "0", DATA_DIR: join(dataDir, service), AMQP_URL: NO_BROKER, ...env },
+    20_000
+  )
 
 const expectOneLine = (r: Awaited<ReturnType<typeof run>>, name: string) => {
   expect({ killed: r.killed, nonZero: r.code !== 0, lines: r.lines }).toEqual({ killed: false, nonZero: true, lines: [expect.any(String)] })
@@ -73,18 +77,13 @@ describe("compiled executables", () => {
   }, 120_000)
 
   /** Runs an executable from a directory of its own; kills it after the deadline (then it got past its settings). */
-  const runBinary = async (name: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
-    const proc = Bun.spawn([join(bin, name), ...args], {
-      cwd: dataDir,
-      env: { PATH: process.env.PATH ?? "", HOME: dataDir, WEB_DIST: join(dataDir, "no-web"), ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    })
-    const timer = setTimeout(() => proc.kill(), 15_000)
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-    clearTimeout(timer)
-    return { code, killed: proc.signalCode !== null, lines: `${out}${err}`.split("\n").filter((l) => l.trim() !== "") }
-  }
+  const runBinary = (name: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
+    runUntilExit(
+      [join(bin, name), ...args],
+      { PATH: process.env.PATH ?? "", HOME: dataDir, WEB_DIST: join(dataDir, "no-web"), ...env },
+      15_000,
+      dataDir
+    )
   const expectOneLineNaming = (r: Awaited<ReturnType<typeof runBinary>>, name: string) => {
     expect({ killed: r.killed, nonZero: r.code !== 0, lines: r.lines.length }).toEqual({ killed: false, nonZero: true, lines: 1 })
     expect(r.lines[0]).toContain(name)
