@@ -49,11 +49,13 @@ const makeRevokedUsers = (db: Db, afterCommit: (action: () => void) => void): Re
     revoke: (userId, at) => {
       insert.run(userId, at)
       revoked.add(userId)
-      const waiting = listeners.get(userId)
-      if (waiting === undefined) return
-      listeners.delete(userId)
-      // Told once the revocation has committed; a rolled-back one closes nothing (the redelivery revokes again).
+      if (!listeners.has(userId)) return
+      // Told once the revocation has committed; a rolled-back one closes nothing and keeps the listeners for the
+      // redelivery, which revokes again.
       afterCommit(() => {
+        const waiting = listeners.get(userId)
+        if (waiting === undefined) return
+        listeners.delete(userId)
         for (const listener of waiting) listener()
       })
     },

@@ -97,6 +97,24 @@ describe("revoked users", () => {
     })
   })
 
+  test("after a rolled-back revocation the redelivery still tells the stream", async () => {
+    await withDb(async (file) => {
+      const store = makeStore(openDatabase({ service: "revocation-test", file, migrations: [] }))
+      const revoked = revokedUsersOf(store)
+      const told: string[] = []
+      revoked.onRevoked("a", () => told.push("a"))
+      expect(() =>
+        store.transactSync(() => {
+          revoked.revoke("a", 1)
+          throw new Error("rolled back")
+        })
+      ).toThrow("rolled back")
+      store.transactSync(() => revoked.revoke("a", 2))
+      expect(told).toEqual(["a"])
+      store.db.close()
+    })
+  })
+
   test("UserUnregistered revokes before the service's own handler; services not bound to it are left alone", async () => {
     await withDb((file) => {
       const db = new Database(file)
